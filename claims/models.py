@@ -1,0 +1,294 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+from sources.levels import AttributionLevel
+from sources.models import Source
+
+
+class ExtractionStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class Article(models.Model):
+    """A news story as received. The same body is one article (content_sha256 is unique).
+
+    Revisions: a known url arriving with a new body is a new Article that `supersedes`
+    the old one; only the newest revision of a url is current (url unique among them).
+    """
+
+    publisher = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="published_articles")
+    title = models.CharField(max_length=500, blank=True)
+    url = models.URLField(max_length=1000, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    body = models.TextField()
+    content_sha256 = models.CharField(max_length=64, unique=True, editable=False)
+    supersedes = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="superseded_by"
+    )
+    is_current = models.BooleanField(default=True)
+    extraction_status = models.CharField(
+        max_length=16, choices=ExtractionStatus.choices, default=ExtractionStatus.PENDING, db_index=True
+    )
+    extraction_error = models.TextField(blank=True)
+    extractor_version = models.CharField(max_length=32, blank=True)
+    extraction_attempts = models.PositiveIntegerField(default=0)
+    extraction_enqueued_at = models.DateTimeField(null=True, blank=True)
+    extracted_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["url"], condition=Q(is_current=True) & ~Q(url=""), name="article_unique_current_url"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title or f"Article {self.pk}"
+
+
+class ClaimStatus(models.TextChoices):
+    UNVERIFIED = "unverified", "Unverified"
+    QUEUED = "queued", "Queued"
+    IN_REVIEW = "in_review", "In review"
+    CORROBORATED = "corroborated", "Corroborated"
+    DISPUTED = "disputed", "Disputed"
+    REFUTED = "refuted", "Refuted"
+    UNVERIFIABLE = "unverifiable", "Unverifiable"
+    NEEDS_RECHECK = "needs_recheck", "Needs re-check"
+
+
+VERDICTS = frozenset(
+    {ClaimStatus.CORROBORATED, ClaimStatus.DISPUTED, ClaimStatus.REFUTED, ClaimStatus.UNVERIFIABLE}
+)
+
+
+class Claim(models.Model):
+    """One statement of an article (a span of its body) and who stands behind it."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="claims")
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    text = models.TextField()
+    attribution_level = models.CharField(
+        max_length=16, choices=AttributionLevel.choices, default=AttributionLevel.UNATTRIBUTED, db_index=True
+    )
+    speaker = models.ForeignKey(
+        Source, null=True, blank=True, on_delete=models.SET_NULL, related_name="spoken_claims"
+    )
+    speaker_text = models.CharField(max_length=500, blank=True)
+    via_outlet = models.ForeignKey(
+        Source, null=True, blank=True, on_delete=models.SET_NULL, related_name="relayed_claims"
+    )
+    cue = models.CharField(max_length=100, blank=True)
+    reason = models.CharField(max_length=500, blank=True, help_text="Why the extractor chose this attribution.")
+    status = models.CharField(
+        max_length=16, choices=ClaimStatus.choices, default=ClaimStatus.UNVERIFIED, editable=False
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_claims"
+    )
+    priority = models.IntegerField(default=0, help_text="Higher is reviewed first.")
+    recheck_after = models.DateTimeField(null=True, blank=True)
+    verdict_at = models.DateTimeField(null=True, blank=True)
+    status_changed_at = models.DateTimeField(auto_now_add=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["article_id", "start"]
+        constraints = [
+            models.UniqueConstraint(fields=["article", "start", "end"], name="claim_unique_span"),
+            models.CheckConstraint(condition=Q(end__gt=F("start")), name="claim_span_not_empty"),
+            models.CheckConstraint(condition=Q(status__in=ClaimStatus.values), name="claim_status_valid"),
+            models.CheckConstraint(
+                condition=Q(attribution_level__in=AttributionLevel.values), name="claim_level_valid"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "-priority", "created_at"], name="claim_queue_idx"),
+            models.Index(fields=["assignee", "status"], name="claim_assignee_idx"),
+            models.Index(fields=["recheck_after"], name="claim_recheck_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.text if len(self.text) <= 80 else self.text[:77] + "..."
+
+    @property
+    def has_verdict(self) -> bool:
+        return self.status in VERDICTS
+
+
+class EvidenceStance(models.TextChoices):
+    SUPPORTS = "supports", "Supports"
+    CONTRADICTS = "contradicts", "Contradicts"
+    CONTEXT = "context", "Context"
+
+
+class Evidence(models.Model):
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="evidence")
+    stance = models.CharField(max_length=16, choices=EvidenceStance.choices)
+    source = models.ForeignKey(Source, null=True, blank=True, on_delete=models.PROTECT, related_name="evidence")
+    url = models.URLField(max_length=1000, blank=True)
+    related_claim = models.ForeignKey(
+        Claim, null=True, blank=True, on_delete=models.SET_NULL, related_name="cited_as_evidence"
+    )
+    note = models.TextField(blank=True)
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    # Proposed by the system (a matching claim elsewhere); counts for nothing until a reviewer accepts it.
+    is_suggestion = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name_plural = "evidence"
+
+    def __str__(self) -> str:
+        return f"{self.get_stance_display()}: {self.source or self.url or self.related_claim_id}"
+
+
+class AppendOnlyError(Exception):
+    pass
+
+
+class StatusChange(models.Model):
+    """Append-only history of a claim's status, written with the change it records."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="history", editable=False)
+    from_status = models.CharField(max_length=16, choices=ClaimStatus.choices, editable=False)
+    to_status = models.CharField(max_length=16, choices=ClaimStatus.choices, editable=False)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, editable=False,
+        help_text="Empty when the system made the change.",
+    )
+    note = models.TextField(blank=True, editable=False)
+    at = models.DateTimeField(auto_now_add=True, editable=False, db_index=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        get_latest_by = "at"
+
+    def __str__(self) -> str:
+        return f"{self.from_status} -> {self.to_status} by {self.actor or 'system'}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise AppendOnlyError("status history is append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("status history is append-only")
+
+
+class OutboxEvent(models.Model):
+    """An event for newsroom tools, written in the transaction of the change it reports."""
+
+    kind = models.CharField(max_length=64, db_index=True)
+    claim = models.ForeignKey(Claim, null=True, blank=True, on_delete=models.SET_NULL, related_name="events")
+    payload = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    dispatched_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk}"
+
+
+class Notification(models.Model):
+    """A reviewer's notice (e.g. new claims assigned); stored, and emailed when configured."""
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=64)
+    message = models.TextField()
+    claims = models.ManyToManyField(Claim, blank=True, related_name="notifications")
+    # Makes a notice idempotent: the same batch delivered twice is one notice.
+    dedupe_key = models.CharField(max_length=200, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.recipient}"
+
+
+class JobLease(models.Model):
+    """A named lease so a scheduled job runs once at a time, even with two beat processes."""
+
+    name = models.CharField(max_length=100, primary_key=True)
+    holder = models.CharField(max_length=200, blank=True)
+    expires_at = models.DateTimeField()
+    last_started_at = models.DateTimeField(null=True, blank=True)
+    last_finished_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Heartbeat(models.Model):
+    """Last sign of life of a service part ("worker", "beat"), for health checks."""
+
+    name = models.CharField(max_length=100, primary_key=True)
+    beat_at = models.DateTimeField()
+    detail = models.JSONField(default=dict, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} at {self.beat_at:%Y-%m-%d %H:%M:%S}"
+
+
+class WebhookSubscription(models.Model):
+    """A newsroom tool that wants to hear about events (claim.status_changed, ...)."""
+
+    url = models.URLField(max_length=1000)
+    events = models.JSONField(default=list, help_text="Event kinds to deliver; empty means all.")
+    secret = models.CharField(max_length=200, help_text="Shared secret for the HMAC-SHA256 signature.")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="webhooks")
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    DELIVERED = "delivered", "Delivered"
+    FAILED = "failed", "Failed (retrying)"
+    GAVE_UP = "gave_up", "Gave up"
+
+
+class WebhookDelivery(models.Model):
+    """The delivery log: one row per (subscription, event), with its attempts."""
+
+    subscription = models.ForeignKey(WebhookSubscription, on_delete=models.CASCADE, related_name="deliveries")
+    event = models.ForeignKey(OutboxEvent, on_delete=models.CASCADE, related_name="deliveries")
+    status = models.CharField(max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING, db_index=True)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    last_status_code = models.PositiveIntegerField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["subscription", "event"], name="delivery_once_per_subscription"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} -> {self.subscription} ({self.status})"

@@ -1,0 +1,59 @@
+import io
+import json
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+from rest_framework.authtoken.models import Token
+
+from claims.models import Article, Claim
+from sources.models import Source
+
+
+def run(*args) -> str:
+    out = io.StringIO()
+    call_command(*args, stdout=out)
+    return out.getvalue()
+
+
+@pytest.mark.django_db
+def test_load_seeds_is_idempotent():
+    run("load_seeds")
+    counts = (Article.objects.count(), Claim.objects.count(), Source.objects.count())
+    article = Article.objects.get()
+    assert article.publisher.name == "Yahoo News"
+    assert article.extraction_status == "done" and article.extractor_version
+    assert counts[1] >= 20
+    for claim in Claim.objects.all():
+        assert article.body[claim.start : claim.end] == claim.text
+    output = run("load_seeds")
+    assert "already loaded" in output
+    assert (Article.objects.count(), Claim.objects.count(), Source.objects.count()) == counts
+
+
+def test_seed_manifest_points_at_shipped_files():
+    seeds = Path(settings.BASE_DIR) / "seeds"
+    for entry in json.loads((seeds / "manifest.json").read_text()):
+        assert (seeds / entry["file"]).is_file()
+        assert entry["publisher"] == "Yahoo News"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("role", "group", "staff"), [("newsroom", "newsroom", False), ("reviewer", "reviewers", True), ("editor", "editors", True)])
+def test_create_api_token_roles(role, group, staff):
+    key = run("create_api_token", f"tool-{role}", "--role", role).strip()
+    user = get_user_model().objects.get(username=f"tool-{role}")
+    assert Token.objects.get(user=user).key == key and len(key) == 40
+    assert list(user.groups.values_list("name", flat=True)) == [group]
+    assert user.is_staff is staff
+    # Again: the same token, no second user.
+    assert run("create_api_token", f"tool-{role}", "--role", role).strip() == key
+    assert get_user_model().objects.filter(username=f"tool-{role}").count() == 1
+
+
+@pytest.mark.django_db
+def test_create_api_token_rejects_unknown_role():
+    with pytest.raises(CommandError):
+        call_command("create_api_token", "x", "--role", "owner")

@@ -1,0 +1,83 @@
+"""Factories for the whole suite (one place)."""
+
+import factory
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+
+from claims.models import Article, Claim, Evidence, EvidenceStance
+from claims.services import content_sha256
+from sources.levels import AttributionLevel
+from sources.models import Source, SourceKind
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
+    password = factory.django.Password("pw-for-tests-0")
+
+    @factory.post_generation
+    def roles(self, create, extracted, **kwargs):
+        """roles=["reviewers"] puts the user in those groups (and on staff for reviewers/editors)."""
+        if not create or not extracted:
+            return
+        self.groups.add(*Group.objects.filter(name__in=extracted))
+        if {"reviewers", "editors"} & set(extracted):
+            self.is_staff = True
+            self.save(update_fields=["is_staff"])
+
+
+class SourceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Source
+        django_get_or_create = ("kind", "name")
+
+    kind = SourceKind.PERSON
+    name = factory.Sequence(lambda n: f"Person {n}")
+
+
+class OutletFactory(SourceFactory):
+    kind = SourceKind.OUTLET
+    name = factory.Sequence(lambda n: f"Daily Outlet {n}")
+
+
+class ArticleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Article
+
+    publisher = factory.SubFactory(OutletFactory)
+    title = factory.Sequence(lambda n: f"Story {n}")
+    body = factory.Sequence(
+        lambda n: f"Officials said the bridge {n} will reopen on Monday. Analysts say traffic will double. "
+        f"The mayor told reporters the repairs cost $2 million."
+    )
+    content_sha256 = factory.LazyAttribute(lambda a: content_sha256(a.body))
+    extraction_status = "done"
+
+
+class ClaimFactory(factory.django.DjangoModelFactory):
+    """A claim on the first sentence of its article (override start/end for others)."""
+
+    class Meta:
+        model = Claim
+
+    article = factory.SubFactory(ArticleFactory)
+    start = 0
+    end = factory.LazyAttribute(lambda c: c.article.body.index(".") + 1)
+    text = factory.LazyAttribute(lambda c: c.article.body[c.start : c.end])
+    attribution_level = AttributionLevel.OFFICIAL
+    speaker_text = "Officials"
+
+
+class EvidenceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Evidence
+
+    claim = factory.SubFactory(ClaimFactory)
+    stance = EvidenceStance.SUPPORTS
+    source = factory.SubFactory(SourceFactory)
+    url = factory.Sequence(lambda n: f"https://example.org/evidence/{n}")
