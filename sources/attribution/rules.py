@@ -1,0 +1,720 @@
+"""Attribution rules over one parsed sentence (spaCy dependency structure).
+
+Everything here reads tokens of an already-parsed ``Doc``; nothing calls the
+pipeline again. The entry point is :func:`attribute_sentence`, which returns a
+:class:`Finding` for the governing attribution of the sentence's main clause or
+``None`` when the sentence speaks in the article's own voice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .gazetteers import Gazetteers, load
+
+DOCUMENT = "document"
+OFFICIAL = "official"
+NAMED = "named_person"
+OUTLET = "other_outlet"
+ANON = "anonymous"
+VAGUE = "vague"
+UNATTRIBUTED = "unattributed"
+OWN = "own_voice"  # internal: the publisher itself ("our correspondent")
+
+_SUBJ = frozenset({"nsubj", "nsubjpass", "csubj", "expl"})
+_OBJ = frozenset({"dobj", "dative", "obj", "iobj"})
+_CUT_PUNCT = frozenset({",", "(", "—", "–", ":", ";", "[", "\""})
+_TOPIC_PREPS = frozenset({"on", "about", "into", "over", "regarding", "concerning", "of"})
+_PRONOUNS_PERSON = frozenset({"he", "she", "him", "her"})
+_PRONOUNS_THING = frozenset({"it"})
+_PRONOUNS_PLURAL = frozenset({"they", "them"})
+_PRONOUNS_FIRST = frozenset({"i", "we", "you", "me", "us"})
+_SPOKES = frozenset({"spokesman", "spokeswoman", "spokesperson", "spokespeople", "spokesmen", "spokespersons"})
+_GROWTH_VERBS = frozenset(
+    {"be", "grow", "mount", "swirl", "circulate", "persist", "abound", "intensify", "rise", "increase",
+     "spread", "emerge", "build", "linger", "remain", "surface"}
+)
+_INDEF = frozenset({"a", "an", "one", "another", "some"})
+_OUTLET_SUFFIXES = frozenset(
+    {"times", "post", "journal", "herald", "news", "tribune", "gazette", "chronicle", "telegraph",
+     "guardian", "independent", "observer", "mail", "express", "mirror", "standard", "star",
+     "magazine", "radio", "tv", "television", "newspaper", "agency", "press", "daily", "weekly",
+     "review", "courier", "examiner", "inquirer", "sentinel", "dispatch", "bulletin", "monitor",
+     "register", "record", "globe", "reporter", "wire", "newswire", "broadcasting", "network"}
+)
+_REPORT_NOUNS = frozenset({"report", "reports", "story", "stories", "article", "articles", "coverage",
+                           "investigation", "analysis", "reporting", "broadcast", "interview"})
+_MEDIA_WORDS = frozenset({"media", "press", "newspaper", "news", "newspapers", "tabloid", "television",
+                          "tv", "radio", "local", "state-run", "state"})
+_TITLE_LIKE = frozenset({"president", "minister", "secretary", "senator", "sen.", "rep.", "gov.",
+                         "governor", "mayor", "chancellor", "premier", "general", "gen.", "admiral",
+                         "commissioner", "ambassador", "spokesman", "spokeswoman", "spokesperson",
+                         "chairman", "chairwoman", "chief", "director", "king", "queen", "prince",
+                         "judge", "justice", "prosecutor", "attorney", "commander", "lord", "leader",
+                         "speaker", "treasurer", "comptroller", "envoy", "sheriff", "pope"})
+_GOV_WORDS = frozenset({"government", "ministry", "department", "administration", "white", "kremlin",
+                        "president", "minister", "secretary", "senator", "governor", "mayor", "parliament",
+                        "congress", "senate", "police", "military", "army", "navy", "pentagon", "cabinet",
+                        "regime", "embassy", "office", "council", "commission", "court", "judge",
+                        "prosecutor", "prosecutors", "officials", "official", "authorities", "commanders",
+                        "commander", "chancellor", "premier", "king", "queen", "lord", "ambassador"})
+
+
+@dataclass
+class Finding:
+    level: str
+    speaker: str | None
+    kind: str | None
+    cue: str
+    reason: str
+    via: str | None = None
+    cue_token: int = -1  # doc index of the cue, for quote-tag propagation
+    tag: bool = False  # the cue is a quote tag (", X said.")
+    pronoun: str | None = None  # unresolved pronoun speaker ("he")
+    person_like: bool = False  # the speaker can be the antecedent of he/she
+    named: bool = False  # the speaker is a named person
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass
+class ArticleContext:
+    """State carried across sentences of one article."""
+
+    publisher_keys: frozenset[str] = frozenset()
+    officials: dict = field(default_factory=dict)  # surname -> full name known to be official
+    last_person: Finding | None = None
+    last_thing: Finding | None = None
+    last_plural: Finding | None = None
+    anon_via: str | None = None
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _outlet_key(name: str) -> frozenset[str]:
+    words = [w.strip(".,'’\"").lower() for w in name.replace("’s", "").replace("'s", "").split()]
+    stop = {"the", "news", "website", "online", "com", "agency", "newspaper", "'s", "s", ""}
+    return frozenset(w for w in words if w not in stop)
+
+
+def publisher_keys(publisher: str | None) -> frozenset[str]:
+    return _outlet_key(publisher) if publisher else frozenset()
+
+
+def _span_text(doc, a: int, b: int) -> str:
+    """Original text of tokens a..b inclusive."""
+    return doc[a : b + 1].text
+
+
+def np_bounds(tok) -> tuple[int, int]:
+    """The speaker phrase of a noun head: its subtree cut at an appositive comma,
+    a relative clause, a parenthesis or a topic prepositional phrase."""
+    doc = tok.doc
+    left = tok.left_edge.i
+    right = tok.right_edge.i
+    # never start with punctuation / conjunction leftovers
+    while left < tok.i and (doc[left].is_punct or doc[left].dep_ in ("cc", "punct") or doc[left].lower_ in ("but", "and")):
+        left += 1
+    cut = right
+    for child in tok.rights:
+        restrictive = child.dep_ in ("relcl", "acl") and doc[child.left_edge.i - 1].text not in _CUT_PUNCT and (
+            child.left_edge.i - 1 > tok.i or child.left_edge.i == tok.i + 1)
+        if restrictive and child.right_edge.i - tok.i <= 12:
+            continue
+        if child.dep_ in ("relcl", "acl", "appos", "punct", "cc", "conj", "parataxis", "advcl") or (
+            child.dep_ == "prep" and child.lower_ in _TOPIC_PREPS and child.i > tok.i + 0
+            and not _prep_is_identity(child)
+        ):
+            cut = min(cut, child.left_edge.i - 1)
+            break
+    for i in range(tok.i + 1, cut + 1):
+        if doc[i].text in _CUT_PUNCT or doc[i].text == "-" and doc[i].whitespace_:
+            cut = i - 1
+            break
+    while cut > tok.i and (doc[cut].is_punct or doc[cut].dep_ == "cc"):
+        cut -= 1
+    if cut < left:
+        cut = tok.i
+    return left, cut
+
+
+def _prep_is_identity(prep) -> bool:
+    """'head of the NAO', 'spokesman of the party': 'of' that names an institution."""
+    return prep.lower_ == "of" and prep.head.lower_ in _TITLE_LIKE | _SPOKES | {"head"}
+
+
+def _words(doc, a: int, b: int) -> list[str]:
+    return [doc[i].lower_ for i in range(a, b + 1)]
+
+
+def _role_words(tok) -> list[str]:
+    """Words of appositives / relative clauses describing the speaker."""
+    out: list[str] = []
+    for child in tok.rights:
+        if child.dep_ in ("appos", "acl", "relcl", "prep"):
+            out.extend(t.lower_ for t in child.subtree)
+    # an appositive can also sit as a sibling after a comma
+    return out
+
+
+def _has_person(doc, a: int, b: int) -> bool:
+    for i in range(a, b + 1):
+        if doc[i].ent_type_ == "PERSON":
+            return True
+    return False
+
+
+def _proper(doc, a: int, b: int) -> bool:
+    return any(doc[i].pos_ == "PROPN" for i in range(a, b + 1))
+
+
+def is_outlet_name(gaz: Gazetteers, doc, a: int, b: int, head) -> bool:
+    words = [w for w in _words(doc, a, b) if w not in ("'s", "’s")]
+    if gaz.outlets.find(words):
+        return True
+    # "X Times", "Y Herald": a proper name ending in a newspaper word
+    if head.pos_ == "PROPN" and head.lower_ in _OUTLET_SUFFIXES and any(
+        doc[i].pos_ == "PROPN" for i in range(a, head.i)
+    ):
+        return True
+    return False
+
+
+def is_outlet(gaz: Gazetteers, doc, a: int, b: int, head) -> bool:
+    if is_outlet_name(gaz, doc, a, b, head):
+        return True
+    words = _words(doc, a, b)
+    low = head.lower_
+    if low in gaz.outlet_nouns.entries or " ".join(words[-2:]) in gaz.outlet_nouns.entries:
+        return True
+    return False
+
+
+# --------------------------------------------------------------------------- speaker classification
+
+
+def classify_np(gaz: Gazetteers, ctx: ArticleContext, head, sentence_anonymity: bool = False):
+    """Classify the noun phrase headed by ``head`` as a speaker.
+
+    Returns ``(level, kind, speaker_text, a, b, person_like, named)`` or ``None``
+    when the phrase is not a recognisable source (e.g. "the move").
+    """
+    doc = head.doc
+    a, b = np_bounds(head)
+    text = _span_text(doc, a, b)
+    words = _words(doc, a, b)
+    low = head.lower_
+    lemma = head.lemma_.lower()
+    role = _role_words(head)
+    has_person = _has_person(doc, a, b) or (head.pos_ == "PROPN" and head.lower_ in ctx.officials)
+    det = doc[a].lower_ if a < head.i else ""
+    plural = head.tag_ in ("NNS", "NNPS")
+
+    # the publisher's own voice ("our correspondent", "the BBC's reporter")
+    if "our" in words or (ctx.publisher_keys and _outlet_key(text) and _outlet_key(text) <= ctx.publisher_keys
+                          and is_outlet(gaz, doc, a, b, head)):
+        return (OWN, None, text, a, b, True, False)
+
+    # outlets and their reports
+    if low in _REPORT_NOUNS or lemma in ("report", "story", "article"):
+        if plural and (det in ("", "some", "several", "many", "other") or set(words) & _MEDIA_WORDS):
+            return (OUTLET, "outlet", text, a, b, False, False)
+        if is_outlet_name(gaz, doc, a, b, head) or set(words[:-1]) & _MEDIA_WORDS:
+            own = ctx.publisher_keys and _outlet_key(text) and _outlet_key(" ".join(words[:-1])) <= ctx.publisher_keys
+            return (OWN if own else OUTLET, "outlet", text, a, b, False, False)
+    if is_outlet(gaz, doc, a, b, head):
+        if ctx.publisher_keys and _outlet_key(text) and _outlet_key(text) <= ctx.publisher_keys:
+            return (OWN, None, text, a, b, False, False)
+        return (OUTLET, "outlet", text, a, b, False, False)
+
+    # documents
+    if not has_person and (lemma in gaz.documents.entries or low in gaz.documents.entries):
+        return (DOCUMENT, "document", text, a, b, False, False)
+
+    # anonymous sources
+    anon_hit = gaz.anonymous.find(words) or gaz.anonymous.find(role)
+    if not has_person and (lemma == "source" or anon_hit):
+        return (ANON, "anonymous", text, a, b, True, False)
+    if not has_person and not _proper_name_head(head):
+        if lemma in gaz.anonymous_roles or low in gaz.anonymous_roles:
+            if low not in _SPOKES and (det in _INDEF or sentence_anonymity) and not plural:
+                return (ANON, "anonymous", text, a, b, True, False)
+            if sentence_anonymity:
+                return (ANON, "anonymous", text, a, b, True, False)
+
+    # vague groups
+    if not has_person and (low in gaz.vague_groups or lemma in gaz.vague_groups) and head.pos_ != "PROPN":
+        return (VAGUE, "group", text, a, b, False, False)
+
+    all_words = words + role
+    person_role = gaz.person_roles.find(role) or gaz.person_roles.find(words)
+    title = gaz.official_titles.find(all_words)
+    if has_person:
+        surname = head.lower_
+        if person_role and not (title and not gaz.person_roles.find(role) and gaz.official_titles.find(words)):
+            return (NAMED, "person", text, a, b, True, True)
+        if title or surname in ctx.officials:
+            return (OFFICIAL, "person", text, a, b, True, True)
+        return (NAMED, "person", text, a, b, True, True)
+    if head.ent_type_ in ("GPE", "ORG", "NORP", "FAC") or (head.pos_ == "PROPN"):
+        kind = "government" if head.ent_type_ in ("GPE", "NORP") or set(all_words) & _GOV_WORDS else "organization"
+        if head.ent_type_ == "NORP" and plural:
+            return (VAGUE, "group", text, a, b, False, False)
+        return (OFFICIAL, kind, text, a, b, False, False)
+    if low in _SPOKES or title:
+        kind = "government" if set(all_words) & _GOV_WORDS else "organization"
+        if low in _SPOKES:
+            kind = "person" if not set(all_words) & _GOV_WORDS else "government"
+        return (OFFICIAL, kind, text, a, b, low in _SPOKES or not plural, False)
+    return None
+
+
+def _proper_name_head(head) -> bool:
+    return head.ent_type_ == "PERSON"
+
+
+# --------------------------------------------------------------------------- clause structure
+
+
+def main_verbs(root) -> list:
+    """Root plus the verbs coordinated with it, in order (main clause)."""
+    out = [root]
+    stack = [root]
+    while stack:
+        v = stack.pop()
+        for c in v.children:
+            if c.dep_ == "conj" and c.pos_ in ("VERB", "AUX"):
+                out.append(c)
+                stack.append(c)
+    out.sort(key=lambda t: t.i)
+    if out[0] is not root:
+        out.remove(root)
+        out.insert(0, root)
+    return out
+
+
+def subject_of(v):
+    for c in v.children:
+        if c.dep_ in ("nsubj", "nsubjpass"):
+            return c
+    # shared subject of a coordinated verb / participle
+    if v.dep_ in ("conj", "advcl", "xcomp") and v.head is not v:
+        for c in v.head.children:
+            if c.dep_ in ("nsubj", "nsubjpass") and c.i < v.i:
+                return c
+    return None
+
+
+def _inverted_subject(v):
+    """'said the source': spaCy sometimes parses the speaker as an object."""
+    for c in v.rights:
+        if c.dep_ in ("dobj", "attr", "npadvmod") and c.pos_ in ("NOUN", "PROPN", "PRON"):
+            return c
+    return None
+
+
+def is_tag(v, start: int, end: int) -> bool:
+    """A parenthetical or trailing quote tag: ', the source added,' / ', X told Y.'"""
+    doc = v.doc
+    subj = subject_of(v)
+    lo = v.i
+    if subj is not None:
+        lo = min(lo, subj.left_edge.i)
+    hi = v.i
+    for c in v.rights:
+        if c.dep_ in ("ccomp", "parataxis", "xcomp", "advcl", "conj") or c.dep_ == "punct" and c.text != ".":
+            continue
+        hi = max(hi, c.right_edge.i)
+    before = doc[lo - 1].text if lo - 1 >= start else ""
+    after = doc[hi + 1].text if hi + 1 < end else ""
+    if before not in (",", "”", "\"", "—", "–", ":", "’", "'") or lo == start:
+        return False
+    return after in (",", ".", "!", "?", "—", "–", ":", ";", "") or hi + 1 >= end
+
+
+_XCOMP_CLAIMS = frozenset({"claim", "pledge", "vow", "promise", "threaten", "profess", "purport", "say", "report"})
+
+
+def has_clausal_complement(v) -> bool:
+    for c in v.children:
+        if c.dep_ in ("ccomp", "parataxis") or (c.dep_ == "punct" and c.text == ":"):
+            return True
+        if c.dep_ == "xcomp" and v.lemma_.lower() in _XCOMP_CLAIMS:
+            return True
+        if c.dep_ == "prep" and c.lower_ == "as":  # 'reports X as saying'
+            return True
+    return False
+
+
+def hedge_phrase(v) -> tuple[int, int]:
+    doc = v.doc
+    lo = v.i
+    for c in v.lefts:
+        if c.dep_ in ("aux", "auxpass") and c.i >= lo - 3:
+            lo = min(lo, c.i)
+    # "are also said": the adverb breaks the phrase; keep from the verb
+    advs = [i for i in range(lo, v.i) if doc[i].dep_ == "advmod"]
+    if advs:
+        lo = advs[-1] if doc[advs[-1]].lower_ == "widely" else v.i
+    hi = v.i
+    if v.i + 1 < len(doc) and doc[v.i + 1].lower_ == "as":
+        hi = v.i + 1
+    elif v.i + 2 < len(doc) and doc[v.i + 1].lower_ == "to" and v.lemma_ == "say" and doc[v.i + 2].lower_ in ("be", "have"):
+        hi = v.i + 2  # the idiom "is said to be"
+    return lo, hi
+
+
+def _agentless_passive(v) -> bool:
+    kids = [c.dep_ for c in v.children]
+    return v.tag_ == "VBN" and ("auxpass" in kids or "nsubjpass" in kids) and "agent" not in kids
+
+
+def _find_via(gaz, ctx, v):
+    """Outlet that relayed the source: object of 'told', 'speaking to X', 'in an interview with X'."""
+    doc = v.doc
+    cands = []
+    for c in v.children:
+        if c.dep_ in _OBJ:
+            cands.append(c)
+        if c.dep_ == "prep" and c.lower_ in ("to", "with"):
+            cands.extend(g for g in c.children if g.dep_ == "pobj")
+    for cand in cands:
+        a, b = np_bounds(cand)
+        sub = outlet_subspan(gaz, doc, a, b, cand)
+        if sub is None:
+            continue
+        text = _span_text(doc, *sub)
+        if ctx.publisher_keys and _outlet_key(text) <= ctx.publisher_keys:
+            return "", text
+        return text, text
+    return None, None
+
+
+def outlet_subspan(gaz, doc, a: int, b: int, head) -> tuple[int, int] | None:
+    """Token range of the outlet named inside a phrase ("the BBC" in "the BBC's
+    defence correspondent Paul Adams"), with its leading "the"."""
+    words = _words(doc, a, b)
+    hit = gaz.outlets.find(words)
+    if hit:
+        n = len(hit.split())
+        for i in range(len(words) - n + 1):
+            if " ".join(words[i : i + n]) == hit:
+                lo, hi = a + i, a + i + n - 1
+                # extend over following proper nouns of the same name ("Reuters news agency")
+                while hi + 1 <= b and doc[hi + 1].lower_ in ("news", "agency", "newspaper", "website", "online") :
+                    hi += 1
+                if lo > a and doc[lo - 1].lower_ == "the":
+                    lo -= 1
+                return lo, hi
+    if is_outlet(gaz, doc, a, b, head):
+        return a, b
+    return None
+
+
+# --------------------------------------------------------------------------- sentence rule
+
+
+def _finding_from_np(gaz, ctx, head, v, cue, reason_fmt, anonymity, tag=False):
+    doc = head.doc
+    low = head.lower_
+    if head.pos_ == "PRON" or low in _PRONOUNS_PERSON | _PRONOUNS_THING | _PRONOUNS_PLURAL | _PRONOUNS_FIRST:
+        if low not in _PRONOUNS_PERSON | _PRONOUNS_THING | _PRONOUNS_PLURAL:
+            return None
+        return Finding(UNATTRIBUTED, None, None, cue, "", pronoun=low, cue_token=v.i, tag=tag)
+    res = classify_np(gaz, ctx, head, anonymity)
+    if res is None:
+        return None
+    level, kind, text, a, b, person_like, named = res
+    f = Finding(level, text, kind, cue, reason_fmt.format(cue=cue, speaker=text), cue_token=v.i, tag=tag,
+                person_like=person_like, named=named)
+    f.extra["plural"] = head.tag_ in ("NNS", "NNPS")
+    return f
+
+
+def attribute_sentence(
+    sent_tokens, ctx: ArticleContext, gaz: Gazetteers | None = None, quoted: frozenset[int] | None = None
+) -> Finding | None:
+    """The governing attribution of one sentence (tokens ``doc[start:end]``).
+
+    ``quoted`` holds the doc indices of tokens inside quotation marks: a
+    reporting verb inside a quote is the quoted speaker's, not the article's.
+    """
+    gaz = gaz or load()
+    quoted = quoted or frozenset()
+    doc = sent_tokens.doc
+    start, end = sent_tokens.start, sent_tokens.end
+    roots = [t for t in sent_tokens if t.dep_ == "ROOT" or t.head.i < start or t.head.i >= end]
+    roots = [t for t in roots if not t.is_space and not t.is_punct]
+    if not roots:
+        return None
+    root = roots[0]
+    lowered = " " + sent_tokens.text.lower() + " "
+    anonymity = any(p in lowered for p in (
+        "anonymity", "not authorized", "not authorised", "declined to be named", "asked not to be",
+        "not to be named", "not to be identified", "speaking anonymously", "spoke anonymously",
+        "on background", "requested anonymity", "not permitted to"))
+
+    mains = main_verbs(root)
+    for r in roots[1:]:
+        mains.extend(main_verbs(r))
+    candidates: list = []  # (priority, order, verb)
+    seen = set()
+
+    def consider(v, prio):
+        if v.i not in seen:
+            seen.add(v.i)
+            candidates.append((prio, v.i, v))
+
+    for k, v in enumerate(mains):
+        consider(v, 1 if k == 0 else 3)
+        for c in v.children:
+            if c.dep_ == "parataxis":
+                consider(c, 2)
+            elif c.dep_ == "advcl" and c.tag_ == "VBG" and c.i > v.i and subject_of_own(c) is None:
+                consider(c, 4)
+            elif c.dep_ == "ccomp" and c.i > v.i:
+                # trailing tags parsed as the complement's head: '"...", X said'
+                consider(c, 5)
+    # quote tags anywhere (", the source added," / "..., sources told the Herald.")
+    for t in sent_tokens:
+        if t.pos_ in ("VERB", "AUX") and t.lemma_.lower() in gaz.reporting_verbs and t.i not in seen:
+            if is_tag(t, start, end):
+                consider(t, 0 if t.i > root.i or t.dep_ != "ROOT" else 1)
+    # "X was timing: Washington insisted ...": the clause after a colon elaborates
+    # the one before it, which stays the main clause.
+    colon = next((t.i for t in sent_tokens if t.text == ":" and t.i not in quoted), None)
+    if colon is not None and root.i > colon and any(
+        t.dep_ in ("nsubj", "nsubjpass") for t in doc[start:colon]
+    ):
+        candidates = [c for c in candidates if c[1] < colon or is_tag(c[2], start, end)]
+    candidates = [c for c in candidates if c[1] not in quoted]
+    candidates.sort(key=lambda x: (x[0], x[1]))
+
+    best: Finding | None = None
+    for _prio, _i, v in candidates:
+        f = _verb_finding(gaz, ctx, v, start, end, anonymity, mains)
+        if f is not None:
+            best = f
+            break
+    if best is None:
+        best = _according_to(gaz, ctx, mains, start, end, anonymity)
+    if best is None:
+        best = _hedges(gaz, mains, start, end)
+    if best is None:
+        best = _subject_hedge(gaz, mains)
+    if best is not None:
+        # later speakers of coordinated clauses ("..., and Trump has suggested ...")
+        # are the nearest antecedents for the next sentence's "he"
+        later = []
+        for subj in sent_tokens:
+            if subj.dep_ != "nsubj" or subj.i <= best.cue_token or subj.i in quoted:
+                continue
+            if subj.ent_type_ != "PERSON" and not (subj.pos_ == "PROPN" and subj.lower_ in ctx.officials):
+                continue
+            v = subj.head
+            if v.lemma_.lower() in gaz.reporting_verbs or v.lemma_.lower() in gaz.speech_acts:
+                later.append(subj)
+        if later:
+            res = classify_np(gaz, ctx, later[-1], anonymity)
+            if res is not None:
+                best.extra["later_person"] = Finding(res[0], res[2], res[1], "", "", person_like=True, named=True)
+    return best
+
+
+def _subject_hedge(gaz, mains) -> Finding | None:
+    """'The announcement, widely interpreted in X as a prelude, ...' (rule 12)."""
+    for v in mains[:1]:
+        subj = subject_of_own(v)
+        if subj is None:
+            continue
+        for c in subj.children:
+            if c.dep_ == "acl" and c.lemma_.lower() in gaz.hedge_passive and c.tag_ == "VBN":
+                adv = [g for g in c.lefts if g.dep_ == "advmod" and g.lower_ == "widely"]
+                if not adv:
+                    continue
+                doc = v.doc
+                hi = c.i
+                for g in c.rights:
+                    if g.dep_ == "prep" and g.lower_ == "as":
+                        break
+                    hi = g.right_edge.i
+                phrase = _span_text(doc, adv[0].i, hi)
+                return Finding(VAGUE, phrase, None, phrase, f"hedge on the subject: '{phrase}'", cue_token=c.i)
+    return None
+
+
+def subject_of_own(v):
+    for c in v.children:
+        if c.dep_ in ("nsubj", "nsubjpass"):
+            return c
+    return None
+
+
+def _verb_finding(gaz, ctx, v, start, end, anonymity, mains) -> Finding | None:
+    doc = v.doc
+    lemma = v.lemma_.lower()
+    if v.pos_ not in ("VERB", "AUX"):
+        return None
+    tag = is_tag(v, start, end)
+    subj = subject_of(v)
+    if subj is not None and not start <= subj.i < end:
+        subj = None
+    if subj is None and lemma in gaz.reporting_verbs and v.i > start and (tag or doc[v.i - 1].text in (",", "”", "\"")):
+        subj = _inverted_subject(v)
+    reporting = lemma in gaz.reporting_verbs or lemma in gaz.speech_acts
+    if subj is None:
+        return None
+
+    # passive "the BBC News Website was told" / "X was told by officials"
+    if v.tag_ == "VBN" and any(c.dep_ == "auxpass" for c in v.children):
+        if not reporting:
+            return None
+        agent = next((c for c in v.children if c.dep_ == "agent"), None)
+        if agent is not None:
+            pobj = next((c for c in agent.children if c.dep_ == "pobj"), None)
+            if pobj is not None:
+                return _finding_from_np(gaz, ctx, pobj, v, v.text, "agent of '{cue}': '{speaker}'", anonymity, tag)
+        if lemma == "tell":
+            a, b = np_bounds(subj)
+            lo, hi = hedge_phrase(v)
+            phrase = _span_text(doc, min(a, lo), max(v.i, b))
+            return Finding(ANON, phrase, "anonymous", v.text, f"passive '{v.text}' with no source: '{phrase}'",
+                           cue_token=v.i, tag=tag)
+        return None
+
+    clausal = has_clausal_complement(v) or tag
+    ok_verb = (lemma in gaz.reporting_verbs and clausal) or lemma in gaz.speech_acts
+    # 'reports a union source as saying' / 'quoted X as saying'
+    if lemma in ("report", "quote", "cite") and any(c.dep_ in _OBJ for c in v.children):
+        obj = next(c for c in v.children if c.dep_ in _OBJ)
+        inner = _finding_from_np(gaz, ctx, obj, v, v.text, "object of '{cue}': '{speaker}'", anonymity, tag)
+        if inner is not None and inner.level not in (OWN,):
+            outer = classify_np(gaz, ctx, subj, anonymity) if subj.pos_ != "PRON" else None
+            if outer is not None and outer[0] == OUTLET:
+                inner.via = outer[2]
+            elif outer is not None and outer[0] == OWN:
+                inner.via = ""
+            return inner
+    if not ok_verb:
+        # spokespeople speak for an institution whatever the verb ("called on X to quit")
+        if subj.lower_ in _SPOKES and v in mains:
+            ok_verb = True
+        elif lemma in gaz.official_acts and v in mains:
+            res = classify_np(gaz, ctx, subj, anonymity)
+            if res is not None and res[0] == OFFICIAL:
+                f = _finding_from_np(gaz, ctx, subj, v, v.text, "official act '{cue}' by '{speaker}'", anonymity, tag)
+                return f
+            return None
+    if not ok_verb:
+        # 'the NAO found that ...' / 'the data show ...'
+        if lemma in ("find", "show", "reveal", "conclude", "estimate") and has_clausal_complement(v):
+            a, b = np_bounds(subj)
+            if gaz.document_bodies.find(_words(doc, a, b)):
+                return Finding(DOCUMENT, _span_text(doc, a, b), "document", v.text,
+                               f"finding '{v.text}' of record body '{_span_text(doc, a, b)}'", cue_token=v.i, tag=tag)
+        return None
+    f = _finding_from_np(gaz, ctx, subj, v, v.text, "subject of '{cue}': '{speaker}'", anonymity, tag)
+    if f is None:
+        return None
+    if lemma in ("find", "show", "reveal", "conclude") and f.level == OFFICIAL:
+        a, b = np_bounds(subj)
+        if gaz.document_bodies.find(_words(doc, a, b)):
+            f.level, f.kind = DOCUMENT, "document"
+    if True:  # the outlet that relayed the speaker, if any
+        via, _raw = _find_via(gaz, ctx, v)
+        if via is None:
+            # "speaking to the BBC's correspondent" as a participle on the subject
+            for c in subj.children:
+                if c.dep_ in ("acl", "advcl") and c.lemma_ in ("speak", "talk"):
+                    via, _raw = _find_via(gaz, ctx, c)
+                    if via is not None:
+                        break
+        if via is None:
+            for c in v.children:
+                if c.dep_ == "advcl" and c.lemma_ in ("speak", "talk"):
+                    via, _raw = _find_via(gaz, ctx, c)
+                    if via is not None:
+                        break
+        if via is not None:
+            f.via = via  # "" marks the publisher itself
+    # 'reportedly' on a non-document speaker is still the speaker's claim
+    return f
+
+
+def _according_to(gaz, ctx, mains, start, end, anonymity) -> Finding | None:
+    for v in mains:
+        for c in v.subtree:
+            if c.i < start or c.i >= end:
+                continue
+            if c.lower_ == "according" and c.i + 1 < end and c.doc[c.i + 1].lower_ == "to":
+                to = c.doc[c.i + 1]
+                pobj = next((g for g in to.children if g.dep_ == "pobj"), None)
+                if pobj is None:
+                    pobj = next((g for g in c.children if g.dep_ == "pobj"), None)
+                if pobj is None:
+                    continue
+                # only 'according to' governing a main verb, not one buried in a relative clause
+                if not _governs_main(c, mains):
+                    continue
+                # "According to the WSJ, which cites people familiar with ..."
+                for rc in pobj.children:
+                    if rc.dep_ == "relcl" and rc.lemma_ in ("cite", "quote"):
+                        obj = next((g for g in rc.children if g.dep_ in _OBJ), None)
+                        if obj is not None:
+                            inner = _finding_from_np(gaz, ctx, obj, rc, "according to",
+                                                     "source cited by '{speaker}'", anonymity)
+                            if inner is not None:
+                                outer = classify_np(gaz, ctx, pobj, anonymity)
+                                if outer is not None and outer[0] == OUTLET:
+                                    inner.via = outer[2]
+                                inner.reason = f"'according to' {outer[2] if outer else ''}, which cites '{inner.speaker}'"
+                                return inner
+                f = _finding_from_np(gaz, ctx, pobj, c, "according to", "object of '{cue}': '{speaker}'", anonymity)
+                if f is not None:
+                    return f
+    return None
+
+
+def _governs_main(tok, mains) -> bool:
+    main_ids = {v.i for v in mains}
+    t = tok
+    for _ in range(6):
+        if t.head is t:
+            return t.i in main_ids
+        if t.head.i in main_ids:
+            return True
+        if t.dep_ in ("relcl", "acl", "advcl", "ccomp", "pcomp", "csubj"):
+            return False
+        t = t.head
+    return False
+
+
+def _hedges(gaz, mains, start, end) -> Finding | None:
+    for v in mains:
+        doc = v.doc
+        lemma = v.lemma_.lower()
+        # agentless hedge passives: 'is seen as', 'is rumoured to', 'are said to be'
+        if lemma in gaz.hedge_passive and _agentless_passive(v):
+            lo, hi = hedge_phrase(v)
+            phrase = _span_text(doc, lo, hi)
+            return Finding(VAGUE, phrase, None, phrase, f"agentless hedge '{phrase}'", cue_token=v.i)
+        # 'Speculation is mounting that ...' / 'There was speculation ...'
+        for c in v.children:
+            if c.dep_ in ("nsubj", "attr") and c.lemma_.lower() in gaz.hedge_nouns and (
+                lemma in _GROWTH_VERBS or c.dep_ == "attr"
+            ):
+                if c.dep_ == "attr" and not any(g.dep_ == "expl" for g in v.children):
+                    continue
+                return Finding(VAGUE, c.text, None, c.text, f"rumour noun '{c.text}' with no source", cue_token=c.i)
+        for c in v.children:
+            if c.dep_ == "advmod" and c.lower_ in gaz.report_adverbs:
+                return Finding(OUTLET, c.text, "outlet", c.text, f"unnamed reports: '{c.text}'", cue_token=c.i)
+            if c.dep_ == "advmod" and c.lower_ in gaz.hedge_adverbs:
+                return Finding(VAGUE, c.text, None, c.text, f"hedge adverb '{c.text}'", cue_token=c.i)
+        # 'is alleged to have said': hedge on an xcomp chain
+        for c in v.children:
+            if c.dep_ == "xcomp" and c.lemma_.lower() in gaz.hedge_passive and _agentless_passive(c):
+                lo, hi = hedge_phrase(c)
+                phrase = _span_text(doc, lo, hi)
+                return Finding(VAGUE, phrase, None, phrase, f"agentless hedge '{phrase}'", cue_token=c.i)
+    return None
