@@ -1,0 +1,416 @@
+"""The REST API for newsroom tools: thin views over selectors (reads) and services (writes).
+
+One APIView per operation. Policy is class attributes (permissions, throttle scope);
+object checks happen in the view right after the row is read, because DRF only runs
+object permissions inside get_object(). Every status change goes through
+claims.workflow.transition(); its refusals become 409/403 in claims.api_errors.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
+from rest_framework import status
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.generics import GenericAPIView
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from django_filters.rest_framework import DjangoFilterBackend
+
+from sources.models import Source
+from sources.services import source_resolve
+
+from . import selectors, workflow
+from .api_errors import ErrorResponse409Serializer, ErrorResponse413Serializer
+from .models import Claim, ClaimStatus, Evidence, WebhookSubscription
+from .permissions import CanIngest, IsEditor, IsReviewerOrEditor, may_work_on
+from .roles import is_editor
+from .serializers import (
+    CLAIM_REVIEW_SCHEMA,
+    ArticleDetailOutput,
+    ArticleInput,
+    ArticleOutput,
+    AssignInput,
+    ClaimDetailOutput,
+    ClaimOutput,
+    EvidenceInput,
+    EvidenceOutput,
+    SourceOutput,
+    TransitionInput,
+    WebhookInput,
+    WebhookOutput,
+    claim_review_jsonld,
+)
+from .services import article_ingest, claim_assign, evidence_add
+from .webhooks import schedule_delivery, webhook_subscribe
+
+User = get_user_model()
+
+CONFLICT = OpenApiResponse(ErrorResponse409Serializer, description="Stale version or a move the workflow does not allow; `allowed` lists the moves open to you.")
+TOO_LARGE = OpenApiResponse(ErrorResponse413Serializer, description="The request body is larger than API_MAX_BODY_BYTES.")
+
+
+class ApiPagination(PageNumberPagination):
+    page_size = settings.API_PAGE_SIZE
+    page_size_query_param = "page_size"
+    max_page_size = settings.API_MAX_PAGE_SIZE
+
+    def get_page_size(self, request):
+        # A malformed page_size is the client's mistake (400), not a silent default; a
+        # large one is capped at max_page_size.
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        if not raw.isdigit() or len(raw) > 12 or int(raw) < 1:
+            raise ValidationError({"page_size": [f"a positive integer (at most {self.max_page_size} is used)"]})
+        return min(int(raw), self.max_page_size)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"] = {"type": "integer", "minimum": 1}
+                parameter["description"] = f"Results per page (default {self.page_size}, capped at {self.max_page_size})."
+            elif parameter["name"] == self.page_query_param:
+                parameter["schema"] = {"type": "integer", "minimum": 1}
+        return parameters
+
+
+class JSONLDRenderer(JSONRenderer):
+    media_type = "application/ld+json"
+
+
+def _claim_or_404(claim_id: int) -> Claim:
+    claim = selectors.claim_get(claim_id=claim_id)
+    if claim is None:
+        raise NotFound(f"no claim {claim_id}")
+    return claim
+
+
+def _claim_detail_response(request, claim_id: int, *, status_code: int = status.HTTP_200_OK) -> Response:
+    row = selectors.claim_detail(claim_id=claim_id)
+    if row is None:
+        raise NotFound(f"no claim {claim_id}")
+    # allowed_moves only needs the status and the assignee: no second read of the row.
+    bare = Claim(pk=row["id"], status=row["status"], assignee_id=row["assignee"]["id"] if row["assignee"] else None)
+    row["allowed_moves"] = workflow.allowed_moves(bare, request.user)
+    return Response(row, status=status_code)
+
+
+def _user_or_400(user_id: int, field: str):
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        raise ValidationError({field: [f"no active user {user_id}"]})
+    return user
+
+
+# --- Articles -------------------------------------------------------------------------
+
+
+@extend_validation_errors(["invalid"], field_name="page_size", methods=["get"])
+@extend_validation_errors(["invalid"], field_name="body", methods=["post"])
+@extend_validation_errors(["invalid"], field_name="html", methods=["post"])
+class ArticleListCreateApi(GenericAPIView):
+    permission_classes = [IsAuthenticated, CanIngest]
+    pagination_class = ApiPagination
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = selectors.ArticleFilter
+    throttle_scope = "ingest"
+
+    def get_queryset(self):
+        return selectors.article_list()
+
+    def get_throttles(self):
+        # Reads are not ingestion: only POST counts against the "ingest" scope.
+        throttles = super().get_throttles()
+        if self.request is not None and self.request.method == "GET":
+            self.throttle_scope = None
+        return throttles
+
+    @extend_schema(operation_id="articles_list", responses=ArticleOutput(many=True))
+    def get(self, request):
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset.values(*selectors.ARTICLE_ROW_FIELDS))
+        return self.get_paginated_response(selectors.article_rows(page))
+
+    @extend_schema(
+        operation_id="articles_create",
+        request=ArticleInput,
+        responses={
+            202: OpenApiResponse(ArticleDetailOutput, description="Stored; extraction is queued."),
+            200: OpenApiResponse(ArticleDetailOutput, description="The same body was already ingested: that article."),
+            413: TOO_LARGE,
+        },
+    )
+    def post(self, request):
+        data = ArticleInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        body = values["body"] or _html_to_text(values["html"])
+        article, created = article_ingest(
+            body=body, publisher=values["publisher"], title=values["title"], url=values["url"],
+            published_at=values["published_at"],
+        )
+        row = selectors.article_detail(article_id=article.pk)
+        return Response(row, status=status.HTTP_202_ACCEPTED if created else status.HTTP_200_OK)
+
+
+def _html_to_text(html: str) -> str:
+    import trafilatura  # late: heavy import, only needed for HTML submissions
+
+    try:
+        text = trafilatura.extract(html, include_comments=False, include_tables=False, favor_precision=True)
+    except Exception as exc:  # malformed markup is the client's problem, never a 500
+        raise ValidationError({"html": [f"could not read the HTML: {type(exc).__name__}"]}) from exc
+    if not (text or "").strip():
+        raise ValidationError({"html": ["no article text found in the HTML"]})
+    return text
+
+
+class ArticleDetailApi(APIView):
+    @extend_schema(operation_id="articles_retrieve", responses=ArticleDetailOutput)
+    def get(self, request, article_id: int):
+        row = selectors.article_detail(article_id=article_id)
+        if row is None:
+            raise NotFound(f"no article {article_id}")
+        return Response(row)
+
+
+# --- Claims ---------------------------------------------------------------------------
+
+
+@extend_validation_errors(["invalid"], field_name="page_size", methods=["get"])
+class ClaimListApi(GenericAPIView):
+    pagination_class = ApiPagination
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = selectors.ClaimFilter
+
+    def get_queryset(self):
+        return selectors.claim_list()
+
+    @extend_schema(operation_id="claims_list", responses=ClaimOutput(many=True))
+    def get(self, request):
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset.values(*selectors.CLAIM_ROW_FIELDS))
+        return self.get_paginated_response(selectors.claim_rows(page))
+
+
+class ClaimDetailApi(APIView):
+    @extend_schema(operation_id="claims_retrieve", responses=ClaimDetailOutput)
+    def get(self, request, claim_id: int):
+        return _claim_detail_response(request, claim_id)
+
+
+@extend_validation_errors(["invalid"], field_name="assignee", methods=["post"])
+class ClaimTransitionApi(APIView):
+    permission_classes = [IsAuthenticated, IsReviewerOrEditor]
+    throttle_scope = "write"
+
+    @extend_schema(
+        operation_id="claims_transition",
+        request=TransitionInput,
+        responses={200: ClaimDetailOutput, 409: CONFLICT, 413: TOO_LARGE},
+        description="Move the claim through the workflow. `version` must be the claim's current version.",
+    )
+    def post(self, request, claim_id: int):
+        data = TransitionInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        claim = _claim_or_404(claim_id)
+        if not may_work_on(request.user, assignee_id=claim.assignee_id, allow_unassigned=True):
+            raise PermissionDenied("this claim is assigned to another reviewer")
+        assignee = None
+        if values["to"] == ClaimStatus.QUEUED:
+            if is_editor(request.user):
+                assignee = _user_or_400(values["assignee"], "assignee") if values["assignee"] else None
+            elif values["assignee"] not in (None, request.user.pk):
+                raise PermissionDenied("a reviewer may only queue a claim for themselves")
+            else:
+                assignee = request.user
+        elif values["assignee"] is not None:
+            raise ValidationError({"assignee": ["an assignee is only named when queueing a claim"]})
+        workflow.transition(
+            claim=claim.pk, to=values["to"], actor=request.user, note=values["note"],
+            expected_version=values["version"], assignee=assignee,
+        )
+        schedule_delivery()
+        return _claim_detail_response(request, claim.pk)
+
+
+@extend_validation_errors(["invalid"], field_name="assignee", methods=["post"])
+class ClaimAssignApi(APIView):
+    permission_classes = [IsAuthenticated, IsEditor]
+    throttle_scope = "write"
+
+    @extend_schema(
+        operation_id="claims_assign",
+        request=AssignInput,
+        responses={200: ClaimDetailOutput, 409: CONFLICT, 413: TOO_LARGE},
+        description="Editors hand an open (queued or in-review) claim to another reviewer.",
+    )
+    def post(self, request, claim_id: int):
+        data = AssignInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        claim = _claim_or_404(claim_id)
+        assignee = _user_or_400(data.validated_data["assignee"], "assignee")
+        claim_assign(claim=claim.pk, assignee=assignee, actor=request.user, expected_version=data.validated_data["version"])
+        schedule_delivery()
+        return _claim_detail_response(request, claim.pk)
+
+
+@extend_validation_errors(["invalid"], field_name="non_field_errors", methods=["post"])
+@extend_validation_errors(["invalid"], field_name="claim", methods=["post"])
+@extend_validation_errors(["invalid"], field_name="source_name", methods=["post"])
+class ClaimEvidenceApi(APIView):
+    permission_classes = [IsAuthenticated, IsReviewerOrEditor]
+    throttle_scope = "write"
+
+    @extend_schema(
+        operation_id="claims_evidence_create",
+        request=EvidenceInput,
+        responses={201: EvidenceOutput, 413: TOO_LARGE},
+        description="Add evidence. `source_name` is resolved to a known source (or a new one) of `source_kind`.",
+    )
+    def post(self, request, claim_id: int):
+        data = EvidenceInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        claim = _claim_or_404(claim_id)
+        if not may_work_on(request.user, assignee_id=claim.assignee_id):
+            raise PermissionDenied("only the claim's assignee or an editor may add evidence")
+        related = Claim.objects.filter(pk=values["claim"]).first() if values["claim"] else None
+        with transaction.atomic():  # a refused evidence leaves no new source behind
+            source = None
+            if values["source_name"].strip():
+                try:
+                    source = source_resolve(name=values["source_name"], kind=values["source_kind"])
+                except ValueError as exc:
+                    raise ValidationError({"source_name": [str(exc)]}) from exc
+            evidence = evidence_add(
+                claim=claim, stance=values["stance"], actor=request.user, source=source, url=values["url"],
+                related_claim=related, note=values["note"],
+            )
+        return Response(_evidence_row(evidence, source), status=status.HTTP_201_CREATED)
+
+
+def _evidence_row(evidence: Evidence, source: Source | None) -> dict:
+    return {
+        "id": evidence.pk,
+        "stance": evidence.stance,
+        "source": None if source is None else {"id": source.pk, "name": source.name, "kind": source.kind},
+        "url": evidence.url,
+        "related_claim": evidence.related_claim_id,
+        "note": evidence.note,
+        "added_by": evidence.added_by.get_username() if evidence.added_by else None,
+        "is_suggestion": evidence.is_suggestion,
+        "created_at": evidence.created_at,
+    }
+
+
+class ClaimReviewApi(APIView):
+    renderer_classes = [JSONRenderer, JSONLDRenderer]
+
+    @extend_schema(
+        operation_id="claims_claimreview",
+        responses={200: OpenApiResponse(CLAIM_REVIEW_SCHEMA, description="schema.org ClaimReview (JSON-LD).")},
+        description="The claim's verdict as schema.org ClaimReview; 404 until the claim has a verdict.",
+    )
+    def get(self, request, claim_id: int):
+        claim = selectors.claim_for_review(claim_id=claim_id)
+        if claim is None:
+            raise NotFound(f"no claim {claim_id}")
+        if not claim.has_verdict:
+            raise NotFound(f"claim {claim_id} has no verdict yet (it is {claim.status})")
+        verdict = selectors.claim_verdict_change(claim=claim)
+        return Response(claim_review_jsonld(claim, verdict=verdict))
+
+
+# --- Sources --------------------------------------------------------------------------
+
+
+@extend_validation_errors(["invalid"], field_name="page_size", methods=["get"])
+class SourceListApi(GenericAPIView):
+    pagination_class = ApiPagination
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = selectors.SourceFilter
+
+    def get_queryset(self):
+        return selectors.source_list()
+
+    @extend_schema(operation_id="sources_list", responses=SourceOutput(many=True))
+    def get(self, request):
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset.values("id", "name", "kind", "created_at"))
+        return self.get_paginated_response(selectors.source_rows(page))
+
+
+class SourceDetailApi(APIView):
+    @extend_schema(operation_id="sources_retrieve", responses=SourceOutput)
+    def get(self, request, source_id: int):
+        row = selectors.source_detail(source_id=source_id)
+        if row is None:
+            raise NotFound(f"no source {source_id}")
+        return Response(row)
+
+
+# --- Review queue ---------------------------------------------------------------------
+
+
+class QueueNextApi(APIView):
+    permission_classes = [IsAuthenticated, IsReviewerOrEditor]
+
+    @extend_schema(
+        operation_id="queue_next",
+        responses={200: ClaimDetailOutput, 204: OpenApiResponse(description="Nothing is assigned to you.")},
+        description="The highest-priority open (queued or in-review) claim assigned to the caller.",
+    )
+    def get(self, request):
+        claim_id = selectors.claim_next_for_reviewer(user=request.user)
+        if claim_id is None:
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        return _claim_detail_response(request, claim_id)
+
+
+# --- Webhooks -------------------------------------------------------------------------
+
+
+@extend_validation_errors(["invalid"], field_name="page_size", methods=["get"])
+@extend_validation_errors(["invalid"], field_name="events", methods=["post"])
+class WebhookListCreateApi(GenericAPIView):
+    permission_classes = [IsAuthenticated, IsEditor]
+    pagination_class = ApiPagination
+    throttle_scope = "write"
+
+    def get_queryset(self):
+        return WebhookSubscription.objects.order_by("id")
+
+    @extend_schema(operation_id="webhooks_list", responses=WebhookOutput(many=True))
+    def get(self, request):
+        page = self.paginate_queryset(self.get_queryset().values("id", "url", "events", "is_active", "created_at"))
+        return self.get_paginated_response(page)
+
+    @extend_schema(
+        operation_id="webhooks_create",
+        request=WebhookInput,
+        responses={201: WebhookOutput, 413: TOO_LARGE},
+        description=(
+            "Subscribe a URL to events (empty `events` means all). Each delivery is a JSON POST signed with "
+            "`X-Verifier-Signature: sha256=<hex HMAC-SHA256 of the raw body with the secret>`, with "
+            "`X-Verifier-Event-Id` (dedupe on it: delivery is at-least-once), `X-Verifier-Event` and "
+            "`X-Verifier-Timestamp`. Failures are retried with exponential backoff."
+        ),
+    )
+    def post(self, request):
+        data = WebhookInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        sub = webhook_subscribe(owner=request.user, **data.validated_data)
+        return Response(
+            {"id": sub.pk, "url": sub.url, "events": sub.events, "is_active": sub.is_active, "created_at": sub.created_at},
+            status=status.HTTP_201_CREATED,
+        )

@@ -1,0 +1,85 @@
+"""Who may do what over the API (roles are Django groups, see claims.roles), and throttles.
+
+newsroom: read, create articles. reviewers: read; work (transition, evidence) on
+claims assigned to them. editors: everything. A user in no role group reads nothing.
+Object checks run in the views themselves (DRF only runs them in get_object()).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from rest_framework.permissions import BasePermission
+from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle, UserRateThrottle
+
+from .roles import is_editor, is_newsroom, is_reviewer
+
+
+def has_any_role(user) -> bool:
+    return is_editor(user) or is_reviewer(user) or is_newsroom(user)
+
+
+class HasRole(BasePermission):
+    message = "your account has no newsroom role (newsroom, reviewers or editors)"
+
+    def has_permission(self, request, view) -> bool:
+        return has_any_role(request.user)
+
+
+class CanIngest(BasePermission):
+    message = "only newsroom members and editors may submit articles"
+
+    def has_permission(self, request, view) -> bool:
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            return has_any_role(request.user)
+        return is_newsroom(request.user) or is_editor(request.user)
+
+
+class IsEditor(BasePermission):
+    message = "only editors may do this"
+
+    def has_permission(self, request, view) -> bool:
+        return is_editor(request.user)
+
+
+class IsReviewerOrEditor(BasePermission):
+    message = "only reviewers and editors have a review queue"
+
+    def has_permission(self, request, view) -> bool:
+        return is_reviewer(request.user) or is_editor(request.user)
+
+
+def may_work_on(user, *, assignee_id: int | None, allow_unassigned: bool = False) -> bool:
+    """Editors work on any claim; a reviewer only on claims assigned to them.
+
+    `allow_unassigned` lets a reviewer take an unassigned claim for themselves (the
+    workflow then checks the move itself).
+    """
+    if is_editor(user):
+        return True
+    if not is_reviewer(user):
+        return False
+    return assignee_id == user.pk or (allow_unassigned and assignee_id is None)
+
+
+# --- Throttles: rates read from settings.API_THROTTLE_RATES at request time -----------
+
+
+class _SettingsRate:
+    scope: str | None
+
+    def get_rate(self):
+        # A scope without a configured rate (or "off") is not throttled.
+        rate = settings.API_THROTTLE_RATES.get(self.scope or "")
+        return None if not rate or str(rate).lower() in ("off", "none") else rate
+
+
+class UserThrottle(_SettingsRate, UserRateThrottle):
+    """Per token (per user) overall rate."""
+
+
+class AnonThrottle(_SettingsRate, AnonRateThrottle):
+    """Per client address, for the few anonymous endpoints (schema, docs)."""
+
+
+class ScopedThrottle(_SettingsRate, ScopedRateThrottle):
+    """Per user and per `throttle_scope` of a view (e.g. "ingest", "write")."""

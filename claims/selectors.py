@@ -1,0 +1,365 @@
+"""Reads for the API: filtered querysets and lean row builders.
+
+List pages are built from `values()` rows shaped into plain dicts: one query for the
+page however many rows, and no per-field serializer cost. The shapes here are
+documented by the Output serializers in claims/serializers.py (a test keeps the two
+in step, and the schemathesis run checks responses against the schema).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+import django_filters
+from django import forms
+from django.core.validators import RegexValidator
+from django.db.models import Count, Q, QuerySet
+from drf_spectacular.utils import extend_schema_field
+
+from sources.levels import AttributionLevel
+from sources.models import Source, SourceAlias, SourceKind
+
+from .models import VERDICTS, Article, Claim, ClaimStatus, Evidence, ExtractionStatus, StatusChange
+
+MAX_ID = 2**63 - 1  # PostgreSQL bigint: a larger id can match nothing
+
+
+# --- Filters --------------------------------------------------------------------------
+
+
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})
+class IdFilter(django_filters.NumberFilter):
+    """An id: an integer in bigint range (never a float, never an overflowing number)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)
+
+
+class StableOrderingFilter(django_filters.OrderingFilter):
+    """Ordering with the primary key as the last key, so pages never overlap or skip rows."""
+
+    def filter(self, qs, value):
+        if value in ([], (), {}, "", None):
+            return qs
+        return qs.order_by(*[self.get_ordering_value(param) for param in value], "id")
+
+
+class StrictFilterForm(forms.Form):
+    """An integer or enum parameter sent empty (`?article=`) is an error, not "no filter"."""
+
+    def clean(self):
+        cleaned = super().clean()
+        for name, field in self.fields.items():
+            if isinstance(field, (forms.IntegerField, forms.ChoiceField)) and self.data.get(name) == "":
+                code = "invalid_choice" if isinstance(field, forms.ChoiceField) else "invalid"
+                self.add_error(name, forms.ValidationError("must not be empty", code=code))
+        return cleaned
+
+
+ASSIGNEE_PATTERN = RegexValidator(r"^(me|none|[1-9][0-9]{0,17})$", "use me, none or a user id")
+
+
+class ClaimFilter(django_filters.FilterSet):
+    article = IdFilter(field_name="article_id", help_text="Claims of this article.")
+    status = django_filters.ChoiceFilter(choices=ClaimStatus.choices)
+    attribution_level = django_filters.ChoiceFilter(choices=AttributionLevel.choices)
+    assignee = django_filters.CharFilter(
+        method="filter_assignee", validators=[ASSIGNEE_PATTERN],
+        help_text="A user id, `me` (the caller) or `none` (unassigned).",
+    )
+    speaker = IdFilter(field_name="speaker_id", help_text="Claims spoken by this source.")
+    publisher = IdFilter(field_name="article__publisher_id", help_text="Claims in articles of this outlet (a source id).")
+    search = django_filters.CharFilter(method="filter_search", max_length=200, help_text="Text or speaker contains.")
+    ordering = StableOrderingFilter(
+        fields=(("priority", "priority"), ("created_at", "created")),
+        help_text="priority, -priority, created or -created (default: article order).",
+    )
+
+    class Meta:
+        model = Claim
+        fields: list[str] = []
+        form = StrictFilterForm
+
+    def filter_assignee(self, queryset, name, value):
+        if value == "me":
+            user = getattr(self.request, "user", None)
+            return queryset.filter(assignee_id=user.pk) if user is not None and user.pk else queryset.none()
+        if value == "none":
+            return queryset.filter(assignee__isnull=True)
+        return queryset.filter(assignee_id=int(value))
+
+    def filter_search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(text__icontains=value) | Q(speaker_text__icontains=value))
+
+
+class ArticleFilter(django_filters.FilterSet):
+    publisher = IdFilter(field_name="publisher_id")
+    extraction_status = django_filters.ChoiceFilter(choices=ExtractionStatus.choices)
+
+    class Meta:
+        model = Article
+        fields: list[str] = []
+        form = StrictFilterForm
+
+
+class SourceFilter(django_filters.FilterSet):
+    kind = django_filters.ChoiceFilter(choices=SourceKind.choices)
+    search = django_filters.CharFilter(field_name="name", lookup_expr="icontains", max_length=200)
+
+    class Meta:
+        model = Source
+        fields: list[str] = []
+        form = StrictFilterForm
+
+
+# --- Claims ---------------------------------------------------------------------------
+
+# Article order: served straight from the (article, start, end) unique index.
+CLAIM_DEFAULT_ORDER = ("article_id", "start", "end")
+
+CLAIM_ROW_FIELDS = (
+    "id", "text", "article_id", "start", "end", "attribution_level",
+    "speaker_id", "speaker__name", "speaker__kind", "speaker_text",
+    "via_outlet_id", "via_outlet__name", "via_outlet__kind", "cue",
+    "status", "assignee_id", "assignee__username", "priority", "version",
+    "recheck_after", "verdict_at", "created_at", "updated_at",
+)
+
+
+def claim_list() -> QuerySet[Claim]:
+    """Every claim, in article order; filter with ClaimFilter, shape with claim_rows()."""
+    return Claim.objects.order_by(*CLAIM_DEFAULT_ORDER)
+
+
+def _source_ref(source_id, name, kind) -> dict | None:
+    return None if source_id is None else {"id": source_id, "name": name, "kind": kind}
+
+
+def claim_rows(queryset: QuerySet[Claim] | Iterable[dict]) -> list[dict]:
+    """One query (values() with joins) -> the API's claim dicts, in queryset order."""
+    rows = queryset.values(*CLAIM_ROW_FIELDS) if isinstance(queryset, QuerySet) else queryset
+    out = []
+    for r in rows:
+        out.append(
+            {
+                "id": r["id"],
+                "text": r["text"],
+                "article": r["article_id"],
+                "start": r["start"],
+                "end": r["end"],
+                "attribution_level": r["attribution_level"],
+                "speaker": _source_ref(r["speaker_id"], r["speaker__name"], r["speaker__kind"]),
+                "speaker_text": r["speaker_text"],
+                "via_outlet": _source_ref(r["via_outlet_id"], r["via_outlet__name"], r["via_outlet__kind"]),
+                "cue": r["cue"],
+                "status": r["status"],
+                "assignee": None if r["assignee_id"] is None else {"id": r["assignee_id"], "username": r["assignee__username"]},
+                "priority": r["priority"],
+                "version": r["version"],
+                "recheck_after": r["recheck_after"],
+                "verdict_at": r["verdict_at"],
+                "created_at": r["created_at"],
+                "updated_at": r["updated_at"],
+            }
+        )
+    return out
+
+
+def claim_detail(*, claim_id: int) -> dict | None:
+    """A claim with its evidence and history (three queries), or None."""
+    if not 0 < claim_id <= MAX_ID:
+        return None
+    rows = claim_rows(Claim.objects.filter(pk=claim_id))
+    if not rows:
+        return None
+    row = rows[0]
+    row["evidence"] = evidence_rows(claim_id=claim_id)
+    row["history"] = history_rows(claim_id=claim_id)
+    return row
+
+
+def evidence_rows(*, claim_id: int) -> list[dict]:
+    rows = (
+        Evidence.objects.filter(claim_id=claim_id)
+        .order_by("created_at", "id")
+        .values(
+            "id", "stance", "source_id", "source__name", "source__kind", "url", "related_claim_id",
+            "note", "added_by__username", "is_suggestion", "created_at",
+        )
+    )
+    return [
+        {
+            "id": r["id"],
+            "stance": r["stance"],
+            "source": _source_ref(r["source_id"], r["source__name"], r["source__kind"]),
+            "url": r["url"],
+            "related_claim": r["related_claim_id"],
+            "note": r["note"],
+            "added_by": r["added_by__username"],
+            "is_suggestion": r["is_suggestion"],
+            "created_at": r["created_at"],
+        }
+        for r in rows
+    ]
+
+
+def history_rows(*, claim_id: int) -> list[dict]:
+    rows = (
+        StatusChange.objects.filter(claim_id=claim_id)
+        .order_by("-at", "-id")
+        .values("id", "kind", "from_status", "to_status", "actor__username", "note", "at")
+    )
+    return [
+        {
+            "id": r["id"],
+            "kind": r["kind"],
+            "from_status": r["from_status"],
+            "to_status": r["to_status"],
+            "actor": r["actor__username"],
+            "note": r["note"],
+            "at": r["at"],
+        }
+        for r in rows
+    ]
+
+
+def claim_get(*, claim_id: int) -> Claim | None:
+    """The bare claim row (for permission checks before a write), or None."""
+    if not 0 < claim_id <= MAX_ID:
+        return None
+    return Claim.objects.filter(pk=claim_id).only("id", "status", "assignee_id", "version").first()
+
+
+def claim_for_review(*, claim_id: int) -> Claim | None:
+    """A claim with what the ClaimReview export needs (speaker, article, publisher, last verdict note)."""
+    if not 0 < claim_id <= MAX_ID:
+        return None
+    return (
+        Claim.objects.select_related("speaker", "via_outlet", "article__publisher")
+        .filter(pk=claim_id)
+        .first()
+    )
+
+
+def claim_verdict_change(*, claim: Claim) -> StatusChange | None:
+    """The history row that set the current verdict."""
+    return StatusChange.objects.filter(claim=claim, to_status=claim.status).order_by("-at", "-id").first()
+
+
+def claim_next_for_reviewer(*, user) -> int | None:
+    """The id of the highest-priority open claim assigned to `user` (oldest first on ties)."""
+    return (
+        Claim.objects.filter(assignee_id=user.pk, status__in=(ClaimStatus.QUEUED, ClaimStatus.IN_REVIEW))
+        .order_by("-priority", "status_changed_at", "id")
+        .values_list("id", flat=True)
+        .first()
+    )
+
+
+# --- Articles -------------------------------------------------------------------------
+
+ARTICLE_ROW_FIELDS = (
+    "id", "title", "url", "published_at", "publisher_id", "publisher__name", "content_sha256",
+    "is_current", "supersedes_id", "extraction_status", "extraction_error", "extractor_version",
+    "extracted_at", "created_at",
+)
+
+
+def article_list() -> QuerySet[Article]:
+    return Article.objects.order_by("-created_at", "-id")
+
+
+def article_rows(queryset: QuerySet[Article] | Iterable[dict]) -> list[dict]:
+    rows = queryset.values(*ARTICLE_ROW_FIELDS) if isinstance(queryset, QuerySet) else queryset
+    return [
+        {
+            "id": r["id"],
+            "title": r["title"],
+            "url": r["url"],
+            "published_at": r["published_at"],
+            "publisher": {"id": r["publisher_id"], "name": r["publisher__name"]},
+            "content_sha256": r["content_sha256"],
+            "is_current": r["is_current"],
+            "supersedes": r["supersedes_id"],
+            "extraction_status": r["extraction_status"],
+            "extraction_error": r["extraction_error"],
+            "extractor_version": r["extractor_version"],
+            "extracted_at": r["extracted_at"],
+            "created_at": r["created_at"],
+        }
+        for r in rows
+    ]
+
+
+def article_detail(*, article_id: int) -> dict | None:
+    """An article with its claims' ids, levels and statuses (two queries), or None."""
+    if not 0 < article_id <= MAX_ID:
+        return None
+    rows = article_rows(Article.objects.filter(pk=article_id))
+    if not rows:
+        return None
+    row = rows[0]
+    row["claims"] = list(
+        Claim.objects.filter(article_id=article_id)
+        .order_by(*CLAIM_DEFAULT_ORDER)
+        .values("id", "attribution_level", "status")
+    )
+    return row
+
+
+# --- Sources --------------------------------------------------------------------------
+
+
+def source_list() -> QuerySet[Source]:
+    return Source.objects.order_by("name", "id")
+
+
+def source_rows(queryset: QuerySet[Source] | list) -> list[dict]:
+    """Sources with aliases and claim counts by level and by verdict: three queries per page."""
+    sources = list(queryset.values("id", "name", "kind", "created_at")) if isinstance(queryset, QuerySet) else queryset
+    ids = [s["id"] for s in sources]
+    aliases: dict[int, list[str]] = defaultdict(list)
+    for source_id, name in SourceAlias.objects.filter(source_id__in=ids).order_by("name").values_list("source_id", "name"):
+        aliases[source_id].append(name)
+    by_level: dict[int, dict[str, int]] = defaultdict(dict)
+    by_verdict: dict[int, dict[str, int]] = defaultdict(dict)
+    counts = (
+        Claim.objects.filter(speaker_id__in=ids)
+        .values("speaker_id", "attribution_level", "status")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for row in counts:
+        levels = by_level[row["speaker_id"]]
+        levels[row["attribution_level"]] = levels.get(row["attribution_level"], 0) + row["n"]
+        if row["status"] in VERDICTS:
+            verdicts = by_verdict[row["speaker_id"]]
+            verdicts[row["status"]] = verdicts.get(row["status"], 0) + row["n"]
+    return [
+        {
+            "id": s["id"],
+            "name": s["name"],
+            "kind": s["kind"],
+            "aliases": aliases.get(s["id"], []),
+            "claims_total": sum(by_level.get(s["id"], {}).values()),
+            "claims_by_level": by_level.get(s["id"], {}),
+            "claims_by_verdict": by_verdict.get(s["id"], {}),
+            "created_at": s["created_at"],
+        }
+        for s in sources
+    ]
+
+
+def source_detail(*, source_id: int) -> dict | None:
+    if not 0 < source_id <= MAX_ID:
+        return None
+    rows = source_rows(Source.objects.filter(pk=source_id))
+    return rows[0] if rows else None

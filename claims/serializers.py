@@ -1,0 +1,336 @@
+"""API input (allow-listed writable fields) and output (documentation of the selector rows).
+
+Inputs name every field a client may send; nothing else reaches a service. Status,
+version (other than as the client's expectation), assignee, priority and history
+are never written through a generic update. Outputs describe the dicts built by
+claims.selectors; list pages are not serialized field by field for speed.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.conf import settings
+from rest_framework import serializers
+
+from sources.levels import AttributionLevel
+from sources.models import SourceKind
+
+from .models import Claim, ClaimStatus, EvidenceStance, ExtractionStatus, HistoryKind, StatusChange
+from .selectors import MAX_ID
+
+MAX_VERSION = 2**31 - 1
+
+
+# --- Outputs --------------------------------------------------------------------------
+
+
+class SourceRefOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    kind = serializers.ChoiceField(choices=SourceKind.choices)
+
+
+class UserRefOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+
+
+class ClaimOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    text = serializers.CharField()
+    article = serializers.IntegerField()
+    start = serializers.IntegerField()
+    end = serializers.IntegerField()
+    attribution_level = serializers.ChoiceField(choices=AttributionLevel.choices)
+    speaker = SourceRefOutput(allow_null=True)
+    speaker_text = serializers.CharField(allow_blank=True)
+    via_outlet = SourceRefOutput(allow_null=True)
+    cue = serializers.CharField(allow_blank=True)
+    status = serializers.ChoiceField(choices=ClaimStatus.choices)
+    assignee = UserRefOutput(allow_null=True)
+    priority = serializers.IntegerField()
+    version = serializers.IntegerField()
+    recheck_after = serializers.DateTimeField(allow_null=True)
+    verdict_at = serializers.DateTimeField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+
+class EvidenceOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    stance = serializers.ChoiceField(choices=EvidenceStance.choices)
+    source = SourceRefOutput(allow_null=True)
+    url = serializers.CharField(allow_blank=True)
+    related_claim = serializers.IntegerField(allow_null=True)
+    note = serializers.CharField(allow_blank=True)
+    added_by = serializers.CharField(allow_null=True)
+    is_suggestion = serializers.BooleanField()
+    created_at = serializers.DateTimeField()
+
+
+class HistoryOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=HistoryKind.choices, help_text="A status change, or an editor's sign-off (from == to).")
+    from_status = serializers.ChoiceField(choices=ClaimStatus.choices)
+    to_status = serializers.ChoiceField(choices=ClaimStatus.choices)
+    actor = serializers.CharField(allow_null=True, help_text="Username; null when the system made the change.")
+    note = serializers.CharField(allow_blank=True)
+    at = serializers.DateTimeField()
+
+
+class ClaimDetailOutput(ClaimOutput):
+    evidence = EvidenceOutput(many=True)
+    history = HistoryOutput(many=True)
+    allowed_moves = serializers.ListField(
+        child=serializers.ChoiceField(choices=ClaimStatus.choices),
+        help_text="Statuses the caller may move this claim to now (guards not evaluated).",
+    )
+
+
+class PublisherRefOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class ArticleOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField(allow_blank=True)
+    url = serializers.CharField(allow_blank=True)
+    published_at = serializers.DateTimeField(allow_null=True)
+    publisher = PublisherRefOutput()
+    content_sha256 = serializers.CharField()
+    is_current = serializers.BooleanField()
+    supersedes = serializers.IntegerField(allow_null=True)
+    extraction_status = serializers.ChoiceField(choices=ExtractionStatus.choices)
+    extraction_error = serializers.CharField(allow_blank=True)
+    extractor_version = serializers.CharField(allow_blank=True)
+    extracted_at = serializers.DateTimeField(allow_null=True)
+    created_at = serializers.DateTimeField()
+
+
+class ArticleClaimRefOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    attribution_level = serializers.ChoiceField(choices=AttributionLevel.choices)
+    status = serializers.ChoiceField(choices=ClaimStatus.choices)
+
+
+class ArticleDetailOutput(ArticleOutput):
+    claims = ArticleClaimRefOutput(many=True)
+
+
+class CountsByLevel(serializers.Serializer):
+    document = serializers.IntegerField(required=False)
+    official = serializers.IntegerField(required=False)
+    named_person = serializers.IntegerField(required=False)
+    other_outlet = serializers.IntegerField(required=False)
+    anonymous = serializers.IntegerField(required=False)
+    vague = serializers.IntegerField(required=False)
+    unattributed = serializers.IntegerField(required=False)
+
+
+class CountsByVerdict(serializers.Serializer):
+    corroborated = serializers.IntegerField(required=False)
+    disputed = serializers.IntegerField(required=False)
+    refuted = serializers.IntegerField(required=False)
+    unverifiable = serializers.IntegerField(required=False)
+
+
+class SourceOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    kind = serializers.ChoiceField(choices=SourceKind.choices)
+    aliases = serializers.ListField(child=serializers.CharField())
+    claims_total = serializers.IntegerField(help_text="Claims this source speaks.")
+    claims_by_level = CountsByLevel()
+    claims_by_verdict = CountsByVerdict()
+    created_at = serializers.DateTimeField()
+
+
+class WebhookOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    url = serializers.URLField()
+    events = serializers.ListField(child=serializers.CharField())
+    is_active = serializers.BooleanField()
+    created_at = serializers.DateTimeField()
+
+
+# --- Inputs ---------------------------------------------------------------------------
+
+
+class StrictCharField(serializers.CharField):
+    """A string, and only a string: DRF would quietly turn 12 or 1.5 into "12"/"1.5"."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictIntegerField(serializers.IntegerField):
+    """A JSON integer, not "12" as a string (nor true, which Python counts as 1)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, (int, float)):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictURLField(serializers.URLField):
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+
+class ArticleInput(serializers.Serializer):
+    title = StrictCharField(max_length=500, allow_blank=True, required=False, default="")
+    body = StrictCharField(required=False, allow_blank=True, trim_whitespace=False, default="")
+    html = StrictCharField(
+        required=False, allow_blank=True, trim_whitespace=False, default="",
+        help_text="The page's HTML instead of `body`; its main text is extracted (trafilatura).",
+    )
+    publisher = StrictCharField(max_length=255)
+    url = StrictURLField(max_length=1000, required=False, allow_blank=True, default="")
+    published_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+
+    def validate(self, data):
+        if not data["body"].strip() and not data["html"].strip():
+            raise serializers.ValidationError({"body": "send the article text as `body` (or its HTML as `html`)"})
+        if data["body"].strip() and data["html"].strip():
+            raise serializers.ValidationError({"html": "send either `body` or `html`, not both"})
+        return data
+
+
+class TransitionInput(serializers.Serializer):
+    to = serializers.ChoiceField(choices=ClaimStatus.choices)
+    version = StrictIntegerField(min_value=1, max_value=MAX_VERSION, help_text="The version the client saw.")
+    note = StrictCharField(required=False, allow_blank=True, default="", max_length=10_000)
+    assignee = StrictIntegerField(
+        required=False, allow_null=True, default=None, min_value=1, max_value=MAX_ID,
+        help_text="Editors queueing a claim may name the reviewer (a user id).",
+    )
+
+
+class AssignInput(serializers.Serializer):
+    assignee = StrictIntegerField(min_value=1, max_value=MAX_ID, help_text="The reviewer's user id.")
+    version = StrictIntegerField(required=False, allow_null=True, default=None, min_value=1, max_value=MAX_VERSION)
+
+
+class EvidenceInput(serializers.Serializer):
+    stance = serializers.ChoiceField(choices=EvidenceStance.choices)
+    url = StrictURLField(max_length=1000, required=False, allow_blank=True, default="")
+    source_name = StrictCharField(max_length=255, required=False, allow_blank=True, default="")
+    source_kind = serializers.ChoiceField(
+        choices=SourceKind.choices, required=False, default=SourceKind.ORGANIZATION,
+        help_text="The kind of `source_name` (default organization).",
+    )
+    claim = StrictIntegerField(
+        required=False, allow_null=True, default=None, min_value=1, max_value=MAX_ID,
+        help_text="Another ingested claim this evidence rests on.",
+    )
+    note = StrictCharField(required=False, allow_blank=True, default="", max_length=10_000)
+
+    def validate(self, data):
+        if not data["source_name"].strip() and not data["url"] and data["claim"] is None:
+            raise serializers.ValidationError({"non_field_errors": ["evidence needs a source_name, a url or a claim"]})
+        if data["claim"] is not None and not Claim.objects.filter(pk=data["claim"]).exists():
+            raise serializers.ValidationError({"claim": [f"no claim {data['claim']}"]})
+        return data
+
+
+EVENT_KIND = re.compile(r"^[a-z][a-z_]*\.[a-z][a-z_]*$")
+
+
+class EventKindsField(serializers.ListField):
+    """A list of event kinds, validated as a whole so an error names `events` (not `events.3`)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(child=serializers.RegexField(EVENT_KIND.pattern, max_length=64), max_length=50, **kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, list) or len(data) > 50:
+            raise serializers.ValidationError("a list of at most 50 event kinds", code="invalid")
+        if not all(isinstance(kind, str) and len(kind) <= 64 and EVENT_KIND.match(kind) for kind in data):
+            raise serializers.ValidationError("event kinds look like claim.status_changed", code="invalid")
+        return data
+
+
+class WebhookInput(serializers.Serializer):
+    url = StrictURLField(max_length=1000)
+    events = EventKindsField(
+        required=False, default=list, help_text="Event kinds, e.g. claim.status_changed; empty means every event."
+    )
+    secret = StrictCharField(min_length=16, max_length=200, write_only=True, help_text="HMAC-SHA256 key.")
+
+
+# --- ClaimReview (schema.org) ---------------------------------------------------------
+
+# A verdict's place on a 1..3 scale (unverifiable has no truth value, so no number).
+RATING_VALUE = {ClaimStatus.REFUTED: 1, ClaimStatus.DISPUTED: 2, ClaimStatus.CORROBORATED: 3}
+PERSON_KINDS = {SourceKind.PERSON, SourceKind.ANONYMOUS}
+
+
+def _org(name: str, url: str = "") -> dict:
+    org = {"@type": "Organization", "name": name}
+    if url:
+        org["url"] = url
+    return org
+
+
+def claim_review_jsonld(claim: Claim, *, verdict: StatusChange | None) -> dict:
+    """schema.org ClaimReview for a claim with a verdict (the caller checks has_verdict)."""
+    article = claim.article
+    newsroom_url = settings.NEWSROOM_URL.rstrip("/")
+    speaker = claim.speaker
+    if speaker is not None:
+        author = {"@type": "Person" if speaker.kind in PERSON_KINDS else "Organization", "name": speaker.name}
+    else:  # unattributed: the article states it in its own voice
+        author = _org(article.publisher.name)
+    appearance = {"@type": "NewsArticle", "headline": article.title, "publisher": _org(article.publisher.name)}
+    if article.url:
+        appearance["url"] = article.url
+    if article.published_at:
+        appearance["datePublished"] = article.published_at.date().isoformat()
+    rating = {"@type": "Rating", "alternateName": claim.status}
+    if claim.status in RATING_VALUE:
+        rating |= {"ratingValue": RATING_VALUE[claim.status], "bestRating": 3, "worstRating": 1}
+    if verdict is not None and verdict.note:
+        rating["ratingExplanation"] = verdict.note
+    item = {"@type": "Claim", "author": author, "appearance": [appearance], "firstAppearance": appearance}
+    if article.published_at:
+        item["datePublished"] = article.published_at.date().isoformat()
+    published = claim.verdict_at or (verdict.at if verdict else None)
+    return {
+        "@context": "https://schema.org",
+        "@type": "ClaimReview",
+        "url": f"{newsroom_url}/claims/{claim.pk}/",
+        "claimReviewed": claim.text,
+        "itemReviewed": item,
+        "reviewRating": rating,
+        "author": _org(settings.NEWSROOM_NAME, settings.NEWSROOM_URL),
+        "datePublished": published.date().isoformat() if published else None,
+    }
+
+
+# The export's shape, documented as a raw schema (its keys start with "@").
+CLAIM_REVIEW_SCHEMA = {
+    "type": "object",
+    "description": "schema.org ClaimReview (JSON-LD).",
+    "required": ["@context", "@type", "url", "claimReviewed", "itemReviewed", "reviewRating", "author", "datePublished"],
+    "properties": {
+        "@context": {"type": "string", "enum": ["https://schema.org"]},
+        "@type": {"type": "string", "enum": ["ClaimReview"]},
+        "url": {"type": "string", "format": "uri"},
+        "claimReviewed": {"type": "string"},
+        "itemReviewed": {"type": "object", "required": ["@type", "author"]},
+        "reviewRating": {
+            "type": "object",
+            "required": ["@type", "alternateName"],
+            "properties": {"alternateName": {"type": "string", "enum": ["corroborated", "disputed", "refuted", "unverifiable"]}},
+        },
+        "author": {"type": "object", "required": ["@type", "name"]},
+        "datePublished": {"type": "string", "format": "date", "nullable": True},
+    },
+}

@@ -1,0 +1,26 @@
+"""The REST API's routes (included under /api/ by verifier/urls.py)."""
+
+from django.urls import path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from . import api
+from .api_errors import api_not_found
+
+urlpatterns = [
+    path("articles/", api.ArticleListCreateApi.as_view(), name="api-articles"),
+    path("articles/<int:article_id>/", api.ArticleDetailApi.as_view(), name="api-article"),
+    path("claims/", api.ClaimListApi.as_view(), name="api-claims"),
+    path("claims/<int:claim_id>/", api.ClaimDetailApi.as_view(), name="api-claim"),
+    path("claims/<int:claim_id>/transition/", api.ClaimTransitionApi.as_view(), name="api-claim-transition"),
+    path("claims/<int:claim_id>/evidence/", api.ClaimEvidenceApi.as_view(), name="api-claim-evidence"),
+    path("claims/<int:claim_id>/assign/", api.ClaimAssignApi.as_view(), name="api-claim-assign"),
+    path("claims/<int:claim_id>/claimreview/", api.ClaimReviewApi.as_view(), name="api-claim-claimreview"),
+    path("sources/", api.SourceListApi.as_view(), name="api-sources"),
+    path("sources/<int:source_id>/", api.SourceDetailApi.as_view(), name="api-source"),
+    path("queue/next/", api.QueueNextApi.as_view(), name="api-queue-next"),
+    path("webhooks/", api.WebhookListCreateApi.as_view(), name="api-webhooks"),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # Last: any other /api/ path is a JSON 404, never Django's HTML page.
+    re_path(r"^[\s\S]*$", api_not_found),
+]

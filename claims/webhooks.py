@@ -1,0 +1,236 @@
+"""Webhooks: subscriptions, and delivery of outbox events to them.
+
+The workflow writes an OutboxEvent in the transaction of each change, so an event
+exists iff the change committed. Delivery runs later (Celery beat `deliver_outbox`,
+plus an on-commit nudge after API writes) and never blocks or fails the change:
+
+1. fan-out: each undispatched event becomes one WebhookDelivery row per matching
+   active subscription (unique per pair, so a second fan-out adds nothing), and the
+   event is marked dispatched;
+2. attempts: due deliveries are leased (next_attempt_at pushed past the timeout, so
+   two workers never send the same row at once), POSTed with an HMAC-SHA256
+   signature outside any transaction, and the outcome recorded: delivered, or
+   failed with exponential backoff, or gave_up after WEBHOOK_MAX_ATTEMPTS.
+
+Delivery is at-least-once: receivers dedupe on the X-Verifier-Event-Id header.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+
+import requests
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from .models import DeliveryStatus, OutboxEvent, WebhookDelivery, WebhookSubscription
+
+logger = logging.getLogger(__name__)
+
+SIGNATURE_HEADER = "X-Verifier-Signature"
+EVENT_ID_HEADER = "X-Verifier-Event-Id"
+EVENT_KIND_HEADER = "X-Verifier-Event"
+DELIVERY_ID_HEADER = "X-Verifier-Delivery"
+TIMESTAMP_HEADER = "X-Verifier-Timestamp"
+
+
+def sign(secret: str, body: bytes) -> str:
+    """The signature header value: `sha256=` + hex HMAC-SHA256 of the raw body."""
+    return "sha256=" + hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
+
+
+def verify(secret: str, body: bytes, header: str) -> bool:
+    """What a receiver does (kept here for tests and for receivers written in Python)."""
+    return hmac.compare_digest(sign(secret, body), header or "")
+
+
+# --- Subscriptions --------------------------------------------------------------------
+
+
+@transaction.atomic
+def webhook_subscribe(*, url: str, events: list[str], secret: str, owner) -> WebhookSubscription:
+    subscription = WebhookSubscription(url=url, events=sorted(set(events)), secret=secret, owner=owner)
+    subscription.full_clean()
+    subscription.save()
+    return subscription
+
+
+def _wants(subscription: WebhookSubscription, event: OutboxEvent) -> bool:
+    # A new subscriber hears about what happens from now on, not the whole backlog.
+    if subscription.created_at > event.created_at:
+        return False
+    return not subscription.events or event.kind in subscription.events
+
+
+# --- Fan-out --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def outbox_fan_out(*, limit: int | None = None) -> int:
+    """Turn undispatched events into delivery rows; returns the number of events dispatched.
+
+    Rows are locked with SKIP LOCKED so concurrent runs split the work instead of waiting.
+    """
+    limit = limit or settings.WEBHOOK_BATCH_SIZE
+    events = list(
+        OutboxEvent.objects.select_for_update(skip_locked=True)
+        .filter(dispatched_at__isnull=True)
+        .order_by("id")[:limit]
+    )
+    if not events:
+        return 0
+    now = timezone.now()
+    subscriptions = list(WebhookSubscription.objects.filter(is_active=True))
+    deliveries = [
+        WebhookDelivery(subscription=sub, event=event, status=DeliveryStatus.PENDING, next_attempt_at=now)
+        for event in events
+        for sub in subscriptions
+        if _wants(sub, event)
+    ]
+    WebhookDelivery.objects.bulk_create(deliveries, ignore_conflicts=True)
+    OutboxEvent.objects.filter(pk__in=[e.pk for e in events]).update(dispatched_at=now)
+    return len(events)
+
+
+# --- Attempts -------------------------------------------------------------------------
+
+
+def backoff(attempts: int) -> timedelta:
+    """Wait before attempt `attempts + 1`: base * 2**(attempts - 1), capped."""
+    seconds = settings.WEBHOOK_BACKOFF_SECONDS * (2 ** max(attempts - 1, 0))
+    return timedelta(seconds=min(seconds, settings.WEBHOOK_BACKOFF_MAX_SECONDS))
+
+
+def _lease_seconds() -> float:
+    # Long enough that a slow receiver's attempt finishes before anyone else may retry it.
+    return settings.WEBHOOK_TIMEOUT_SECONDS * 2 + 30
+
+
+@transaction.atomic
+def deliveries_lease(*, limit: int | None = None) -> list[int]:
+    """Take due deliveries for this process: bump attempts, push next_attempt_at past the lease."""
+    now = timezone.now()
+    due = list(
+        WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(status__in=(DeliveryStatus.PENDING, DeliveryStatus.FAILED), subscription__is_active=True)
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        .order_by("next_attempt_at", "id")[: limit or settings.WEBHOOK_BATCH_SIZE]
+    )
+    lease_until = now + timedelta(seconds=_lease_seconds())
+    for delivery in due:
+        delivery.attempts += 1
+        delivery.next_attempt_at = lease_until
+    WebhookDelivery.objects.bulk_update(due, ["attempts", "next_attempt_at"])
+    return [d.pk for d in due]
+
+
+def event_body(event: OutboxEvent) -> bytes:
+    envelope = {
+        "id": event.pk,
+        "event": event.kind,
+        "created_at": event.created_at,
+        "claim": event.claim_id,
+        "data": event.payload,
+    }
+    return json.dumps(envelope, cls=DjangoJSONEncoder, sort_keys=True, separators=(",", ":")).encode("utf-8")
+
+
+@dataclass
+class Outcome:
+    ok: bool
+    status_code: int | None
+    error: str
+
+
+def _post(delivery: WebhookDelivery) -> Outcome:
+    event, subscription = delivery.event, delivery.subscription
+    body = event_body(event)
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "verifier-webhooks/1",
+        SIGNATURE_HEADER: sign(subscription.secret, body),
+        EVENT_ID_HEADER: str(event.pk),
+        EVENT_KIND_HEADER: event.kind,
+        DELIVERY_ID_HEADER: str(delivery.pk),
+        TIMESTAMP_HEADER: str(int(time.time())),
+    }
+    try:
+        response = requests.post(
+            subscription.url, data=body, headers=headers,
+            timeout=settings.WEBHOOK_TIMEOUT_SECONDS, allow_redirects=False,
+        )
+    except requests.RequestException as exc:
+        return Outcome(False, None, f"{type(exc).__name__}: {exc}"[:2000])
+    if 200 <= response.status_code < 300:
+        return Outcome(True, response.status_code, "")
+    return Outcome(False, response.status_code, f"HTTP {response.status_code}: {response.text[:500]}")
+
+
+@transaction.atomic
+def delivery_record(*, delivery_id: int, outcome: Outcome) -> WebhookDelivery:
+    delivery = WebhookDelivery.objects.select_for_update().get(pk=delivery_id)
+    now = timezone.now()
+    delivery.last_status_code = outcome.status_code
+    delivery.last_error = outcome.error
+    if outcome.ok:
+        delivery.status, delivery.delivered_at, delivery.next_attempt_at = DeliveryStatus.DELIVERED, now, None
+    elif delivery.attempts >= settings.WEBHOOK_MAX_ATTEMPTS:
+        delivery.status, delivery.next_attempt_at = DeliveryStatus.GAVE_UP, None
+        logger.warning("webhook delivery %s gave up after %s attempts: %s", delivery.pk, delivery.attempts, outcome.error)
+    else:
+        delivery.status, delivery.next_attempt_at = DeliveryStatus.FAILED, now + backoff(delivery.attempts)
+    delivery.save(update_fields=["status", "delivered_at", "next_attempt_at", "last_status_code", "last_error"])
+    return delivery
+
+
+def delivery_attempt(*, delivery_id: int) -> WebhookDelivery:
+    """Send one leased delivery (no transaction is held during the HTTP call) and record it."""
+    delivery = WebhookDelivery.objects.select_related("event", "subscription").get(pk=delivery_id)
+    try:
+        outcome = _post(delivery)
+    except Exception as exc:  # a bug or odd URL must cost one attempt, never the whole batch
+        logger.exception("webhook delivery %s crashed", delivery_id)
+        outcome = Outcome(False, None, f"{type(exc).__name__}: {exc}"[:2000])
+    return delivery_record(delivery_id=delivery_id, outcome=outcome)
+
+
+def deliver_outbox() -> dict:
+    """One round: fan out new events, then attempt every due delivery. Idempotent."""
+    dispatched = 0
+    while batch := outbox_fan_out():
+        dispatched += batch
+        if batch < settings.WEBHOOK_BATCH_SIZE:
+            break
+    results = {"dispatched": dispatched, "delivered": 0, "failed": 0, "gave_up": 0}
+    for delivery_id in deliveries_lease():
+        status = delivery_attempt(delivery_id=delivery_id).status
+        key = {DeliveryStatus.DELIVERED: "delivered", DeliveryStatus.GAVE_UP: "gave_up"}.get(status, "failed")
+        results[key] += 1
+    return results
+
+
+def schedule_delivery() -> None:
+    """After the current transaction commits, ask a worker for a delivery round now.
+
+    Beat runs deliver_outbox anyway; this only cuts latency, so a dead broker is
+    logged and ignored (the events wait safely in the outbox).
+    """
+
+    def enqueue() -> None:
+        from .tasks import deliver_outbox as deliver_outbox_task  # late: tasks import services
+
+        try:
+            deliver_outbox_task.apply_async(retry=False)
+        except Exception:
+            logger.warning("could not enqueue webhook delivery; beat will deliver", exc_info=True)
+
+    transaction.on_commit(enqueue)
