@@ -1,22 +1,64 @@
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.db.models import Count
+from django.forms import Textarea
+from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.timesince import timesince
 
-from . import services, workflow
+from . import admin_views, dashboard, services, workflow
 from .models import Article, Claim, ClaimStatus, Evidence, StatusChange
+
+# The admin index shows the desk: claims by status and level, oldest waiting, health, beat.
+admin.site.index_template = "admin/claims/desk_index.html"
+admin.site.site_header = "Claim verifier"
+admin.site.site_title = "Claim verifier"
+admin.site.index_title = "Verification desk"
+
+
+class EvidenceListInline(admin.TabularInline):
+    """The evidence gathered so far, read-only: verdicts rest on it, so it is never rewritten."""
+
+    model = Evidence
+    fk_name = "claim"
+    extra = 0
+    can_delete = False
+    verbose_name_plural = "evidence"
+    fields = ("stance", "source", "link", "related_claim", "note", "is_suggestion", "added_by", "created_at")
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("source", "related_claim", "added_by")
+
+    @admin.display(description="url")
+    def link(self, obj: Evidence):
+        return admin_views.safe_link(obj.url) if obj.url else "-"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 class EvidenceInline(admin.TabularInline):
+    """Add evidence from the claim page; ClaimAdmin.save_formset hands each row to services.evidence_add."""
+
     model = Evidence
     fk_name = "claim"
     extra = 1
-    fields = ("stance", "source", "url", "related_claim", "note", "added_by", "created_at")
-    readonly_fields = ("added_by", "created_at")
+    can_delete = False
+    verbose_name = "new evidence"
+    verbose_name_plural = "add evidence"
+    fields = ("stance", "source", "url", "related_claim", "note")
     raw_id_fields = ("related_claim",)
     autocomplete_fields = ("source",)
+    formfield_overrides = {models.TextField: {"widget": Textarea(attrs={"rows": 2, "cols": 36})}}
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).none()  # the list above shows what exists
 
     def has_change_permission(self, request, obj=None):
         return False  # evidence is added, never rewritten: verdicts rest on it
@@ -29,9 +71,13 @@ class StatusChangeInline(admin.TabularInline):
     model = StatusChange
     extra = 0
     can_delete = False
+    verbose_name_plural = "history"
     fields = ("at", "from_status", "to_status", "actor", "note")
     readonly_fields = fields
     ordering = ("-at", "-id")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -41,30 +87,39 @@ class StatusChangeInline(admin.TabularInline):
 
 
 def _run_moves(modeladmin, request, queryset, to: str, **extra) -> None:
-    """Move each selected claim through the workflow and report, per claim, what happened."""
+    """Move each selected claim through the workflow and report, per claim, what moved and what was refused."""
     moved, refused = [], []
-    for claim_id in queryset.order_by("pk").values_list("pk", flat=True):
+    for claim_id, text in queryset.order_by("pk").values_list("pk", "text"):
+        short = text if len(text) <= 60 else text[:57] + "..."
         try:
             workflow.transition(claim=claim_id, to=to, actor=request.user, **extra)
-            moved.append(claim_id)
+            moved.append((claim_id, short))
         except workflow.WorkflowError as exc:
-            refused.append(f"claim {claim_id}: {exc}")
+            refused.append(f"claim {claim_id}: {exc} [\u201c{short}\u201d]")
+    label = ClaimStatus(to).label
+    modeladmin.message_user(
+        request,
+        f"{label}: {len(moved)} of {len(moved) + len(refused)} selected claim(s) moved, {len(refused)} refused.",
+        messages.INFO if moved or not refused else messages.WARNING,
+    )
     if moved:
-        ids = ", ".join(map(str, moved))
-        modeladmin.message_user(request, f"Moved {len(moved)} claim(s) to {to}: {ids}.", messages.SUCCESS)
+        listed = "; ".join(f"{pk} \u201c{short}\u201d" for pk, short in moved)
+        modeladmin.message_user(request, f"Moved {len(moved)} claim(s) to {to}: {listed}.", messages.SUCCESS)
     for line in refused:
         modeladmin.message_user(request, f"Refused: {line}", messages.WARNING)
 
 
 @admin.register(Claim)
 class ClaimAdmin(admin.ModelAdmin):
-    list_display = ("id", "short_text", "status", "attribution_level", "speaker_text", "article_link", "assignee", "age", "priority")
+    list_display = (
+        "id", "short_text", "status", "level", "speaker_text", "article_link", "assignee", "age", "sla", "priority",
+    )
     list_filter = ("status", "attribution_level", ("assignee", admin.RelatedOnlyFieldListFilter), "article__publisher")
     search_fields = ("text", "speaker_text", "speaker__name")
     list_select_related = ("article", "assignee", "speaker")
     list_per_page = 50
     ordering = ("-priority", "created_at")
-    inlines = [EvidenceInline, StatusChangeInline]
+    inlines = [EvidenceListInline, EvidenceInline, StatusChangeInline]
     fields = (
         "article", "text", ("start", "end"), "attribution_level", "speaker", "speaker_text", "via_outlet", "cue",
         "reason", "status", "assignee", "priority", "recheck_after", "verdict_at", "version",
@@ -75,9 +130,44 @@ class ClaimAdmin(admin.ModelAdmin):
     )
     actions = ["assign_to_me", "start_review", "mark_needs_recheck", "unassign", "requeue"]
 
+    change_list_template = "admin/claims/claim/change_list.html"
+
+    def get_urls(self):
+        # Before the stock urls: their "<path:object_id>/" catch-all would swallow these.
+        wrap = self.admin_site.admin_view
+        return [
+            path("queue/", wrap(lambda request: admin_views.my_queue_view(self, request)), name="claims_claim_queue"),
+            path(
+                "<path:object_id>/transition/",
+                wrap(lambda request, object_id: admin_views.claim_transition_view(self, request, object_id)),
+                name="claims_claim_transition",
+            ),
+            *super().get_urls(),
+        ]
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            context.update(admin_views.claim_page_context(obj, request.user))
+        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
+
+    def get_object(self, request, object_id, from_field=None):
+        # As ModelAdmin.get_object, with the joins the claim page reads (article body, chain).
+        queryset = self.get_queryset(request).select_related(
+            "article", "article__publisher", "speaker", "via_outlet", "assignee"
+        )
+        field = self.opts.pk if from_field is None else self.opts.get_field(from_field)
+        try:
+            return queryset.get(**{field.name: field.to_python(object_id)})
+        except (Claim.DoesNotExist, ValidationError, ValueError):
+            return None
+
     @admin.display(description="claim")
     def short_text(self, obj: Claim) -> str:
         return str(obj)
+
+    @admin.display(description="level", ordering="attribution_level")
+    def level(self, obj: Claim):
+        return admin_views.level_badge(obj.attribution_level)
 
     @admin.display(description="article", ordering="article__title")
     def article_link(self, obj: Claim):
@@ -86,6 +176,11 @@ class ClaimAdmin(admin.ModelAdmin):
     @admin.display(description="age", ordering="created_at")
     def age(self, obj: Claim) -> str:
         return timesince(obj.created_at, timezone.now())
+
+    @admin.display(description="SLA", ordering="status_changed_at")
+    def sla(self, obj: Claim):
+        state = dashboard.sla_state(obj)
+        return format_html('<span class="sla sla-{}">{}</span>', state.code, state.label)
 
     def has_add_permission(self, request):
         return False  # claims come from articles
@@ -139,9 +234,20 @@ class ClaimInline(admin.TabularInline):
     extra = 0
     can_delete = False
     show_change_link = True
-    fields = ("start", "end", "text", "attribution_level", "speaker_text", "via_outlet", "cue", "status", "assignee")
+    fields = ("start", "short_text", "level", "speaker_text", "via_outlet", "cue", "status", "assignee")
     readonly_fields = fields
     ordering = ("start",)
+
+    @admin.display(description="claim")
+    def short_text(self, obj: Claim) -> str:
+        return obj.text if len(obj.text) <= 140 else obj.text[:137] + "..."
+
+    @admin.display(description="level")
+    def level(self, obj: Claim):
+        return admin_views.level_badge(obj.attribution_level)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("via_outlet", "assignee")
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -157,11 +263,22 @@ class ArticleAdmin(admin.ModelAdmin):
     search_fields = ("title", "url", "body")
     list_select_related = ("publisher",)
     inlines = [ClaimInline]
-    readonly_fields = (
-        "publisher", "title", "url", "published_at", "body", "content_sha256", "supersedes", "is_current",
-        "extraction_status", "extraction_error", "extractor_version", "extraction_attempts", "extracted_at", "created_at",
+    # The body is shown highlighted above the form (change_form.html), not as a raw field.
+    fields = (
+        "publisher", "title", "link", "published_at", "content_sha256", "supersedes", "is_current", "extraction_status",
+        "extraction_error", "extractor_version", "extraction_attempts", "extracted_at", "created_at",
     )
+    readonly_fields = fields
     actions = ["reextract"]
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            context.update(admin_views.article_page_context(obj))
+        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
+
+    @admin.display(description="url")
+    def link(self, obj: Article):
+        return admin_views.safe_link(obj.url) if obj.url else "-"
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_claim_count=Count("claims"))

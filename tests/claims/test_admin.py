@@ -68,11 +68,14 @@ def test_claim_page_shows_history_and_evidence_and_adds_evidence(client, reviewe
     assert "budget line 14" in body and "unverified" in body and "queued" in body
     form = {
         "priority": "3", "recheck_after_0": "", "recheck_after_1": "",
-        "evidence-TOTAL_FORMS": "2", "evidence-INITIAL_FORMS": "1", "evidence-MIN_NUM_FORMS": "0",
+        # The read-only list of evidence, then the add-evidence form (a second inline: prefix "evidence-2").
+        "evidence-TOTAL_FORMS": "1", "evidence-INITIAL_FORMS": "1", "evidence-MIN_NUM_FORMS": "0",
         "evidence-MAX_NUM_FORMS": "1000",
         "evidence-0-id": str(claim.evidence.get().pk), "evidence-0-claim": str(claim.pk),
-        "evidence-1-stance": "contradicts", "evidence-1-url": "https://records.example/fy24",
-        "evidence-1-note": "audited accounts", "evidence-1-claim": str(claim.pk),
+        "evidence-2-TOTAL_FORMS": "1", "evidence-2-INITIAL_FORMS": "0", "evidence-2-MIN_NUM_FORMS": "0",
+        "evidence-2-MAX_NUM_FORMS": "1000",
+        "evidence-2-0-stance": "contradicts", "evidence-2-0-url": "https://records.example/fy24",
+        "evidence-2-0-note": "audited accounts", "evidence-2-0-claim": str(claim.pk),
         "history-TOTAL_FORMS": "1", "history-INITIAL_FORMS": "1", "history-MIN_NUM_FORMS": "0",
         "history-MAX_NUM_FORMS": "1000", "history-0-id": str(claim.history.get().pk), "history-0-claim": str(claim.pk),
     }

@@ -1,0 +1,260 @@
+"""The reviewer's admin pages beyond stock ModelAdmin: the queue, the workflow buttons,
+and article text with its claims highlighted.
+
+Article text is untrusted (it comes from the web): every segment goes through
+`escape`/`format_html`, and nothing built from it is ever passed to `mark_safe`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+
+from sources.levels import AttributionLevel
+
+from . import dashboard, workflow
+from .models import Article, Claim, ClaimStatus
+
+S = ClaimStatus
+
+# Characters of paragraph shown either side of a claim on its page.
+CONTEXT_CHARS = 700
+# Rows shown on "My queue" (the count above the table says how many there are).
+QUEUE_PAGE_ROWS = 200
+
+# Button labels for the moves, by (from, to) where the same target means different things.
+MOVE_LABELS = {
+    (S.UNVERIFIED, S.QUEUED): "Assign to me",
+    (S.NEEDS_RECHECK, S.QUEUED): "Queue again",
+    (S.QUEUED, S.IN_REVIEW): "Start review",
+    (S.IN_REVIEW, S.CORROBORATED): "Corroborated",
+    (S.IN_REVIEW, S.DISPUTED): "Disputed",
+    (S.IN_REVIEW, S.REFUTED): "Refuted",
+    (S.IN_REVIEW, S.UNVERIFIABLE): "Unverifiable",
+    (S.QUEUED, S.UNVERIFIED): "Unassign",
+    (S.IN_REVIEW, S.UNVERIFIED): "Unassign",
+}
+
+
+@dataclass(frozen=True)
+class MoveButton:
+    to: str
+    label: str
+    css: str  # "verdict", "back" or "" (plain)
+
+
+def safe_link(url: str, text: str | None = None) -> SafeString:
+    """A link only for http(s) URLs; anything else (javascript:, data:, ftp:) shows as inert text."""
+    shown = text if text is not None else url
+    try:
+        scheme = urlsplit(url.strip()).scheme.lower()
+    except ValueError:
+        scheme = ""
+    if scheme in ("http", "https"):
+        return format_html('<a href="{}" rel="noopener noreferrer nofollow" target="_blank">{}</a>', url, shown)
+    return format_html("{}", shown)
+
+
+def level_badge(level: str) -> SafeString:
+    label = AttributionLevel(level).label if level in AttributionLevel.values else level
+    return format_html('<span class="lvl-badge lvl-{}">{}</span>', level, label)
+
+
+def _claim_title(claim: Claim) -> str:
+    who = claim.speaker_text or "no speaker"
+    return f"{claim.get_attribution_level_display()} \u2014 {who} \u2014 {claim.get_status_display()}"
+
+
+def _mark(claim: Claim, text: str, *, href: str = "", current: bool = False) -> SafeString:
+    css = f"claim-mark lvl-{claim.attribution_level}" + (" claim-current" if current else "")
+    if href:
+        return format_html(
+            '<a class="{}" href="{}" title="{}" data-claim="{}">{}</a>', css, href, _claim_title(claim), claim.pk, text
+        )
+    return format_html(
+        '<mark class="{}" title="{}" data-claim="{}">{}</mark>', css, _claim_title(claim), claim.pk, text
+    )
+
+
+def _join(parts: list[SafeString]) -> SafeString:
+    # Every part is already escaped; format_html_join keeps them as they are.
+    return format_html_join("", "{}", ((part,) for part in parts))
+
+
+def _span_matches(body: str, claim: Claim) -> bool:
+    return 0 <= claim.start < claim.end <= len(body) and body[claim.start : claim.end] == claim.text
+
+
+def highlighted_body(article: Article, claims: list[Claim], *, link_claims: bool = True) -> SafeString:
+    """The whole body, each claim wrapped in a mark coloured by its attribution level.
+
+    Claims are taken in start order; one that overlaps an earlier claim is left unmarked
+    (the claims table below the text still lists it).
+    """
+    body, parts, cursor = article.body, [], 0
+    for claim in sorted(claims, key=lambda c: (c.start, -c.end)):
+        if claim.start < cursor or not _span_matches(body, claim):
+            continue
+        parts.append(format_html("{}", body[cursor : claim.start]))
+        href = reverse("admin:claims_claim_change", args=[claim.pk]) if link_claims else ""
+        parts.append(_mark(claim, body[claim.start : claim.end], href=href))
+        cursor = claim.end
+    parts.append(format_html("{}", body[cursor:]))
+    return _join(parts)
+
+
+def claim_in_paragraph(claim: Claim) -> SafeString:
+    """The claim highlighted inside its paragraph, with up to CONTEXT_CHARS either side."""
+    body = claim.article.body
+    if not _span_matches(body, claim):
+        return _mark(claim, claim.text, current=True)
+    para_start = body.rfind("\n", 0, claim.start) + 1
+    para_end = body.find("\n", claim.end)
+    para_end = len(body) if para_end == -1 else para_end
+    before_start = max(para_start, claim.start - CONTEXT_CHARS)
+    after_end = min(para_end, claim.end + CONTEXT_CHARS)
+    return format_html(
+        '{}<span class="ctx">{}</span>{}<span class="ctx">{}</span>{}',
+        "\u2026 " if before_start > para_start else "",
+        body[before_start : claim.start],
+        _mark(claim, claim.text, current=True),
+        body[claim.end : after_end],
+        " \u2026" if after_end < para_end else "",
+    )
+
+
+def move_buttons(claim: Claim, user) -> list[MoveButton]:
+    """Exactly the moves the workflow allows this user now (guards are checked on click)."""
+    buttons = []
+    for target in workflow.allowed_moves(claim, user):
+        label = MOVE_LABELS.get((claim.status, target)) or S(target).label
+        css = "verdict" if target in (S.CORROBORATED, S.DISPUTED, S.REFUTED, S.UNVERIFIABLE) else ""
+        css = "back" if target == S.UNVERIFIED else css
+        buttons.append(MoveButton(to=target, label=label, css=css))
+    return buttons
+
+
+def level_legend() -> list[dict]:
+    return [
+        {"code": code, "label": label, "meaning": dashboard.LEVEL_MEANINGS[code]}
+        for code, label in AttributionLevel.choices
+    ]
+
+
+# --- context for the stock change forms -----------------------------------------
+
+def claim_page_context(claim: Claim, user) -> dict:
+    return {
+        "claim_in_paragraph": claim_in_paragraph(claim),
+        "claim_level_badge": level_badge(claim.attribution_level),
+        "claim_level_meaning": dashboard.LEVEL_MEANINGS.get(claim.attribution_level, ""),
+        "provenance_links": dashboard.claim_provenance(claim, user=user),
+        "move_buttons": move_buttons(claim, user),
+        "transition_url": reverse("admin:claims_claim_transition", args=[claim.pk]),
+        "sla": dashboard.sla_state(claim),
+        "article_url": reverse("admin:claims_article_change", args=[claim.article_id]),
+    }
+
+
+def article_page_context(article: Article) -> dict:
+    claims = list(dashboard.article_claims(article=article))
+    return {
+        "highlighted_body": highlighted_body(article, claims),
+        "sourcing": dashboard.article_sourcing(claims=claims),
+        "legend": level_legend(),
+        "article_link": safe_link(article.url) if article.url else "",
+    }
+
+
+def desk_context(user) -> dict:
+    """Everything the admin index shows about the desk (see templatetags/claims_desk.py)."""
+    now = timezone.now()
+    can_see_beat = user.has_perm("django_celery_beat.view_periodictask")
+    return {
+        "by_status": dashboard.claims_by_status(),
+        "by_level": dashboard.claims_by_level(),
+        "oldest": [(claim, dashboard.sla_state(claim, now=now)) for claim in dashboard.oldest_waiting_claims()],
+        "my_queue_count": dashboard.reviewer_queue(user=user).count(),
+        "unassigned_count": dashboard.unassigned_waiting_count(),
+        "health": _health_rows(),
+        "beat_schedules": list(dashboard.beat_schedules()) if can_see_beat else None,
+        "legend": level_legend(),
+    }
+
+
+def _health_rows() -> list[dict] | None:
+    try:
+        from verifier.health import collect_health
+    except ImportError:  # the health module is optional for the admin
+        return None
+    labels = {"database": "Database", "broker": "Broker", "worker": "Worker heartbeat", "beat": "Beat",
+              "queue_length": "Queue length"}
+    return [
+        {"name": name, "label": labels.get(name, name), "ok": bool(part.get("ok")), "detail": part.get("detail", ""),
+         "last_seen": part.get("last_seen"), "value": part.get("value")}
+        for name, part in collect_health().items()
+    ]
+
+
+# --- views (wired in ClaimAdmin.get_urls, wrapped by admin_site.admin_view) -------
+
+def my_queue_view(model_admin, request: HttpRequest) -> HttpResponse:
+    if not model_admin.has_view_permission(request):
+        raise PermissionDenied
+    queue = dashboard.reviewer_queue(user=request.user)
+    now = timezone.now()
+    rows = [
+        {"claim": claim, "sla": dashboard.sla_state(claim, now=now), "level": level_badge(claim.attribution_level)}
+        for claim in queue[:QUEUE_PAGE_ROWS]
+    ]
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": "My queue",
+        "subtitle": None,
+        "opts": model_admin.model._meta,
+        "rows": rows,
+        "total": queue.count() if len(rows) == QUEUE_PAGE_ROWS else len(rows),
+        "unassigned_count": dashboard.unassigned_waiting_count(),
+        "sla_hours": int(settings.REVIEW_SLA.total_seconds() // 3600),
+    }
+    return TemplateResponse(request, "admin/claims/claim/my_queue.html", context)
+
+
+def claim_transition_view(model_admin, request: HttpRequest, object_id: str) -> HttpResponse:
+    """POST {to, version, note}: one workflow move from the claim page."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    claim = model_admin.get_object(request, unquote(object_id))
+    if claim is None:
+        return model_admin._get_obj_does_not_exist_redirect(request, model_admin.opts, object_id)
+    if not model_admin.has_view_or_change_permission(request, claim):
+        raise PermissionDenied
+    page = reverse("admin:claims_claim_change", args=[claim.pk])
+    to, note = request.POST.get("to", ""), request.POST.get("note", "").strip()
+    try:
+        version = int(request.POST.get("version", ""))
+    except ValueError:
+        messages.error(request, "Refused: the form did not say which version of the claim you saw; reload the page.")
+        return HttpResponseRedirect(page)
+    # Taking an unassigned claim queues it for the person who clicked.
+    assignee = request.user if (to == S.QUEUED and claim.status == S.UNVERIFIED) else None
+    try:
+        moved = workflow.transition(
+            claim=claim.pk, to=to, actor=request.user, note=note, expected_version=version, assignee=assignee
+        )
+    except workflow.WorkflowError as exc:
+        messages.error(request, f"Refused: {exc}")
+    else:
+        messages.success(request, f"Claim {moved.pk} moved to {moved.get_status_display()} (version {moved.version}).")
+    return HttpResponseRedirect(page)

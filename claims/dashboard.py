@@ -1,0 +1,209 @@
+"""Reads behind the reviewer's admin pages: the queue, SLA state, the desk and article pictures.
+
+Selectors only (no writes). Each returns plain data or a queryset with its joins, so
+the admin templates render without further queries per row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Count, QuerySet
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+
+from sources.levels import AttributionLevel
+from sources.models import Source
+
+from .models import Article, Claim, ClaimStatus
+
+S = ClaimStatus
+
+# A reviewer's work in hand: assigned and not yet given a verdict.
+QUEUE_STATUSES = (S.QUEUED, S.IN_REVIEW, S.NEEDS_RECHECK)
+# Everything the desk still owes a verdict on (unassigned claims included).
+WAITING_STATUSES = (S.UNVERIFIED, S.QUEUED, S.IN_REVIEW, S.NEEDS_RECHECK)
+# Past this share of the SLA a claim is flagged "due soon".
+SLA_WARNING_SHARE = 0.75
+
+# Short meanings for the legend (ATTRIBUTION.md).
+LEVEL_MEANINGS = {
+    AttributionLevel.DOCUMENT: "a primary record a reader could inspect",
+    AttributionLevel.OFFICIAL: "a named institution or official, on the record",
+    AttributionLevel.NAMED_PERSON: "a named individual on the record",
+    AttributionLevel.OTHER_OUTLET: "another news organisation's reporting",
+    AttributionLevel.ANONYMOUS: "unnamed sources claiming inside knowledge",
+    AttributionLevel.VAGUE: "unspecific groups (\u201canalysts say\u201d)",
+    AttributionLevel.UNATTRIBUTED: "the article's own voice",
+}
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One row of a bar chart: `width` is relative to the largest row, `share` to the total."""
+
+    code: str
+    label: str
+    count: int
+    share: float  # 0..100
+    width: float  # 0..100
+
+
+@dataclass(frozen=True)
+class SlaState:
+    code: str  # "ok", "due_soon", "overdue", "done"
+    label: str
+    waited: timedelta
+    remaining: timedelta | None  # negative when overdue; None when the claim has a verdict
+
+
+@dataclass(frozen=True)
+class ProvenanceLink:
+    """One hop of the chain a claim reaches the reader through."""
+
+    role: str  # "speaker", "relayed by", "published by"
+    name: str
+    kind: str
+    url: str  # the admin page of the source, or "" when the user cannot open it
+
+
+@dataclass(frozen=True)
+class Sourcing:
+    total: int
+    levels: list[Bar]
+    anonymous: int
+    weak: int  # anonymous + vague + unattributed: the claims that name nobody
+
+    @property
+    def anonymous_share(self) -> float:
+        return _share(self.anonymous, self.total)
+
+    @property
+    def weak_share(self) -> float:
+        return _share(self.weak, self.total)
+
+
+def _share(part: int, total: int) -> float:
+    return round(100.0 * part / total, 1) if total else 0.0
+
+
+def _bars(counts: dict[str, int], choices) -> list[Bar]:
+    total = sum(counts.values())
+    largest = max(counts.values(), default=0)
+    return [
+        Bar(code=code, label=label, count=counts.get(code, 0), share=_share(counts.get(code, 0), total),
+            width=_share(counts.get(code, 0), largest))
+        for code, label in choices
+    ]
+
+
+# --- the reviewer's queue ---------------------------------------------------------
+
+def reviewer_queue(*, user: AbstractBaseUser) -> QuerySet[Claim]:
+    """The claims assigned to `user` that still need work, most urgent first."""
+    return (
+        Claim.objects.filter(assignee=user, status__in=QUEUE_STATUSES)
+        .select_related("article", "article__publisher", "speaker")
+        .order_by("-priority", "status_changed_at", "pk")
+    )
+
+
+def unassigned_waiting_count() -> int:
+    return Claim.objects.filter(status=S.UNVERIFIED, assignee__isnull=True).count()
+
+
+def sla_state(claim: Claim, *, now: datetime | None = None) -> SlaState:
+    """How long the claim has waited in its status against settings.REVIEW_SLA."""
+    now = now or timezone.now()
+    since = claim.status_changed_at or claim.created_at
+    waited = max(now - since, timedelta(0))
+    if claim.status not in WAITING_STATUSES:
+        return SlaState("done", "verdict given", waited, None)
+    sla: timedelta = settings.REVIEW_SLA
+    remaining = sla - waited
+    if remaining < timedelta(0):
+        return SlaState("overdue", "overdue", waited, remaining)
+    if waited >= sla * SLA_WARNING_SHARE:
+        return SlaState("due_soon", "due soon", waited, remaining)
+    return SlaState("ok", "on time", waited, remaining)
+
+
+# --- the desk (admin index) -----------------------------------------------------
+
+def claims_by_status() -> list[Bar]:
+    counts = dict(Claim.objects.values_list("status").annotate(n=Count("pk")).order_by())
+    return _bars(counts, S.choices)
+
+
+def claims_by_level(*, article: Article | None = None) -> list[Bar]:
+    claims = Claim.objects.all() if article is None else Claim.objects.filter(article=article)
+    counts = dict(claims.values_list("attribution_level").annotate(n=Count("pk")).order_by())
+    return _bars(counts, AttributionLevel.choices)
+
+
+def oldest_waiting_claims(*, limit: int = 10) -> QuerySet[Claim]:
+    """Claims without a verdict that have waited longest in their current status."""
+    return (
+        Claim.objects.filter(status__in=WAITING_STATUSES)
+        .select_related("article", "assignee", "speaker")
+        .order_by("status_changed_at", "pk")[:limit]
+    )
+
+
+def beat_schedules() -> QuerySet:
+    from django_celery_beat.models import PeriodicTask
+
+    return PeriodicTask.objects.select_related("interval", "crontab").order_by("name")
+
+
+# --- one article ----------------------------------------------------------------
+
+def article_claims(*, article: Article) -> QuerySet[Claim]:
+    return article.claims.select_related("speaker", "via_outlet", "assignee").order_by("start", "end")
+
+
+def article_sourcing(*, claims: list[Claim]) -> Sourcing:
+    """How an article is sourced, from its claims (already loaded by the page)."""
+    counts: dict[str, int] = {}
+    for claim in claims:
+        counts[claim.attribution_level] = counts.get(claim.attribution_level, 0) + 1
+    weak_levels = (AttributionLevel.ANONYMOUS, AttributionLevel.VAGUE, AttributionLevel.UNATTRIBUTED)
+    return Sourcing(
+        total=len(claims),
+        levels=_bars(counts, AttributionLevel.choices),
+        anonymous=counts.get(AttributionLevel.ANONYMOUS, 0),
+        weak=sum(counts.get(level, 0) for level in weak_levels),
+    )
+
+
+# --- provenance -----------------------------------------------------------------
+
+def _source_url(source: Source, user) -> str:
+    if user is None or not user.has_perm("sources.view_source"):
+        return ""
+    try:
+        return reverse("admin:sources_source_change", args=[source.pk])
+    except NoReverseMatch:
+        return ""
+
+
+def claim_provenance(claim: Claim, *, user=None) -> list[ProvenanceLink]:
+    """The chain the claim reaches the reader through: speaker -> relaying outlet -> publisher.
+
+    Placeholder data source until provenance chains land (issue 6); the claim page's
+    `_provenance.html` include only needs this list of links.
+    """
+    links = []
+    if claim.speaker is None and claim.speaker_text:
+        # The extractor named someone the service could not resolve to a Source.
+        links.append(ProvenanceLink(role="speaker", name=claim.speaker_text, kind="as written", url=""))
+    hops = [("speaker", claim.speaker), ("relayed by", claim.via_outlet), ("published by", claim.article.publisher)]
+    links += [
+        ProvenanceLink(role=role, name=source.name, kind=source.get_kind_display(), url=_source_url(source, user))
+        for role, source in hops
+        if source is not None
+    ]
+    return links
