@@ -1,13 +1,119 @@
-"""Celery tasks: thin, take ids, call services, idempotent."""
+"""Celery tasks: thin, take ids, call services, idempotent.
+
+Delivery is at least once (acks_late, reject_on_worker_lost: verifier/settings.py), so
+every task may run twice; each is written so that a second run leaves the same rows.
+Beat jobs take a JobLease first (claims/leases.py): two beat processes by mistake still
+run each job once at a time. Transient database/broker errors retry with backoff.
+"""
+
+import os
+import socket
 
 from celery import shared_task
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
-from . import services
+from . import matching, notifications, pipeline, services
+from .leases import job_lease
+from .models import Article
 
 TRANSIENT = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
+RETRY = {"autoretry_for": TRANSIENT, "retry_backoff": True, "retry_backoff_max": 300, "retry_jitter": True}
+# Stop a beat job's loop well before the soft time limit; the next run continues.
+RUN_BUDGET_SECONDS = 0.8 * settings.CELERY_TASK_SOFT_TIME_LIMIT
 
 
-@shared_task(bind=True, autoretry_for=TRANSIENT, retry_backoff=True, retry_backoff_max=300, max_retries=8)
-def extract_article(self, article_id: int) -> None:
-    services.article_extract(article_id=article_id)  # idempotent: unique (article, start, end)
+@shared_task(bind=True, max_retries=8, **RETRY)
+def extract_article(self, article_id: int, force: bool = False) -> None:
+    article = services.article_extract(article_id=article_id, force=force)  # idempotent: unique (article, start, end)
+    if article is None:
+        return
+    try:  # the next steps run now rather than at the next beat tick; beat and the sweeper cover a lost kick
+        match_article.delay(article_id)
+        if article.claims.filter(status="unverified").exists():
+            assign_claims.delay()
+    except Exception:  # broker gone since the task started
+        pass
+
+
+@shared_task(bind=True, max_retries=5, **RETRY)
+def match_article(self, article_id: int) -> int:
+    """Match an article's claims against other articles (idempotent: one row per pair)."""
+    try:
+        return len(matching.article_match(article_id=article_id))
+    except Article.DoesNotExist:  # deleted since: nothing to match
+        return 0
+
+
+@shared_task(bind=True, max_retries=3, **RETRY)
+def assign_claims(self) -> dict:
+    with job_lease("assign_claims") as lease:
+        if not lease:
+            return {"skipped": "another run holds the lease"}
+        result = pipeline.claims_assign(lease=lease, max_seconds=RUN_BUDGET_SECONDS)
+        if result.skipped:  # recheck_due is assigning right now; it or the next tick takes these
+            return {"skipped": "another run is assigning claims"}
+        return {"assigned": result.moved, "batches": result.batches}
+
+
+@shared_task(bind=True, max_retries=3, **RETRY)
+def recheck_due(self) -> dict:
+    with job_lease("recheck_due") as lease:
+        if not lease:
+            return {"skipped": "another run holds the lease"}
+        result = pipeline.claims_recheck_due(lease=lease, max_seconds=RUN_BUDGET_SECONDS, lanes=settings.PIPELINE_LANES)
+        if result.skipped:
+            return {"skipped": "another run is assigning claims"}
+        return {"reopened": result.moved, "batches": result.batches}
+
+
+@shared_task(bind=True, max_retries=3, **RETRY)
+def escalate_stale(self) -> dict:
+    with job_lease("escalate_stale") as lease:
+        if not lease:
+            return {"skipped": "another run holds the lease"}
+        result = pipeline.claims_escalate_stale(lease=lease)
+        notifications.notifications_email_pending()
+        return {"escalated": result.moved}
+
+
+@shared_task(bind=True, max_retries=3, **RETRY)
+def reextract_outdated(self) -> dict:
+    with job_lease("reextract_outdated") as lease:
+        if not lease:
+            return {"skipped": "another run holds the lease"}
+        return {"queued": len(pipeline.articles_reextract_outdated())}
+
+
+@shared_task(bind=True, max_retries=3, **RETRY)
+def sweep_pending(self) -> dict:
+    with job_lease("sweep_pending") as lease:
+        if not lease:
+            return {"skipped": "another run holds the lease"}
+        result = pipeline.articles_sweep()
+        notifications.notifications_email_pending()  # notices whose email was lost with a worker
+        unmatched = [] if result.broker_down else matching.articles_match_pending()
+        try:
+            for article_id in unmatched:  # matching whose message was lost
+                match_article.delay(article_id)
+        except Exception:  # the broker went away mid-sweep: the next sweep finds the rest
+            pass
+        return {
+            "enqueued": len(result.enqueued), "gave_up": len(result.gave_up), "broker_down": result.broker_down,
+            "matching_enqueued": len(unmatched),
+        }
+
+
+@shared_task(bind=True, max_retries=3, **RETRY)
+def heartbeat(self) -> None:
+    hostname = self.request.hostname or socket.gethostname()
+    pipeline.heartbeat_record(name="worker", hostname=hostname, pid=os.getpid())
+
+
+# --- Webhooks (issue 5: claims/webhooks.py) ---------------------------------------------
+@shared_task(bind=True, autoretry_for=TRANSIENT, retry_backoff=True, retry_backoff_max=300, max_retries=3)
+def deliver_outbox(self) -> dict:
+    """Fan outbox events out to webhook deliveries and send the due ones (idempotent)."""
+    from .webhooks import deliver_outbox as deliver  # late: keeps this module's imports light
+
+    return deliver()
