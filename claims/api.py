@@ -48,7 +48,7 @@ from .serializers import (
     claim_review_jsonld,
 )
 from .services import article_ingest, claim_assign, evidence_add
-from .webhooks import schedule_delivery, webhook_subscribe
+from .webhooks import webhook_subscribe
 
 User = get_user_model()
 
@@ -239,7 +239,6 @@ class ClaimTransitionApi(APIView):
             claim=claim.pk, to=values["to"], actor=request.user, note=values["note"],
             expected_version=values["version"], assignee=assignee,
         )
-        schedule_delivery()
         return _claim_detail_response(request, claim.pk)
 
 
@@ -260,7 +259,6 @@ class ClaimAssignApi(APIView):
         claim = _claim_or_404(claim_id)
         assignee = _user_or_400(data.validated_data["assignee"], "assignee")
         claim_assign(claim=claim.pk, assignee=assignee, actor=request.user, expected_version=data.validated_data["version"])
-        schedule_delivery()
         return _claim_detail_response(request, claim.pk)
 
 

@@ -1,8 +1,15 @@
 """Independence of evidence: count origins, not rows.
 
-Two evidence items are one origin when their provenance chains overlap: the same
-speaker, or the same relaying outlet (circular reporting). Evidence that rests on the
-claim's own speaker or relaying outlet is no corroboration of it at all.
+Every evidence item rests on a provenance chain (speaker -> relaying outlet ->
+publisher). Items whose chains overlap are one origin:
+- the same speaker, or speakers of one institution (`Source.affiliation`): two
+  officials of one ministry speak for it once;
+- the same relaying outlet, or outlets where one cites the other (an article of one
+  publishes a claim relayed from, or reported by, the other): circular reporting.
+On-record speakers are the origin whoever published them; unnamed sources and an
+outlet's own voice rest on the outlet that vouches for them.
+Evidence that shares the claim's own chain is no corroboration of it, and vague
+attribution ("analysts say") never counts as an origin.
 """
 
 from __future__ import annotations
@@ -10,18 +17,31 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.db.models import Q
 
-from sources.models import SourceKind
+from sources.levels import AttributionLevel
+from sources.models import Source, SourceKind
 
 from .models import Claim, Evidence, EvidenceStance
+
+OUTLET_VOUCHED_KINDS = {SourceKind.ANONYMOUS, SourceKind.GROUP}
+
+
+@dataclass(frozen=True)
+class Link:
+    """One element of a provenance chain that two items may share."""
+
+    source_id: int
+    label: str  # "the Miami Herald", "the Miami Herald's unnamed sources"
 
 
 @dataclass
 class Origin:
-    """A group of evidence items that rest on one origin."""
+    """Evidence items that rest on one origin, and what ties them together."""
 
     items: list[Evidence] = field(default_factory=list)
-    shared: set[str] = field(default_factory=set)  # the chain links that tie the items together
+    shared: set[str] = field(default_factory=set)
+    anonymous: bool = True  # every item rests on unnamed sources
 
     @property
     def is_document(self) -> bool:
@@ -30,77 +50,192 @@ class Origin:
     def explain(self) -> str:
         ids = ", ".join(f"#{item.pk}" for item in self.items)
         if len(self.items) == 1:
-            return f"evidence {ids} stands alone"
-        return f"evidence {ids} are one origin: all rest on {', '.join(sorted(self.shared))}"
+            return f"evidence {ids} is an independent origin"
+        return f"evidence {ids} are one origin: {'both' if len(self.items) == 2 else 'all'} rest on {', '.join(sorted(self.shared))}"
+
+    def as_dict(self) -> dict:
+        return {
+            "evidence": [item.pk for item in self.items],
+            "anonymous": self.anonymous,
+            "document": self.is_document,
+            "explanation": self.explain(),
+        }
 
 
-def chain_links(evidence: Evidence) -> dict[str, str]:
-    """The provenance links an evidence item rests on, keyed for overlap, with a label."""
-    links: dict[str, str] = {}
+@dataclass
+class IndependenceReport:
+    origins: list[Origin]
+    circular: list[tuple[Evidence, str]]  # rests on the claim's own chain
+    excluded: list[tuple[Evidence, str]]  # never an origin (vague)
+
+    def as_dict(self) -> dict:
+        return {
+            "independent_origins": len(self.origins),
+            "origins": [origin.as_dict() for origin in self.origins],
+            "circular": [{"evidence": item.pk, "explanation": why} for item, why in self.circular],
+            "excluded": [{"evidence": item.pk, "explanation": why} for item, why in self.excluded],
+        }
+
+
+def _source_links(source: Source) -> list[Link]:
+    links = [Link(source.pk, source.name)]
+    if source.affiliation_id is not None:
+        links.append(Link(source.affiliation_id, f"{source.affiliation.name} (whose people both speak for it)"))
+    return links
+
+
+def claim_chain(claim: Claim) -> list[Link]:
+    """The links a claim's statement rests on (its speaker, relaying outlet, or publisher)."""
+    speaker, outlet, publisher = claim.speaker, claim.via_outlet, claim.article.publisher
+    if speaker is not None and speaker.kind in OUTLET_VOUCHED_KINDS:
+        vouched_by = outlet or publisher
+        return [Link(speaker.pk, speaker.name), Link(vouched_by.pk, f"{vouched_by.name}'s unnamed sources")]
+    links = _source_links(speaker) if speaker is not None else []
+    if outlet is not None:
+        links.append(Link(outlet.pk, outlet.name))
+    if not links:
+        links.append(Link(publisher.pk, f"{publisher.name}'s own reporting"))
+    return links
+
+
+def evidence_chain(evidence: Evidence) -> list[Link]:
+    links: list[Link] = []
     if evidence.source is not None:
-        links[f"source:{evidence.source_id}"] = evidence.source.name
+        links += _source_links(evidence.source)
+    if evidence.related_claim is not None:
+        links += claim_chain(evidence.related_claim)
+    return links
+
+
+def _rests_on_unnamed(evidence: Evidence) -> bool:
     related = evidence.related_claim
     if related is not None:
-        if related.speaker is not None:
-            links[f"source:{related.speaker_id}"] = related.speaker.name
-        if related.via_outlet is not None:
-            links[f"source:{related.via_outlet_id}"] = related.via_outlet.name
-        elif related.speaker is None:
-            publisher = related.article.publisher
-            links[f"source:{publisher.pk}"] = publisher.name
-    return links
+        return related.attribution_level == AttributionLevel.ANONYMOUS
+    return evidence.source is not None and evidence.source.kind == SourceKind.ANONYMOUS
 
 
-def claim_links(claim: Claim) -> dict[str, str]:
-    links = {}
-    for source in (claim.speaker, claim.via_outlet):
-        if source is not None:
-            links[f"source:{source.pk}"] = source.name
-    return links
+def _is_vague(evidence: Evidence) -> bool:
+    related = evidence.related_claim
+    if related is not None and related.attribution_level == AttributionLevel.VAGUE:
+        return True
+    return evidence.source is not None and evidence.source.kind == SourceKind.GROUP
+
+
+class _UnionFind:
+    def __init__(self) -> None:
+        self.parent: dict = {}
+
+    def find(self, key):
+        self.parent.setdefault(key, key)
+        while self.parent[key] != key:
+            self.parent[key] = self.parent[self.parent[key]]
+            key = self.parent[key]
+        return key
+
+    def union(self, a, b) -> None:
+        self.parent[self.find(a)] = self.find(b)
+
+
+def citing_outlets(outlet_ids: set[int]) -> list[tuple[int, int, str]]:
+    """Pairs (publisher, cited outlet) among these outlets, from stored claims: one cites the other."""
+    if len(outlet_ids) < 2:
+        return []
+    rows = (
+        Claim.objects.filter(article__publisher_id__in=outlet_ids)
+        .filter(
+            Q(via_outlet_id__in=outlet_ids)
+            | Q(speaker_id__in=outlet_ids, attribution_level=AttributionLevel.OTHER_OUTLET)
+        )
+        .values_list("article__publisher_id", "article__publisher__name", "via_outlet_id", "speaker_id", "speaker__name", "via_outlet__name")
+        .distinct()
+    )
+    pairs = []
+    for publisher_id, publisher_name, via_id, speaker_id, speaker_name, via_name in rows:
+        cited_id, cited_name = (via_id, via_name) if via_id in outlet_ids else (speaker_id, speaker_name)
+        if cited_id != publisher_id:
+            pairs.append((publisher_id, cited_id, f"{publisher_name} citing {cited_name}"))
+    return pairs
 
 
 def group_origins(items: list[Evidence]) -> list[Origin]:
-    """Union items whose chains share any link; each group is one independent origin."""
-    origins: list[tuple[dict[str, str], Origin]] = []
+    """Union items whose chains overlap, directly or through outlets citing each other."""
+    chains = {item.pk: evidence_chain(item) for item in items}
+    links_by_source = {link.source_id: link for chain in chains.values() for link in chain}
+    uf = _UnionFind()
+    citation_labels: dict[int, str] = {}
+    for citing, cited, label in citing_outlets(set(links_by_source)):
+        uf.union(("src", citing), ("src", cited))
+        citation_labels[citing] = citation_labels[cited] = label
     for item in items:
-        links = chain_links(item)
-        merged_links, merged = dict(links), Origin(items=[item])
-        keep = []
-        for other_links, other in origins:
-            common = links.keys() & other_links.keys()
-            if common:
-                merged.items = other.items + merged.items
-                merged.shared |= other.shared | {other_links[key] for key in common}
-                merged_links.update(other_links)
-            else:
-                keep.append((other_links, other))
-        origins = keep + [(merged_links, merged)]
-    return [origin for _, origin in origins]
+        uf.find(("item", item.pk))
+        for link in chains[item.pk]:
+            uf.union(("item", item.pk), ("src", link.source_id))
+    groups: dict = {}
+    for item in items:
+        groups.setdefault(uf.find(("item", item.pk)), []).append(item)
+    origins = []
+    for members in groups.values():
+        origin = Origin(items=members, anonymous=all(_rests_on_unnamed(m) for m in members))
+        if len(members) > 1:
+            counts: dict[int, int] = {}
+            for member in members:
+                for source_id in {link.source_id for link in chains[member.pk]}:
+                    counts[source_id] = counts.get(source_id, 0) + 1
+            for source_id, count in counts.items():
+                if count > 1:
+                    origin.shared.add(links_by_source[source_id].label)
+            roots = {uf.find(("src", link.source_id)) for m in members for link in chains[m.pk]}
+            origin.shared |= {label for sid, label in citation_labels.items() if uf.find(("src", sid)) in roots}
+        origins.append(origin)
+    return origins
 
 
 def supporting_evidence(claim: Claim) -> list[Evidence]:
     return list(
         claim.evidence.filter(stance=EvidenceStance.SUPPORTS, is_suggestion=False).select_related(
-            "source", "related_claim__speaker", "related_claim__via_outlet", "related_claim__article__publisher"
+            "source__affiliation",
+            "related_claim__speaker__affiliation",
+            "related_claim__via_outlet",
+            "related_claim__article__publisher",
         )
     )
 
 
-def corroboration_shortfall(claim: Claim) -> str | None:
-    """Why the claim cannot be corroborated yet, or None when enough origins support it."""
-    own = claim_links(claim)
-    independent, circular = [], []
-    for item in supporting_evidence(claim):
-        (circular if chain_links(item).keys() & own.keys() else independent).append(item)
-    origins = group_origins(independent)
-    if settings.CORROBORATION_DOCUMENT_SUFFICES and any(origin.is_document for origin in origins):
-        return None
-    needed = settings.CORROBORATION_MIN_ORIGINS
-    if len(origins) >= needed:
-        return None
-    parts = [f"corroborated needs supporting evidence from {needed} independent origins, found {len(origins)}"]
-    if circular:
-        ids = ", ".join(f"#{item.pk}" for item in circular)
-        parts.append(f"evidence {ids} rests on the claim's own source ({', '.join(sorted(own.values()))}): circular")
-    parts += [origin.explain() for origin in origins if len(origin.items) > 1]
-    return "; ".join(parts)
+def independence_report(claim: Claim, items: list[Evidence] | None = None) -> IndependenceReport:
+    """Group the claim's accepted supporting evidence into independent origins."""
+    items = supporting_evidence(claim) if items is None else items
+    own = {link.source_id: link for link in claim_chain(claim)}
+    counted, circular, excluded = [], [], []
+    for item in items:
+        shared = [own[link.source_id].label for link in evidence_chain(item) if link.source_id in own]
+        if shared:
+            circular.append((item, f"evidence #{item.pk} rests on the claim's own source ({', '.join(sorted(set(shared)))})"))
+        elif _is_vague(item):
+            excluded.append((item, f"evidence #{item.pk} is vague attribution, which never counts as an origin"))
+        else:
+            counted.append(item)
+    return IndependenceReport(origins=group_origins(counted), circular=circular, excluded=excluded)
+
+
+def corroboration_shortfall(claim: Claim, *, signed_off: bool = False) -> str | None:
+    """Why the claim cannot be corroborated yet under the sourcing policy, or None."""
+    report = independence_report(claim)
+    origins = report.origins
+    enough = (settings.CORROBORATION_DOCUMENT_SUFFICES and any(o.is_document for o in origins)) or (
+        len(origins) >= settings.CORROBORATION_MIN_ORIGINS
+    )
+    if not enough:
+        needed = settings.CORROBORATION_MIN_ORIGINS
+        parts = [f"corroborated needs supporting evidence from {needed} independent origins, found {len(origins)}"]
+        parts += [why + ": circular" for _, why in report.circular]
+        parts += [why for _, why in report.excluded]
+        parts += [origin.explain() for origin in origins if len(origin.items) > 1]
+        return "; ".join(parts)
+    # Sourcing policy (the New York Times 2016 rule): corroboration that rests only on
+    # unnamed sources needs an editor's sign-off in the claim's history.
+    if settings.ANONYMOUS_CORROBORATION_NEEDS_SIGN_OFF and all(o.anonymous for o in origins) and not signed_off:
+        return (
+            "the corroboration rests only on anonymous sources "
+            f"({len(origins)} origin{'s' if len(origins) != 1 else ''}): an editor must sign off first"
+        )
+    return None

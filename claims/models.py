@@ -38,6 +38,8 @@ class Article(models.Model):
     extraction_attempts = models.PositiveIntegerField(default=0)
     extraction_enqueued_at = models.DateTimeField(null=True, blank=True)
     extracted_at = models.DateTimeField(null=True, blank=True)
+    # When its claims were last matched against other articles (the sweeper redoes older ones).
+    matched_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -72,12 +74,13 @@ VERDICTS = frozenset(
 class Claim(models.Model):
     """One statement of an article (a span of its body) and who stands behind it."""
 
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="claims")
+    # No separate index: claim_unique_span (article, start, end) serves lookups by article.
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="claims", db_index=False)
     start = models.PositiveIntegerField()
     end = models.PositiveIntegerField()
     text = models.TextField()
     attribution_level = models.CharField(
-        max_length=16, choices=AttributionLevel.choices, default=AttributionLevel.UNATTRIBUTED, db_index=True
+        max_length=16, choices=AttributionLevel.choices, default=AttributionLevel.UNATTRIBUTED
     )
     speaker = models.ForeignKey(
         Source, null=True, blank=True, on_delete=models.SET_NULL, related_name="spoken_claims"
@@ -91,8 +94,10 @@ class Claim(models.Model):
     status = models.CharField(
         max_length=16, choices=ClaimStatus.choices, default=ClaimStatus.UNVERIFIED, editable=False
     )
+    # Indexed by claim_assignee_idx (assignee, status): a second index would only slow writes.
     assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_claims"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_claims",
+        db_index=False,
     )
     priority = models.IntegerField(default=0, help_text="Higher is reviewed first.")
     recheck_after = models.DateTimeField(null=True, blank=True)
@@ -158,10 +163,19 @@ class AppendOnlyError(Exception):
     pass
 
 
+class HistoryKind(models.TextChoices):
+    TRANSITION = "transition", "Status change"
+    SIGN_OFF = "sign_off", "Editor sign-off"
+
+
 class StatusChange(models.Model):
-    """Append-only history of a claim's status, written with the change it records."""
+    """Append-only history of a claim's status, written with the change it records.
+
+    An editor's sign-off (sourcing policy) is a history row too, with from == to.
+    """
 
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="history", editable=False)
+    kind = models.CharField(max_length=16, choices=HistoryKind.choices, default=HistoryKind.TRANSITION, editable=False)
     from_status = models.CharField(max_length=16, choices=ClaimStatus.choices, editable=False)
     to_status = models.CharField(max_length=16, choices=ClaimStatus.choices, editable=False)
     actor = models.ForeignKey(
@@ -190,7 +204,7 @@ class StatusChange(models.Model):
 class OutboxEvent(models.Model):
     """An event for newsroom tools, written in the transaction of the change it reports."""
 
-    kind = models.CharField(max_length=64, db_index=True)
+    kind = models.CharField(max_length=64)
     claim = models.ForeignKey(Claim, null=True, blank=True, on_delete=models.SET_NULL, related_name="events")
     payload = models.JSONField(default=dict)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
@@ -292,3 +306,58 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} -> {self.subscription} ({self.status})"
+
+
+class MatchStatus(models.TextChoices):
+    SUGGESTED = "suggested", "Suggested"
+    CONFIRMED = "confirmed", "Confirmed"
+    REJECTED = "rejected", "Rejected"
+
+
+class ClaimMatch(models.Model):
+    """Two claims in different articles that state the same thing (or its negation).
+
+    Stored once per pair with claim_a_id < claim_b_id. A match is only a suggestion until
+    a reviewer confirms it; it never gives a verdict by itself.
+    """
+
+    claim_a = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="+")
+    claim_b = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="+")
+    score = models.FloatField()
+    stance = models.CharField(max_length=16, choices=EvidenceStance.choices, default=EvidenceStance.SUPPORTS)
+    method = models.CharField(max_length=32, default="minhash-jaccard")
+    status = models.CharField(max_length=16, choices=MatchStatus.choices, default=MatchStatus.SUGGESTED, db_index=True)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    # Set when one side got a verdict and the other side was flagged with it.
+    propagated_verdict = models.CharField(max_length=16, choices=ClaimStatus.choices, blank=True)
+    propagated_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-score", "id"]
+        verbose_name_plural = "claim matches"
+        constraints = [
+            models.UniqueConstraint(fields=["claim_a", "claim_b"], name="match_once_per_pair"),
+            models.CheckConstraint(condition=Q(claim_a__lt=F("claim_b")), name="match_pair_ordered"),
+        ]
+        indexes = [models.Index(fields=["claim_b"], name="match_claim_b_idx")]
+
+    def __str__(self) -> str:
+        return f"#{self.claim_a_id} ~ #{self.claim_b_id} ({self.score:.2f})"
+
+    def other(self, claim_id: int) -> int:
+        return self.claim_b_id if claim_id == self.claim_a_id else self.claim_a_id
+
+
+class ClaimFingerprint(models.Model):
+    """MinHash band buckets of a claim's content words: an index for finding rewordings."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="fingerprints")
+    band = models.PositiveSmallIntegerField()
+    bucket = models.BigIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["claim", "band"], name="fingerprint_one_per_band")]
+        # Buckets mix the band number into the hash, so one index on bucket finds candidates.
+        indexes = [models.Index(fields=["bucket"], name="fingerprint_bucket_idx")]

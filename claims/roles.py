@@ -1,11 +1,61 @@
-"""The three newsroom roles, as Django groups (created by migration 0002)."""
+"""The three newsroom roles, as Django groups with their model permissions.
 
+Created by data migrations (0002, 0006) through `ensure_role_groups`, which tests call
+again after a transactional flush has emptied the tables.
+"""
+
+from django.apps import apps as global_apps
+from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
 NEWSROOM = "newsroom"
 REVIEWERS = "reviewers"
 EDITORS = "editors"
 ROLE_GROUPS = {"newsroom": NEWSROOM, "reviewer": REVIEWERS, "editor": EDITORS}
+
+_VIEW_ALL = [
+    "claims.view_article", "claims.view_claim", "claims.view_evidence", "claims.view_statuschange",
+    "sources.view_source", "sources.view_sourcealias",
+]
+# Group -> "app_label.codename" permissions; "app_label.*" is every permission of an app.
+ROLE_PERMISSIONS = {
+    NEWSROOM: _VIEW_ALL + ["claims.add_article"],
+    REVIEWERS: _VIEW_ALL + ["claims.change_claim", "claims.add_evidence"],
+    EDITORS: _VIEW_ALL + [
+        "claims.add_article", "claims.change_article", "claims.change_claim", "claims.add_evidence",
+        "claims.change_evidence", "claims.view_outboxevent", "sources.add_source", "sources.change_source",
+        "sources.add_sourcealias", "sources.change_sourcealias", "sources.delete_sourcealias",
+        # Editors keep the beat schedules (re-check, escalation, sweeps) in the admin.
+        "django_celery_beat.*",
+    ],
+}
+
+
+def ensure_role_groups(apps=global_apps) -> None:
+    """Create the role groups and grant their permissions (idempotent; `apps` is a migration's registry)."""
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    labels = {name.split(".")[0] for names in ROLE_PERMISSIONS.values() for name in names}
+    for label in labels:  # permissions are normally created after migrate; make sure they exist now
+        try:
+            app_config = apps.get_app_config(label)
+        except LookupError:  # an app a later migration brings in
+            continue
+        models_module, app_config.models_module = getattr(app_config, "models_module", None), True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = models_module
+    for group_name, names in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=group_name)
+        wanted = Permission.objects.none()
+        for name in names:
+            label, codename = name.split(".")
+            by_app = Permission.objects.filter(content_type__app_label=label)
+            wanted |= by_app if codename == "*" else by_app.filter(codename=codename)
+        found = set(wanted.values_list("content_type__app_label", "codename"))
+        missing = [n for n in names if not n.endswith(".*") and tuple(n.split(".")) not in found]
+        if missing:
+            raise RuntimeError(f"permissions missing for group {group_name}: {missing}")
+        group.permissions.add(*wanted)
 
 
 def _group_names(user) -> frozenset[str]:

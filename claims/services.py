@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from datetime import datetime
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from sources.levels import AttributionLevel
@@ -17,6 +19,8 @@ from sources.models import Source, SourceKind
 from sources.services import source_resolve
 
 from .models import Article, Claim, Evidence, ExtractionStatus
+from .workflow import StaleVersion, TransitionForbidden, WorkflowError, allowed_moves
+from .track_record import priority_adjustment, track_records
 
 logger = logging.getLogger(__name__)
 
@@ -190,6 +194,12 @@ def article_store_claims(*, article: Article, extracted: list, extractor_version
             for field_name, value in values.items():
                 setattr(claim, field_name, value)
             to_update.append(claim)
+    if to_create:
+        records = track_records({claim.speaker_id for claim in to_create if claim.speaker_id})
+        for claim in to_create:
+            if claim.speaker_id in records:
+                record = records[claim.speaker_id]
+                claim.priority += priority_adjustment(record.reliability, record.verdicts)
     Claim.objects.bulk_create(to_create)
     if to_update:
         Claim.objects.bulk_update(to_update, update_fields)
@@ -204,19 +214,36 @@ def article_store_claims(*, article: Article, extracted: list, extractor_version
     return list(article.claims.all())
 
 
-def article_extract(*, article_id: int) -> Article:
-    """Run the attribution extractor over an article and store its claims."""
+def article_extract(*, article_id: int, force: bool = False) -> Article | None:
+    """Run the attribution extractor over an article and store its claims.
+
+    Safe to run twice (a redelivered task): an article already done by the current
+    extractor is left alone unless `force`, and claims are unique per span. Returns None
+    when the article no longer exists. `updated_at` marks when a run started, so the
+    sweeper can tell a crashed run (running too long) from a live one.
+    """
     from sources.attribution import EXTRACTOR_VERSION, extract
 
-    article = Article.objects.select_related("publisher").get(pk=article_id)
+    article = Article.objects.select_related("publisher").filter(pk=article_id).first()
+    if article is None:
+        logger.warning("article %s is gone; nothing to extract", article_id)
+        return None
+    if not force and article.extraction_status == ExtractionStatus.DONE and article.extractor_version == EXTRACTOR_VERSION:
+        return article
     Article.objects.filter(pk=article_id).update(
-        extraction_status=ExtractionStatus.RUNNING, extraction_attempts=article.extraction_attempts + 1
+        extraction_status=ExtractionStatus.RUNNING,
+        extraction_attempts=F("extraction_attempts") + 1,
+        updated_at=timezone.now(),
     )
+    if settings.EXTRACTION_TEST_SLEEP:  # fault injection for the reliability tests only
+        time.sleep(settings.EXTRACTION_TEST_SLEEP)
     try:
         extracted = extract(article.body, publisher=article.publisher.name)
     except Exception as exc:
         Article.objects.filter(pk=article_id).update(
-            extraction_status=ExtractionStatus.FAILED, extraction_error=f"{type(exc).__name__}: {exc}"[:2000]
+            extraction_status=ExtractionStatus.FAILED,
+            extraction_error=f"{type(exc).__name__}: {exc}"[:2000],
+            updated_at=timezone.now(),
         )
         raise
     article_store_claims(article=article, extracted=extracted, extractor_version=EXTRACTOR_VERSION)
@@ -255,4 +282,54 @@ def claim_update_triage(
     locked = Claim.objects.select_for_update(of=("self",)).get(pk=claim.pk)
     locked.priority, locked.recheck_after = priority, recheck_after
     locked.save(update_fields=["priority", "recheck_after", "updated_at"])
+    return locked
+
+
+class AssignmentRefused(WorkflowError):
+    """The claim cannot be handed to that person now (not a reviewer, or not an open claim)."""
+
+    code = "assignment_refused"
+
+
+@transaction.atomic
+def claim_assign(
+    *, claim: Claim | int, assignee: AbstractBaseUser, actor: AbstractBaseUser, expected_version: int | None = None
+) -> Claim:
+    """Hand an open claim (queued or in review) to another reviewer; editors only.
+
+    Not a status change, so no history row; it bumps the version (the old assignee's
+    view is stale now) and tells newsroom tools through the outbox.
+    """
+    from .models import ClaimStatus
+    from .outbox import outbox_record
+    from .roles import is_editor, is_reviewer
+
+    claim_id = claim.pk if isinstance(claim, Claim) else claim
+    locked = Claim.objects.select_for_update(of=("self",)).get(pk=claim_id)
+    allowed = allowed_moves(locked, actor)
+    if not is_editor(actor):
+        raise TransitionForbidden("only an editor may reassign a claim", claim=locked, to=locked.status, allowed=allowed)
+    if not (is_reviewer(assignee) or is_editor(assignee)):
+        raise AssignmentRefused(
+            f"{assignee.get_username()} is not a reviewer or editor", claim=locked, to=locked.status, allowed=allowed
+        )
+    if locked.status not in (ClaimStatus.QUEUED, ClaimStatus.IN_REVIEW):
+        raise AssignmentRefused(
+            f"only queued or in-review claims are reassigned; this one is {locked.status} "
+            "(queue it with a transition to queued naming the assignee)",
+            claim=locked, to=locked.status, allowed=allowed,
+        )
+    if expected_version is not None and expected_version != locked.version:
+        raise StaleVersion(
+            f"claim {locked.pk} is at version {locked.version}, not {expected_version}: reload it and try again",
+            claim=locked, to=locked.status, allowed=allowed,
+        )
+    previous = locked.assignee_id
+    locked.assignee, locked.version = assignee, locked.version + 1
+    locked.save(update_fields=["assignee", "version", "updated_at"])
+    outbox_record(
+        kind="claim.assigned", claim=locked,
+        payload={"claim": locked.pk, "from": previous, "to": assignee.pk, "version": locked.version,
+                 "actor": actor.get_username(), "at": timezone.now().isoformat()},
+    )
     return locked

@@ -2,7 +2,7 @@
 
 The workflow writes an OutboxEvent in the transaction of each change, so an event
 exists iff the change committed. Delivery runs later (Celery beat `deliver_outbox`,
-plus an on-commit nudge after API writes) and never blocks or fails the change:
+plus an on-commit nudge from claims.outbox) and never blocks or fails the change:
 
 1. fan-out: each undispatched event becomes one WebhookDelivery row per matching
    active subscription (unique per pair, so a second fan-out adds nothing), and the
@@ -216,21 +216,3 @@ def deliver_outbox() -> dict:
         key = {DeliveryStatus.DELIVERED: "delivered", DeliveryStatus.GAVE_UP: "gave_up"}.get(status, "failed")
         results[key] += 1
     return results
-
-
-def schedule_delivery() -> None:
-    """After the current transaction commits, ask a worker for a delivery round now.
-
-    Beat runs deliver_outbox anyway; this only cuts latency, so a dead broker is
-    logged and ignored (the events wait safely in the outbox).
-    """
-
-    def enqueue() -> None:
-        from .tasks import deliver_outbox as deliver_outbox_task  # late: tasks import services
-
-        try:
-            deliver_outbox_task.apply_async(retry=False)
-        except Exception:
-            logger.warning("could not enqueue webhook delivery; beat will deliver", exc_info=True)
-
-    transaction.on_commit(enqueue)

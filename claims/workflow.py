@@ -11,7 +11,7 @@ and records an outbox event, all in one transaction.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -19,7 +19,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from .models import VERDICTS, Claim, ClaimStatus, EvidenceStance, OutboxEvent, StatusChange
+from .models import VERDICTS, Claim, ClaimStatus, EvidenceStance, HistoryKind, OutboxEvent, StatusChange
+from .outbox import outbox_nudge, outbox_record
 from .roles import is_editor, is_reviewer
 
 S = ClaimStatus
@@ -73,7 +74,8 @@ class GuardFailed(WorkflowError):
     code = "guard_failed"
 
 
-Guard = Callable[[Claim, str], str | None]  # returns the reason for refusal, or None
+# A guard gets (claim, note, actor) and returns the reason for refusal, or None.
+Guard = Callable[[Claim, str, AbstractBaseUser | None], str | None]
 
 
 def _stances(claim: Claim) -> set[str]:
@@ -81,26 +83,33 @@ def _stances(claim: Claim) -> set[str]:
     return set(claim.evidence.filter(is_suggestion=False).values_list("stance", flat=True).distinct())
 
 
-def guard_corroborated(claim: Claim, note: str) -> str | None:
+def signed_off(claim: Claim, note: str, actor: AbstractBaseUser | None) -> bool:
+    """An editor signed off since the claim entered its current status, or is making the move with a note."""
+    if is_editor(actor) and note.strip():
+        return True
+    return claim.history.filter(kind=HistoryKind.SIGN_OFF, at__gte=claim.status_changed_at).exists()
+
+
+def guard_corroborated(claim: Claim, note: str, actor: AbstractBaseUser | None) -> str | None:
     from .independence import corroboration_shortfall  # late: independence builds on the models
 
-    return corroboration_shortfall(claim)
+    return corroboration_shortfall(claim, signed_off=signed_off(claim, note, actor))
 
 
-def guard_refuted(claim: Claim, note: str) -> str | None:
+def guard_refuted(claim: Claim, note: str, actor: AbstractBaseUser | None) -> str | None:
     if EvidenceStance.CONTRADICTS not in _stances(claim):
         return "refuted needs at least one piece of contradicting evidence"
     return None
 
 
-def guard_disputed(claim: Claim, note: str) -> str | None:
+def guard_disputed(claim: Claim, note: str, actor: AbstractBaseUser | None) -> str | None:
     stances = _stances(claim)
     if not {EvidenceStance.SUPPORTS, EvidenceStance.CONTRADICTS} <= stances:
         return "disputed needs both supporting and contradicting evidence"
     return None
 
 
-def guard_unverifiable(claim: Claim, note: str) -> str | None:
+def guard_unverifiable(claim: Claim, note: str, actor: AbstractBaseUser | None) -> str | None:
     if not note.strip():
         return "unverifiable needs a note saying what was tried"
     return None
@@ -217,7 +226,7 @@ def transition(
             f"claim {locked.pk} is at version {locked.version}, not {expected_version}: reload it and try again",
             claim=locked, to=to, allowed=allowed_moves(locked, actor),
         )
-    if move.guard is not None and (reason := move.guard(locked, note)):
+    if move.guard is not None and (reason := move.guard(locked, note, actor)):
         raise GuardFailed(
             f"cannot move to {to}: {reason}", claim=locked, to=to, allowed=allowed_moves(locked, actor)
         )
@@ -241,7 +250,7 @@ def _apply(claim: Claim, *, to: str, actor, note: str, assignee) -> Claim:
         claim.recheck_after = now + settings.RECHECK_AFTER
         fields += ["verdict_at", "recheck_after"]
     claim.save(update_fields=fields)
-    OutboxEvent.objects.create(
+    outbox_record(
         kind="claim.status_changed",
         claim=claim,
         payload={
@@ -255,4 +264,168 @@ def _apply(claim: Claim, *, to: str, actor, note: str, assignee) -> Claim:
             "at": now.isoformat(),
         },
     )
+    if to in VERDICTS:
+        from .propagation import verdict_propagate  # late: propagation reads matches
+
+        verdict_propagate(claim=claim)
     return claim
+
+
+@transaction.atomic
+def sign_off(*, claim: Claim | int, actor: AbstractBaseUser, note: str) -> StatusChange:
+    """Record an editor's sign-off on the claim's sourcing (policy gates), in its history."""
+    claim_id = claim.pk if isinstance(claim, Claim) else claim
+    locked = Claim.objects.select_for_update(of=("self",)).get(pk=claim_id)
+    if not is_editor(actor):
+        raise TransitionForbidden(
+            "only an editor may sign off on a claim's sourcing", claim=locked, to=locked.status,
+            allowed=allowed_moves(locked, actor),
+        )
+    if not note.strip():
+        raise GuardFailed(
+            "a sign-off needs a note saying why the sourcing is acceptable", claim=locked, to=locked.status,
+            allowed=allowed_moves(locked, actor),
+        )
+    entry = StatusChange.objects.create(
+        claim=locked, kind=HistoryKind.SIGN_OFF, from_status=locked.status, to_status=locked.status, actor=actor, note=note
+    )
+    outbox_record(
+        kind="claim.signed_off", claim=locked,
+        payload={"claim": locked.pk, "status": locked.status, "actor": actor.get_username(), "note": note, "at": entry.at.isoformat()},
+    )
+    return entry
+
+
+# --- Batched system moves (the pipeline's beat jobs) ----------------------------------
+
+
+def _batch_path(path: str | Sequence[str]) -> tuple[list[str], list[str]]:
+    """Check a path of guard-free system moves against MOVES; return (steps, source statuses)."""
+    steps = [path] if isinstance(path, str) else list(path)
+    if not steps:
+        raise ValueError("transition_batch needs at least one target status")
+    sources = [source for (source, target), move in MOVES.items() if target == steps[0] and SYSTEM in move.actors]
+    previous = None
+    for step in steps:
+        moves = [m for (s, t), m in MOVES.items() if t == step and (previous is None or s == previous)]
+        if not moves:
+            raise InvalidTransition(f"no move to {step} from {previous}", claim=Claim(), to=step, allowed=[])
+        for move in moves:
+            if move.guard is not None:
+                raise ValueError(f"moving to {step} has a guard: use transition() one claim at a time")
+            if previous is not None and SYSTEM not in move.actors:
+                raise ValueError(f"the system may not move claims from {previous} to {step}")
+        previous = step
+    if not sources:
+        raise ValueError(f"the system may not move claims to {steps[0]}")
+    return steps, sources
+
+
+@transaction.atomic
+def transition_batch(
+    *,
+    claim_ids: Sequence[int],
+    to: str | Sequence[str],
+    note: str = "",
+    assignees: Mapping[int, int] | None = None,
+) -> list[int]:
+    """Move many claims as the system (actor None) along `to`, one step or a path of steps.
+
+    The batch twin of transition(), with the same rules: every step must be a move in
+    MOVES open to the system and without a guard (verdicts are human, one at a time);
+    the rows are locked in pk order; a claim whose status is not a source of the first
+    step is left alone (as transition() would refuse it); each step writes its
+    StatusChange row and outbox event and bumps the version; all in one transaction.
+    `assignees` ({claim id: user id}) sets the assignee when the path ends in queued.
+    Returns the ids actually moved.
+    """
+    steps, sources = _batch_path(to)
+    ids = sorted({int(pk) for pk in claim_ids})
+    if not ids:
+        return []
+    if assignees and steps[-1] != S.QUEUED:
+        raise ValueError("assignees are only set by a move to queued")
+    from django.db import connection
+
+    batch = _transition_batch_sql if connection.vendor == "postgresql" else _transition_batch_orm
+    moved = batch(ids, steps, sources, note, assignees or {})
+    if moved:
+        outbox_nudge()  # one delivery round for the whole batch's events
+    return moved
+
+
+def _transition_batch_orm(ids, steps, sources, note, assignees) -> list[int]:
+    # Portable path (SQLite, the embedded default): same rows as the SQL path, in Python.
+    now = timezone.now()
+    locked = list(Claim.objects.select_for_update(of=("self",)).filter(pk__in=ids, status__in=sources).order_by("pk"))
+    history, events = [], []
+    for claim in locked:
+        previous = claim.status
+        for step in steps:
+            claim.version += 1
+            history.append(StatusChange(claim=claim, from_status=previous, to_status=step, actor=None, note=note, at=now))
+            events.append(OutboxEvent(kind="claim.status_changed", claim=claim, payload=_event_payload(claim, previous, step, claim.version, note, now)))
+            previous = step
+        claim.status, claim.status_changed_at, claim.updated_at = steps[-1], now, now
+        if claim.pk in assignees:
+            claim.assignee_id = assignees[claim.pk]
+    Claim.objects.bulk_update(locked, ["status", "version", "status_changed_at", "updated_at", "assignee"])
+    StatusChange.objects.bulk_create(history)  # bulk_create bypasses save(): still insert-only
+    OutboxEvent.objects.bulk_create(events)
+    return [claim.pk for claim in locked]
+
+
+def _event_payload(claim: Claim, from_status: str, to: str, version: int, note: str, now) -> dict:
+    return {
+        "claim": claim.pk, "article": claim.article_id, "from": from_status, "to": to,
+        "version": version, "actor": None, "note": note, "at": now.isoformat(),
+    }
+
+
+# One statement per batch: lock, update, history and outbox rows (data-modifying CTEs).
+_BATCH_SQL = """
+WITH locked AS (
+    SELECT id, status, version, article_id FROM claims_claim
+    WHERE id = ANY(%(ids)s) AND status = ANY(%(sources)s)
+    ORDER BY id FOR UPDATE
+), moved AS (
+    UPDATE claims_claim AS c
+    SET status = %(final)s, version = c.version + %(n)s, status_changed_at = %(now)s, updated_at = %(now)s,
+        assignee_id = COALESCE(a.assignee_id, c.assignee_id)
+    FROM locked AS l
+    LEFT JOIN unnest(%(a_claims)s::bigint[], %(a_users)s::bigint[]) AS a(claim_id, assignee_id) ON a.claim_id = l.id
+    WHERE c.id = l.id
+    RETURNING c.id, l.status AS from_status, l.version AS from_version, c.article_id
+), steps AS (
+    SELECT m.id, m.article_id, s.n, m.from_version + s.n AS version,
+           CASE WHEN s.n = 1 THEN m.from_status ELSE (%(steps)s::text[])[s.n - 1] END AS from_status,
+           (%(steps)s::text[])[s.n] AS to_status
+    FROM moved AS m CROSS JOIN generate_series(1, %(n)s) AS s(n)
+), history AS (
+    INSERT INTO claims_statuschange (claim_id, kind, from_status, to_status, actor_id, note, at)
+    SELECT id, %(kind)s, from_status, to_status, NULL, %(note)s, %(now)s FROM steps ORDER BY id, n
+), events AS (
+    INSERT INTO claims_outboxevent (kind, claim_id, payload, created_at, dispatched_at)
+    SELECT 'claim.status_changed', id,
+           jsonb_build_object('claim', id, 'article', article_id, 'from', from_status, 'to', to_status,
+                              'version', version, 'actor', NULL, 'note', %(note)s, 'at', %(now_iso)s),
+           %(now)s, NULL
+    FROM steps ORDER BY id, n
+)
+SELECT id FROM moved ORDER BY id
+"""
+
+
+def _transition_batch_sql(ids, steps, sources, note, assignees) -> list[int]:
+    from django.db import connection
+
+    now = timezone.now()
+    pairs = sorted(assignees.items())
+    params = {
+        "ids": ids, "sources": sources, "final": steps[-1], "n": len(steps), "steps": steps,
+        "a_claims": [c for c, _ in pairs], "a_users": [u for _, u in pairs],
+        "now": now, "now_iso": now.isoformat(), "note": note, "kind": HistoryKind.TRANSITION.value,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_BATCH_SQL, params)
+        return [row[0] for row in cursor.fetchall()]

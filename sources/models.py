@@ -20,6 +20,11 @@ class Source(models.Model):
     kind = models.CharField(max_length=16, choices=SourceKind.choices)
     name = models.CharField(max_length=255)
     normalized_name = models.CharField(max_length=255, editable=False)
+    # The institution a person or office speaks for: two officials of one ministry are one origin.
+    affiliation = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="members",
+        help_text="The institution this source speaks for, when known.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

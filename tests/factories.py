@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
 from claims.models import Article, Claim, Evidence, EvidenceStance
+from claims.roles import ensure_role_groups
 from claims.services import content_sha256
 from sources.levels import AttributionLevel
 from sources.models import Source, SourceKind
@@ -25,6 +26,7 @@ class UserFactory(factory.django.DjangoModelFactory):
         """roles=["reviewers"] puts the user in those groups (and on staff for reviewers/editors)."""
         if not create or not extracted:
             return
+        ensure_role_groups()  # a transactional test's flush empties the groups the migrations made
         self.groups.add(*Group.objects.filter(name__in=extracted))
         if {"reviewers", "editors"} & set(extracted):
             self.is_staff = True

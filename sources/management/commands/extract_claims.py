@@ -11,6 +11,8 @@ of claims: ``start``, ``end``, ``text``, ``attribution_level``, ``speaker``,
 from __future__ import annotations
 
 import json
+import os
+import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -45,7 +47,17 @@ class Command(BaseCommand):
         results: dict[str, list[dict]] = {}
         for p, claims in zip(paths, extract_many((t, publisher) for t in texts)):
             results[p] = [{k: c.as_dict()[k] for k in JSON_KEYS} for c in claims]
-        if options["json"]:
+        try:
+            self._print(paths, results, as_json=options["json"])
+            self.stdout.flush()
+        except BrokenPipeError:
+            # the reader went away (`... | head`): that is not an error. Point stdout
+            # at /dev/null so the interpreter's final flush does not raise again.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+
+    def _print(self, paths: list[str], results: dict[str, list[dict]], *, as_json: bool) -> None:
+        if as_json:
             self.stdout.write(json.dumps(results, ensure_ascii=False))
             return
         for p in paths:

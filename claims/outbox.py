@@ -1,0 +1,41 @@
+"""The outbox: events for newsroom tools, written in the transaction of the change they report.
+
+Delivery (claims.webhooks) happens later and can never block or undo the change; a
+committed transaction that wrote events asks a worker for one delivery round at once
+(beat runs one every 30 s anyway, so a dead broker only costs latency).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import transaction
+
+from .models import Claim, OutboxEvent
+
+logger = logging.getLogger(__name__)
+
+
+def outbox_record(*, kind: str, claim: Claim | None, payload: dict) -> OutboxEvent:
+    event = OutboxEvent.objects.create(kind=kind, claim=claim, payload=payload)
+    outbox_nudge()
+    return event
+
+
+def _enqueue_delivery() -> None:
+    from .tasks import deliver_outbox  # late: tasks import services
+
+    try:
+        deliver_outbox.apply_async(retry=False)
+    except Exception:
+        logger.warning("could not enqueue webhook delivery; beat will deliver", exc_info=True)
+
+
+def outbox_nudge() -> None:
+    """After commit, enqueue one delivery round: once per transaction, however many events it wrote."""
+    connection = transaction.get_connection()
+    # Django keeps pending on-commit callbacks as (savepoint ids, func, robust) and drops
+    # them on rollback, so "already pending" is exactly "this transaction asked already".
+    if any(func is _enqueue_delivery for _, func, _ in connection.run_on_commit):
+        return
+    transaction.on_commit(_enqueue_delivery)
