@@ -58,7 +58,6 @@ def bench_env() -> dict:
 
 
 def _bench_routes():
-    from django.db.models import F  # noqa: F401
     from django.http import JsonResponse
     from django.urls import path
     from rest_framework import generics, serializers

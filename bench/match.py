@@ -10,7 +10,6 @@ Prints one JSON line.
 """
 
 import argparse
-import io
 import json
 import os
 import random
@@ -62,35 +61,30 @@ def fill(target: int, rng: random.Random, vocab: list[str]) -> None:
     have = Claim.objects.count()
     publisher, _ = Source.objects.get_or_create(kind="outlet", name="Bench Wire")
     per_article = 25
+    claim_rows, fingerprint_rows = [], []
+    next_claim = (Claim.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
+    for _ in range(have, target, per_article):
+        sentences = [synthetic_claim(rng, vocab) for _ in range(per_article)]
+        article = Article.objects.create(
+            publisher=publisher, body=" ".join(sentences), content_sha256=f"{rng.getrandbits(256):064x}",
+            extraction_status="done",
+        )
+        start = 0
+        for sentence in sentences:
+            claim_rows.append((next_claim, article.pk, start, start + len(sentence), sentence))
+            fingerprint_rows += [(next_claim, band, bucket) for band, bucket in enumerate(buckets(claim_shape(sentence).tokens))]
+            next_claim += 1
+            start += len(sentence) + 1
     with connection.cursor() as cursor:
-        raw = cursor.connection
-        claims_buf, fp_buf = io.StringIO(), io.StringIO()
-        next_claim = (Claim.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
-        for _ in range(have, target, per_article):
-            sentences = [synthetic_claim(rng, vocab) for _ in range(per_article)]
-            body = " ".join(sentences)
-            article = Article.objects.create(
-                publisher=publisher, body=body, content_sha256=f"{rng.getrandbits(256):064x}", extraction_status="done"
-            )
-            start = 0
-            for sentence in sentences:
-                end = start + len(sentence)
-                claims_buf.write(f"{next_claim}\t{article.pk}\t{start}\t{end}\t{sentence}\tunattributed\t\t\t\t\tunverified\t10\t1\tnow\tnow\tnow\n")
-                for band, bucket in enumerate(buckets(claim_shape(sentence).tokens)):
-                    fp_buf.write(f"{next_claim}\t{band}\t{bucket}\n")
-                next_claim += 1
-                start = end + 1
-        with raw.cursor() as cur:
-            claims_buf.seek(0)
-            with cur.copy(f"COPY claims_claim (id, article_id, start, \"end\", text, attribution_level, speaker_text, cue, reason, status, priority, version, status_changed_at, created_at, updated_at) FROM STDIN") as copy:
-                for line in claims_buf.getvalue().splitlines():
-                    f = line.split("\t")
-                    copy.write_row([f[0], f[1], f[2], f[3], f[4], f[5], "", "", "", "unverified", 10, 1, "now", "now", "now"])
+        with cursor.connection.cursor() as cur:  # psycopg COPY: the fast way to load 100k rows
+            columns = 'id, article_id, start, "end", text, attribution_level, speaker_text, cue, reason, status, priority, version, status_changed_at, created_at, updated_at'
+            with cur.copy(f"COPY claims_claim ({columns}) FROM STDIN") as copy:
+                for row in claim_rows:
+                    copy.write_row([*row, "unattributed", "", "", "", "unverified", 10, 1, "now", "now", "now"])
             with cur.copy("COPY claims_claimfingerprint (claim_id, band, bucket) FROM STDIN") as copy:
-                for line in fp_buf.getvalue().splitlines():
-                    copy.write_row(line.split("\t"))
+                for row in fingerprint_rows:
+                    copy.write_row(row)
             cur.execute("SELECT setval(pg_get_serial_sequence('claims_claim', 'id'), (SELECT max(id) FROM claims_claim))")
-        raw.commit()
         cursor.execute("ANALYZE claims_claim; ANALYZE claims_claimfingerprint;")
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
@@ -28,7 +29,7 @@ from sources.services import source_resolve
 
 from . import selectors, workflow
 from .api_errors import ErrorResponse409Serializer, ErrorResponse413Serializer
-from .models import Claim, ClaimStatus, Evidence, WebhookSubscription
+from .models import Claim, ClaimMatch, ClaimStatus, Evidence, WebhookSubscription
 from .permissions import CanIngest, IsEditor, IsReviewerOrEditor, may_work_on
 from .roles import is_editor
 from .serializers import (
@@ -41,13 +42,17 @@ from .serializers import (
     ClaimOutput,
     EvidenceInput,
     EvidenceOutput,
+    MatchOutput,
+    MatchReviewInput,
+    SignOffInput,
     SourceOutput,
     TransitionInput,
     WebhookInput,
     WebhookOutput,
     claim_review_jsonld,
 )
-from .services import article_ingest, claim_assign, evidence_add
+from .matching import match_review
+from .services import article_ingest, claim_assign, evidence_accept, evidence_add
 from .webhooks import webhook_subscribe
 
 User = get_user_model()
@@ -295,6 +300,75 @@ class ClaimEvidenceApi(APIView):
                 related_claim=related, note=values["note"],
             )
         return Response(_evidence_row(evidence, source), status=status.HTTP_201_CREATED)
+
+
+class ClaimSignOffApi(APIView):
+    permission_classes = [IsAuthenticated, IsEditor]
+    throttle_scope = "write"
+
+    @extend_schema(
+        operation_id="claims_sign_off",
+        request=SignOffInput,
+        responses={200: ClaimDetailOutput, 409: CONFLICT, 413: TOO_LARGE},
+        description="An editor signs off on the claim's sourcing (the anonymous-sourcing policy gate); "
+        "recorded in its history.",
+    )
+    def post(self, request, claim_id: int):
+        data = SignOffInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        claim = _claim_or_404(claim_id)
+        workflow.sign_off(claim=claim.pk, actor=request.user, note=data.validated_data["note"])
+        return _claim_detail_response(request, claim.pk)
+
+
+class EvidenceAcceptApi(APIView):
+    permission_classes = [IsAuthenticated, IsReviewerOrEditor]
+    throttle_scope = "write"
+
+    @extend_schema(
+        operation_id="claims_evidence_accept",
+        request=None,
+        responses={200: EvidenceOutput},
+        description="Accept a suggested evidence item (from a matching claim): it counts from now on, "
+        "and the match behind it is confirmed.",
+    )
+    def post(self, request, claim_id: int, evidence_id: int):
+        claim = _claim_or_404(claim_id)
+        if not may_work_on(request.user, assignee_id=claim.assignee_id):
+            raise PermissionDenied("only the claim's assignee or an editor may accept evidence")
+        evidence = Evidence.objects.select_related("source").filter(pk=evidence_id, claim_id=claim.pk).first()
+        if evidence is None:
+            raise NotFound(f"claim {claim.pk} has no evidence {evidence_id}")
+        try:
+            evidence = evidence_accept(evidence=evidence, actor=request.user)
+        except DjangoValidationError as exc:
+            raise ValidationError({"non_field_errors": exc.messages}) from exc
+        return Response(_evidence_row(evidence, evidence.source))
+
+
+class MatchReviewApi(APIView):
+    permission_classes = [IsAuthenticated, IsReviewerOrEditor]
+    throttle_scope = "write"
+
+    @extend_schema(
+        operation_id="matches_review",
+        request=MatchReviewInput,
+        responses={200: MatchOutput},
+        description="Confirm or reject that two claims in different articles state the same thing. "
+        "Only confirmed matches carry verdicts across; rejecting withdraws the suggestions it made.",
+    )
+    def post(self, request, match_id: int):
+        data = MatchReviewInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        match = ClaimMatch.objects.filter(pk=match_id).first() if 0 < match_id <= selectors.MAX_ID else None
+        if match is None:
+            raise NotFound(f"no match {match_id}")
+        assignees = Claim.objects.filter(pk__in=[match.claim_a_id, match.claim_b_id]).values_list("assignee_id", flat=True)
+        if not any(may_work_on(request.user, assignee_id=assignee_id) for assignee_id in assignees):
+            raise PermissionDenied("only an assignee of one of the two claims or an editor may review a match")
+        match = match_review(match=match, actor=request.user, confirm=data.validated_data["confirm"])
+        row = next(r for r in selectors.match_rows(claim_id=match.claim_a_id) if r["id"] == match.pk)
+        return Response(row)
 
 
 def _evidence_row(evidence: Evidence, source: Source | None) -> dict:

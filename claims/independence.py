@@ -33,6 +33,7 @@ class Link:
 
     source_id: int
     label: str  # "the Miami Herald", "the Miami Herald's unnamed sources"
+    outlet: bool = False  # a news outlet: it may cite, or be cited by, another
 
 
 @dataclass
@@ -78,7 +79,7 @@ class IndependenceReport:
 
 
 def _source_links(source: Source) -> list[Link]:
-    links = [Link(source.pk, source.name)]
+    links = [Link(source.pk, source.name, source.kind == SourceKind.OUTLET)]
     if source.affiliation_id is not None:
         links.append(Link(source.affiliation_id, f"{source.affiliation.name} (whose people both speak for it)"))
     return links
@@ -89,12 +90,12 @@ def claim_chain(claim: Claim) -> list[Link]:
     speaker, outlet, publisher = claim.speaker, claim.via_outlet, claim.article.publisher
     if speaker is not None and speaker.kind in OUTLET_VOUCHED_KINDS:
         vouched_by = outlet or publisher
-        return [Link(speaker.pk, speaker.name), Link(vouched_by.pk, f"{vouched_by.name}'s unnamed sources")]
+        return [Link(speaker.pk, speaker.name), Link(vouched_by.pk, f"{vouched_by.name}'s unnamed sources", True)]
     links = _source_links(speaker) if speaker is not None else []
     if outlet is not None:
-        links.append(Link(outlet.pk, outlet.name))
+        links.append(Link(outlet.pk, outlet.name, True))
     if not links:
-        links.append(Link(publisher.pk, f"{publisher.name}'s own reporting"))
+        links.append(Link(publisher.pk, f"{publisher.name}'s own reporting", True))
     return links
 
 
@@ -163,7 +164,8 @@ def group_origins(items: list[Evidence]) -> list[Origin]:
     links_by_source = {link.source_id: link for chain in chains.values() for link in chain}
     uf = _UnionFind()
     citation_labels: dict[int, str] = {}
-    for citing, cited, label in citing_outlets(set(links_by_source)):
+    outlets = {link.source_id for chain in chains.values() for link in chain if link.outlet}
+    for citing, cited, label in citing_outlets(outlets):
         uf.union(("src", citing), ("src", cited))
         citation_labels[citing] = citation_labels[cited] = label
     for item in items:

@@ -222,7 +222,13 @@ def match_review(*, match: ClaimMatch, actor, confirm: bool) -> ClaimMatch:
     match.status = MatchStatus.CONFIRMED if confirm else MatchStatus.REJECTED
     match.reviewed_by, match.reviewed_at = actor, timezone.now()
     match.save(update_fields=["status", "reviewed_by", "reviewed_at"])
-    if not confirm:
+    if confirm:  # a verdict already given on either side now reaches the other
+        from .propagation import verdict_propagate
+
+        for claim in Claim.objects.filter(pk__in=[match.claim_a_id, match.claim_b_id]):
+            if claim.has_verdict:
+                verdict_propagate(claim=claim)
+    else:
         Evidence.objects.filter(
             is_suggestion=True, claim_id__in=[match.claim_a_id, match.claim_b_id],
             related_claim_id__in=[match.claim_a_id, match.claim_b_id],

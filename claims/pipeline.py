@@ -158,8 +158,6 @@ def articles_reextract_outdated(*, extractor_version: str | None = None, batch_s
     """
     from sources.attribution import EXTRACTOR_VERSION
 
-    from .tasks import extract_article
-
     version = extractor_version or EXTRACTOR_VERSION
     queued: list[int] = []
     last_id = 0

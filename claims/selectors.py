@@ -14,13 +14,16 @@ from collections.abc import Iterable
 import django_filters
 from django import forms
 from django.core.validators import RegexValidator
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 from drf_spectacular.utils import extend_schema_field
 
 from sources.levels import AttributionLevel
 from sources.models import Source, SourceAlias, SourceKind
 
-from .models import VERDICTS, Article, Claim, ClaimStatus, Evidence, ExtractionStatus, StatusChange
+from .independence import independence_report
+from .models import Article, Claim, ClaimMatch, ClaimStatus, Evidence, ExtractionStatus, StatusChange
+from .provenance import provenance
+from .track_record import track_records
 
 MAX_ID = 2**63 - 1  # PostgreSQL bigint: a larger id can match nothing
 
@@ -174,7 +177,7 @@ def claim_rows(queryset: QuerySet[Claim] | Iterable[dict]) -> list[dict]:
 
 
 def claim_detail(*, claim_id: int) -> dict | None:
-    """A claim with its evidence and history (three queries), or None."""
+    """A claim with its evidence, history, provenance chain, independent origins and matches, or None."""
     if not 0 < claim_id <= MAX_ID:
         return None
     rows = claim_rows(Claim.objects.filter(pk=claim_id))
@@ -183,7 +186,40 @@ def claim_detail(*, claim_id: int) -> dict | None:
     row = rows[0]
     row["evidence"] = evidence_rows(claim_id=claim_id)
     row["history"] = history_rows(claim_id=claim_id)
+    claim = claim_with_chain(claim_id=claim_id)
+    row["provenance"] = [link.as_dict() for link in provenance(claim)]
+    row["corroboration"] = independence_report(claim).as_dict()
+    row["matches"] = match_rows(claim_id=claim_id)
     return row
+
+
+def claim_with_chain(*, claim_id: int) -> Claim:
+    """A claim with the sources its provenance chain is made of."""
+    return Claim.objects.select_related("speaker__affiliation", "via_outlet", "article__publisher").get(pk=claim_id)
+
+
+def match_rows(*, claim_id: int) -> list[dict]:
+    """Claims in other articles that state the same thing, best first."""
+    matches = ClaimMatch.objects.filter(Q(claim_a_id=claim_id) | Q(claim_b_id=claim_id)).order_by("-score", "id")
+    rows = list(matches.values(
+        "id", "claim_a_id", "claim_b_id", "score", "stance", "status", "propagated_verdict",
+        "claim_a__text", "claim_b__text", "claim_a__article_id", "claim_b__article_id", "claim_a__status", "claim_b__status",
+    ))
+    out = []
+    for r in rows:
+        side = "b" if r["claim_a_id"] == claim_id else "a"
+        out.append({
+            "id": r["id"],
+            "claim": r[f"claim_{side}_id"],
+            "article": r[f"claim_{side}__article_id"],
+            "text": r[f"claim_{side}__text"],
+            "claim_status": r[f"claim_{side}__status"],
+            "score": r["score"],
+            "stance": r["stance"],
+            "status": r["status"],
+            "propagated_verdict": r["propagated_verdict"],
+        })
+    return out
 
 
 def evidence_rows(*, claim_id: int) -> list[dict]:
@@ -323,35 +359,23 @@ def source_list() -> QuerySet[Source]:
 
 
 def source_rows(queryset: QuerySet[Source] | list) -> list[dict]:
-    """Sources with aliases and claim counts by level and by verdict: three queries per page."""
+    """Sources with aliases and their track record (claims by level and verdict, reliability): four queries per page."""
     sources = list(queryset.values("id", "name", "kind", "created_at")) if isinstance(queryset, QuerySet) else queryset
     ids = [s["id"] for s in sources]
     aliases: dict[int, list[str]] = defaultdict(list)
     for source_id, name in SourceAlias.objects.filter(source_id__in=ids).order_by("name").values_list("source_id", "name"):
         aliases[source_id].append(name)
-    by_level: dict[int, dict[str, int]] = defaultdict(dict)
-    by_verdict: dict[int, dict[str, int]] = defaultdict(dict)
-    counts = (
-        Claim.objects.filter(speaker_id__in=ids)
-        .values("speaker_id", "attribution_level", "status")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    for row in counts:
-        levels = by_level[row["speaker_id"]]
-        levels[row["attribution_level"]] = levels.get(row["attribution_level"], 0) + row["n"]
-        if row["status"] in VERDICTS:
-            verdicts = by_verdict[row["speaker_id"]]
-            verdicts[row["status"]] = verdicts.get(row["status"], 0) + row["n"]
+    records = track_records(ids)
     return [
         {
             "id": s["id"],
             "name": s["name"],
             "kind": s["kind"],
             "aliases": aliases.get(s["id"], []),
-            "claims_total": sum(by_level.get(s["id"], {}).values()),
-            "claims_by_level": by_level.get(s["id"], {}),
-            "claims_by_verdict": by_verdict.get(s["id"], {}),
+            "claims_total": sum(records[s["id"]].by_level.values()),
+            "claims_by_level": records[s["id"]].by_level,
+            "claims_by_verdict": records[s["id"]].by_verdict,
+            "reliability": records[s["id"]].reliability,
             "created_at": s["created_at"],
         }
         for s in sources

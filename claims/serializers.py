@@ -16,7 +16,7 @@ from rest_framework import serializers
 from sources.levels import AttributionLevel
 from sources.models import SourceKind
 
-from .models import Claim, ClaimStatus, EvidenceStance, ExtractionStatus, HistoryKind, StatusChange
+from .models import Claim, ClaimStatus, EvidenceStance, ExtractionStatus, HistoryKind, MatchStatus, StatusChange
 from .selectors import MAX_ID
 
 MAX_VERSION = 2**31 - 1
@@ -79,9 +79,50 @@ class HistoryOutput(serializers.Serializer):
     at = serializers.DateTimeField()
 
 
+class ProvenanceLinkOutput(serializers.Serializer):
+    role = serializers.ChoiceField(choices=["speaker", "relayed_by", "published_by"])
+    source = serializers.IntegerField(allow_null=True)
+    name = serializers.CharField()
+    kind = serializers.CharField(allow_blank=True)
+
+
+class OriginOutput(serializers.Serializer):
+    evidence = serializers.ListField(child=serializers.IntegerField())
+    anonymous = serializers.BooleanField(help_text="Every item rests on unnamed sources.")
+    document = serializers.BooleanField(help_text="A primary document is among the items.")
+    explanation = serializers.CharField()
+
+
+class EvidenceNoteOutput(serializers.Serializer):
+    evidence = serializers.IntegerField()
+    explanation = serializers.CharField()
+
+
+class CorroborationOutput(serializers.Serializer):
+    independent_origins = serializers.IntegerField()
+    origins = OriginOutput(many=True)
+    circular = EvidenceNoteOutput(many=True, help_text="Supporting evidence resting on the claim's own chain.")
+    excluded = EvidenceNoteOutput(many=True, help_text="Supporting evidence that never counts (vague attribution).")
+
+
+class MatchOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    claim = serializers.IntegerField(help_text="The matching claim in another article.")
+    article = serializers.IntegerField()
+    text = serializers.CharField()
+    claim_status = serializers.ChoiceField(choices=ClaimStatus.choices)
+    score = serializers.FloatField()
+    stance = serializers.ChoiceField(choices=EvidenceStance.choices)
+    status = serializers.ChoiceField(choices=MatchStatus.choices)
+    propagated_verdict = serializers.CharField(allow_blank=True)
+
+
 class ClaimDetailOutput(ClaimOutput):
     evidence = EvidenceOutput(many=True)
     history = HistoryOutput(many=True)
+    provenance = ProvenanceLinkOutput(many=True, help_text="Speaker -> relaying outlet -> publisher.")
+    corroboration = CorroborationOutput(help_text="Accepted supporting evidence grouped into independent origins.")
+    matches = MatchOutput(many=True)
     allowed_moves = serializers.ListField(
         child=serializers.ChoiceField(choices=ClaimStatus.choices),
         help_text="Statuses the caller may move this claim to now (guards not evaluated).",
@@ -141,9 +182,10 @@ class SourceOutput(serializers.Serializer):
     name = serializers.CharField()
     kind = serializers.ChoiceField(choices=SourceKind.choices)
     aliases = serializers.ListField(child=serializers.CharField())
-    claims_total = serializers.IntegerField(help_text="Claims this source speaks.")
+    claims_total = serializers.IntegerField(help_text="Claims this source speaks or relays.")
     claims_by_level = CountsByLevel()
     claims_by_verdict = CountsByVerdict()
+    reliability = serializers.FloatField(help_text="Beta-smoothed share of its verdicts that held up (0.5 with none).")
     created_at = serializers.DateTimeField()
 
 
@@ -211,6 +253,14 @@ class TransitionInput(serializers.Serializer):
         required=False, allow_null=True, default=None, min_value=1, max_value=MAX_ID,
         help_text="Editors queueing a claim may name the reviewer (a user id).",
     )
+
+
+class SignOffInput(serializers.Serializer):
+    note = serializers.CharField(max_length=5000, help_text="Why the sourcing is acceptable; recorded in the claim's history.")
+
+
+class MatchReviewInput(serializers.Serializer):
+    confirm = serializers.BooleanField(help_text="true: the two claims state the same thing; false: they do not.")
 
 
 class AssignInput(serializers.Serializer):

@@ -275,6 +275,26 @@ def evidence_add(
 
 
 @transaction.atomic
+def evidence_accept(*, evidence: Evidence, actor: AbstractBaseUser) -> Evidence:
+    """A reviewer accepts a suggested evidence item: it counts from now on, and a suggestion
+    that came from a matching claim confirms that match (the two state the same thing)."""
+    from .matching import match_review
+    from .models import ClaimMatch
+
+    evidence = Evidence.objects.select_for_update().get(pk=evidence.pk)
+    if not evidence.is_suggestion:
+        raise ValidationError("this evidence is not a suggestion")
+    evidence.is_suggestion, evidence.added_by = False, actor
+    evidence.save(update_fields=["is_suggestion", "added_by"])
+    if evidence.related_claim_id is not None:
+        low, high = sorted((evidence.claim_id, evidence.related_claim_id))
+        match = ClaimMatch.objects.filter(claim_a_id=low, claim_b_id=high).first()
+        if match is not None:
+            match_review(match=match, actor=actor, confirm=True)
+    return evidence
+
+
+@transaction.atomic
 def claim_update_triage(
     *, claim: Claim, actor: AbstractBaseUser | None, priority: int, recheck_after: datetime | None
 ) -> Claim:

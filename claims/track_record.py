@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Count
+from django.db.models import Count, Q
 
 from .models import VERDICTS, Claim, ClaimStatus
 
@@ -41,18 +41,18 @@ class TrackRecord:
 
 
 def track_records(source_ids: list[int] | set[int]) -> dict[int, TrackRecord]:
-    """Track records for these sources (as speaker or relaying outlet) in two aggregate queries."""
+    """Track records for these sources (as speaker or relaying outlet) in one aggregate query."""
     records = {source_id: TrackRecord(source_id) for source_id in source_ids}
     if not records:
         return records
-    for role in ("speaker_id", "via_outlet_id"):
-        rows = (
-            Claim.objects.filter(**{f"{role}__in": records})
-            .values_list(role, "attribution_level", "status")
-            .annotate(n=Count("id"))
-            .order_by()
-        )
-        for source_id, level, status, n in rows:
+    rows = (
+        Claim.objects.filter(Q(speaker_id__in=records) | Q(via_outlet_id__in=records))
+        .values_list("speaker_id", "via_outlet_id", "attribution_level", "status")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for speaker_id, via_id, level, status, n in rows:
+        for source_id in {speaker_id, via_id} & records.keys():
             record = records[source_id]
             record.by_level[level] = record.by_level.get(level, 0) + n
             if status in VERDICTS:

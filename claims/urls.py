@@ -15,6 +15,12 @@ urlpatterns = [
     path("claims/<int:claim_id>/evidence/", api.ClaimEvidenceApi.as_view(), name="api-claim-evidence"),
     path("claims/<int:claim_id>/assign/", api.ClaimAssignApi.as_view(), name="api-claim-assign"),
     path("claims/<int:claim_id>/claimreview/", api.ClaimReviewApi.as_view(), name="api-claim-claimreview"),
+    path("claims/<int:claim_id>/sign-off/", api.ClaimSignOffApi.as_view(), name="api-claim-sign-off"),
+    path(
+        "claims/<int:claim_id>/evidence/<int:evidence_id>/accept/", api.EvidenceAcceptApi.as_view(),
+        name="api-claim-evidence-accept",
+    ),
+    path("matches/<int:match_id>/review/", api.MatchReviewApi.as_view(), name="api-match-review"),
     path("sources/", api.SourceListApi.as_view(), name="api-sources"),
     path("sources/<int:source_id>/", api.SourceDetailApi.as_view(), name="api-source"),
     path("queue/next/", api.QueueNextApi.as_view(), name="api-queue-next"),

@@ -1,6 +1,5 @@
 from django.db import models
 
-from .levels import AttributionLevel  # noqa: F401  (re-exported: the levels live in one place)
 from .normalize import normalize_name
 
 

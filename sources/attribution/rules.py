@@ -628,7 +628,6 @@ def outlet_subspan(gaz, doc, a: int, b: int, head) -> tuple[int, int] | None:
 
 
 def _finding_from_np(gaz, ctx, head, v, cue, reason_fmt, anonymity, tag=False):
-    doc = head.doc
     low = head.lower_
     if head.pos_ == "PRON" or low in _PRONOUNS_PERSON | _PRONOUNS_THING | _PRONOUNS_PLURAL | _PRONOUNS_FIRST:
         if low not in _PRONOUNS_PERSON | _PRONOUNS_THING | _PRONOUNS_PLURAL:

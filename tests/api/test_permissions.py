@@ -2,7 +2,8 @@
 
 import pytest
 
-from claims.models import Claim, Evidence, StatusChange, WebhookSubscription
+from claims.models import Claim, ClaimMatch, Evidence, StatusChange, WebhookSubscription
+from tests.factories import ClaimFactory, EvidenceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -31,6 +32,23 @@ def _assign(claim, role, users):
     return f"/api/claims/{claim.pk}/assign/", {"assignee": users["other_reviewer"].pk}
 
 
+def _sign_off(claim, role, users):
+    return f"/api/claims/{claim.pk}/sign-off/", {"note": "Standards desk vetted the sources."}
+
+
+def _accept(claim, role, users):
+    other = ClaimFactory()
+    suggestion = EvidenceFactory(claim=claim, related_claim=other, source=None, url="", is_suggestion=True)
+    return f"/api/claims/{claim.pk}/evidence/{suggestion.pk}/accept/", {}
+
+
+def _match_review(claim, role, users):
+    other = ClaimFactory()
+    low, high = sorted((claim.pk, other.pk))
+    match = ClaimMatch.objects.create(claim_a_id=low, claim_b_id=high, score=0.8)
+    return f"/api/matches/{match.pk}/review/", {"confirm": True}
+
+
 def _webhook(claim, role, users):
     return "/api/webhooks/", {"url": "https://hooks.example/in", "events": ["claim.status_changed"], "secret": "s" * 32}
 
@@ -41,8 +59,20 @@ MATRIX = {
     "transition": (_transition, {"anonymous": 401, "nobody": 403, "newsroom": 403, "assignee": 200, "other_reviewer": 403, "editor": 200}),
     "evidence": (_evidence, {"anonymous": 401, "nobody": 403, "newsroom": 403, "assignee": 201, "other_reviewer": 403, "editor": 201}),
     "assign": (_assign, {"anonymous": 401, "nobody": 403, "newsroom": 403, "assignee": 403, "other_reviewer": 403, "editor": 200}),
+    "sign_off": (_sign_off, {"anonymous": 401, "nobody": 403, "newsroom": 403, "assignee": 403, "other_reviewer": 403, "editor": 200}),
+    "accept_evidence": (_accept, {"anonymous": 401, "nobody": 403, "newsroom": 403, "assignee": 200, "other_reviewer": 403, "editor": 200}),
+    "match_review": (_match_review, {"anonymous": 401, "nobody": 403, "newsroom": 403, "assignee": 200, "other_reviewer": 403, "editor": 200}),
     "webhooks": (_webhook, {"anonymous": 401, "nobody": 403, "newsroom": 403, "assignee": 403, "other_reviewer": 403, "editor": 201}),
 }
+
+
+def _state(claim) -> tuple:
+    """Everything a write endpoint could change."""
+    return (
+        Claim.objects.get(pk=claim.pk).version, Evidence.objects.count(),
+        Evidence.objects.filter(is_suggestion=True).count(), StatusChange.objects.count(),
+        WebhookSubscription.objects.count(), list(ClaimMatch.objects.values_list("status", flat=True)),
+    )
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -50,7 +80,7 @@ MATRIX = {
 def test_write_permission_matrix(api_as, users, queued_claim, endpoint, role):
     build, expected = MATRIX[endpoint]
     url, payload = build(queued_claim, role, users)
-    before = (Claim.objects.get(pk=queued_claim.pk).version, Evidence.objects.count(), WebhookSubscription.objects.count())
+    before = _state(queued_claim)
     response = api_as(users[role]).post(url, payload, format="json")
     assert response.status_code == expected[role], (endpoint, role, response.content)
     if response.status_code >= 400:
@@ -58,8 +88,7 @@ def test_write_permission_matrix(api_as, users, queued_claim, endpoint, role):
         assert body["type"] == "client_error" and body["errors"][0]["code"] in (
             "not_authenticated", "permission_denied", "transition_forbidden")
         # A refused write changes nothing.
-        after = (Claim.objects.get(pk=queued_claim.pk).version, Evidence.objects.count(), WebhookSubscription.objects.count())
-        assert after == before
+        assert _state(queued_claim) == before
     if response.status_code == 401:
         assert response["WWW-Authenticate"].startswith("Token")
 

@@ -51,5 +51,6 @@ def test_claim_detail_is_constant_queries(api_as, reviewer, django_assert_num_qu
         for i in range(evidence)
     )
     api = api_as(reviewer)
-    with django_assert_num_queries(5):  # auth 2, claim row, evidence, history
+    # auth 2, claim row, evidence, history, provenance chain, supporting evidence, matches
+    with django_assert_num_queries(8):
         assert api.get(f"/api/claims/{claim.pk}/").status_code == 200
