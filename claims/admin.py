@@ -5,10 +5,14 @@ from django.db.models import Count
 from django.forms import Textarea
 from django.urls import path
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.timesince import timesince
 
+from sources.admin import SourceAdmin
+from sources.models import Source
+
 from . import admin_views, dashboard, services, workflow
+from .track_record import track_record
 from .models import Article, Claim, ClaimStatus, Evidence, StatusChange
 
 # The admin index shows the desk: claims by status and level, oldest waiting, health, beat.
@@ -141,6 +145,11 @@ class ClaimAdmin(admin.ModelAdmin):
                 "<path:object_id>/transition/",
                 wrap(lambda request, object_id: admin_views.claim_transition_view(self, request, object_id)),
                 name="claims_claim_transition",
+            ),
+            path(
+                "<path:object_id>/corroboration/",
+                wrap(lambda request, object_id: admin_views.claim_corroboration_view(self, request, object_id)),
+                name="claims_claim_corroboration",
             ),
             *super().get_urls(),
         ]
@@ -295,3 +304,22 @@ class ArticleAdmin(admin.ModelAdmin):
         for article in queryset:
             services.article_schedule_extraction(article=article)
         self.message_user(request, f"Extraction scheduled for {queryset.count()} article(s).", messages.SUCCESS)
+
+
+# Sources are the sources app's; their track record is made of claims, so the claims app
+# (which may depend on sources, never the reverse) adds it to the source admin.
+class SourceWithTrackRecordAdmin(SourceAdmin):
+    readonly_fields = (*SourceAdmin.readonly_fields, "track_record")
+    autocomplete_fields = ("affiliation",)
+
+    @admin.display(description="track record")
+    def track_record(self, obj: Source):
+        record = track_record(obj.pk)
+        rows = [("reliability (Beta-smoothed, 0.5 = no record)", f"{record.reliability:.2f}")]
+        rows += [(f"claims at level {level}", n) for level, n in sorted(record.by_level.items())]
+        rows += [(f"verdict {verdict}", n) for verdict, n in sorted(record.by_verdict.items())]
+        return format_html_join("", "<div>{}: <strong>{}</strong></div>", rows)
+
+
+admin.site.unregister(Source)
+admin.site.register(Source, SourceWithTrackRecordAdmin)

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -24,7 +24,12 @@ from django.utils.safestring import SafeString
 from sources.levels import AttributionLevel
 
 from . import dashboard, workflow
-from .models import Article, Claim, ClaimStatus
+from .independence import independence_report
+from .matching import match_review
+from .models import Article, Claim, ClaimMatch, ClaimStatus, Evidence
+from .roles import is_editor
+from .selectors import match_rows
+from .services import evidence_accept
 
 S = ClaimStatus
 
@@ -155,7 +160,14 @@ def level_legend() -> list[dict]:
 # --- context for the stock change forms -----------------------------------------
 
 def claim_page_context(claim: Claim, user) -> dict:
+    report = independence_report(claim)
     return {
+        "corroboration": report,
+        "matches": match_rows(claim_id=claim.pk),
+        "suggestions": list(claim.evidence.filter(is_suggestion=True).select_related("source", "related_claim")),
+        "may_sign_off": is_editor(user),
+        "may_work": workflow.ASSIGNEE in workflow.actor_roles(claim, user) or is_editor(user),
+        "corroboration_url": reverse("admin:claims_claim_corroboration", args=[claim.pk]),
         "claim_in_paragraph": claim_in_paragraph(claim),
         "claim_level_badge": level_badge(claim.attribution_level),
         "claim_level_meaning": dashboard.LEVEL_MEANINGS.get(claim.attribution_level, ""),
@@ -257,4 +269,41 @@ def claim_transition_view(model_admin, request: HttpRequest, object_id: str) -> 
         messages.error(request, f"Refused: {exc}")
     else:
         messages.success(request, f"Claim {moved.pk} moved to {moved.get_status_display()} (version {moved.version}).")
+    return HttpResponseRedirect(page)
+
+
+def claim_corroboration_view(model_admin, request: HttpRequest, object_id: str) -> HttpResponse:
+    """POST {action, ...}: an editor's sign-off, accepting a suggested evidence item, or reviewing a match."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    claim = model_admin.get_object(request, unquote(object_id))
+    if claim is None:
+        return model_admin._get_obj_does_not_exist_redirect(request, model_admin.opts, object_id)
+    if not model_admin.has_view_or_change_permission(request, claim):
+        raise PermissionDenied
+    page = reverse("admin:claims_claim_change", args=[claim.pk])
+    action = request.POST.get("action", "")
+    may_work = workflow.ASSIGNEE in workflow.actor_roles(claim, request.user) or is_editor(request.user)
+    try:
+        if action == "sign_off":
+            workflow.sign_off(claim=claim.pk, actor=request.user, note=request.POST.get("note", ""))
+            messages.success(request, "Sign-off recorded in the claim's history.")
+        elif action == "accept_evidence" and may_work:
+            evidence = Evidence.objects.get(pk=request.POST.get("evidence"), claim=claim)
+            evidence_accept(evidence=evidence, actor=request.user)
+            messages.success(request, f"Evidence #{evidence.pk} accepted: it now counts.")
+        elif action in ("confirm_match", "reject_match") and may_work:
+            match = ClaimMatch.objects.get(pk=request.POST.get("match"))
+            if claim.pk not in (match.claim_a_id, match.claim_b_id):
+                raise ClaimMatch.DoesNotExist
+            match_review(match=match, actor=request.user, confirm=action == "confirm_match")
+            messages.success(request, f"Match {'confirmed' if action == 'confirm_match' else 'rejected'}.")
+        else:
+            messages.error(request, "Refused: only the claim's assignee or an editor may do that.")
+    except workflow.WorkflowError as exc:
+        messages.error(request, f"Refused: {exc}")
+    except (Evidence.DoesNotExist, ClaimMatch.DoesNotExist, ValueError):
+        messages.error(request, "Refused: that evidence or match does not belong to this claim.")
+    except ValidationError as exc:
+        messages.error(request, f"Refused: {' '.join(exc.messages)}")
     return HttpResponseRedirect(page)

@@ -18,6 +18,7 @@ from django.utils import timezone
 from sources.levels import AttributionLevel
 from sources.models import Source
 
+from .provenance import provenance
 from .models import Article, Claim, ClaimStatus
 
 S = ClaimStatus
@@ -191,19 +192,14 @@ def _source_url(source: Source, user) -> str:
 
 
 def claim_provenance(claim: Claim, *, user=None) -> list[ProvenanceLink]:
-    """The chain the claim reaches the reader through: speaker -> relaying outlet -> publisher.
-
-    Placeholder data source until provenance chains land (issue 6); the claim page's
-    `_provenance.html` include only needs this list of links.
-    """
-    links = []
-    if claim.speaker is None and claim.speaker_text:
-        # The extractor named someone the service could not resolve to a Source.
-        links.append(ProvenanceLink(role="speaker", name=claim.speaker_text, kind="as written", url=""))
-    hops = [("speaker", claim.speaker), ("relayed by", claim.via_outlet), ("published by", claim.article.publisher)]
-    links += [
-        ProvenanceLink(role=role, name=source.name, kind=source.get_kind_display(), url=_source_url(source, user))
-        for role, source in hops
-        if source is not None
+    """The chain the claim reaches the reader through (claims.provenance), with admin links."""
+    sources = {s.pk: s for s in (claim.speaker, claim.via_outlet, claim.article.publisher) if s is not None}
+    return [
+        ProvenanceLink(
+            role=link.role.replace("_", " "),
+            name=link.name,
+            kind=sources[link.source_id].get_kind_display() if link.source_id in sources else "as written",
+            url=_source_url(sources[link.source_id], user) if link.source_id in sources else "",
+        )
+        for link in provenance(claim)
     ]
-    return links

@@ -106,9 +106,9 @@ def test_claim_page_shows_paragraph_attribution_provenance_and_allowed_moves(cli
     assert "Before it. " in paragraph and " After it." in paragraph and "First paragraph" not in paragraph
     assert 'class="claim-mark lvl-anonymous claim-current"' in paragraph
     assert "anonymous cue &#x27;sources&#x27;" in html and "told" in html
-    # Provenance: speaker -> relaying outlet -> publisher, in that order.
+    # Provenance: speaker (as the article names them) -> relaying outlet -> publisher, in that order.
     names = [link.name for link in page.context["provenance_links"]]
-    assert names == ["the sources (the Herald)", "the Herald", article.publisher.name]
+    assert names == ["The sources", "the Herald", article.publisher.name]
     assert 'id="provenance"' in html
     # Exactly the moves the workflow allows this user: the assignee may start review, nothing else.
     assert [b.to for b in page.context["move_buttons"]] == [S.IN_REVIEW]
