@@ -10,6 +10,7 @@ import os
 import socket
 
 from celery import shared_task
+from celery.signals import worker_ready
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
@@ -108,6 +109,15 @@ def sweep_pending(self) -> dict:
 def heartbeat(self) -> None:
     hostname = self.request.hostname or socket.gethostname()
     pipeline.heartbeat_record(name="worker", hostname=hostname, pid=os.getpid())
+
+
+@worker_ready.connect
+def _heartbeat_on_start(sender=None, **kwargs) -> None:
+    """A freshly started worker shows as alive at once, not a minute later."""
+    try:
+        heartbeat.delay()
+    except Exception:  # no broker yet: the beat schedule sends the next one
+        pass
 
 
 # --- Webhooks (issue 5: claims/webhooks.py) ---------------------------------------------
