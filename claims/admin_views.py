@@ -27,6 +27,7 @@ from . import dashboard, workflow
 from .independence import independence_report
 from .matching import match_review
 from .models import Article, Claim, ClaimMatch, ClaimStatus, Evidence
+from .permissions import may_work_on
 from .roles import is_editor
 from .selectors import match_rows
 from .services import evidence_accept
@@ -166,7 +167,7 @@ def claim_page_context(claim: Claim, user) -> dict:
         "matches": match_rows(claim_id=claim.pk),
         "suggestions": list(claim.evidence.filter(is_suggestion=True).select_related("source", "related_claim")),
         "may_sign_off": is_editor(user),
-        "may_work": workflow.ASSIGNEE in workflow.actor_roles(claim, user) or is_editor(user),
+        "may_work": may_work_on(user, assignee_id=claim.assignee_id),
         "corroboration_url": reverse("admin:claims_claim_corroboration", args=[claim.pk]),
         "claim_in_paragraph": claim_in_paragraph(claim),
         "claim_level_badge": level_badge(claim.attribution_level),
@@ -243,8 +244,8 @@ def my_queue_view(model_admin, request: HttpRequest) -> HttpResponse:
     return TemplateResponse(request, "admin/claims/claim/my_queue.html", context)
 
 
-def claim_transition_view(model_admin, request: HttpRequest, object_id: str) -> HttpResponse:
-    """POST {to, version, note}: one workflow move from the claim page."""
+def _posted_claim(model_admin, request: HttpRequest, object_id: str) -> Claim | HttpResponse:
+    """The claim a form on its page posts to, or the response that turns the request away."""
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     claim = model_admin.get_object(request, unquote(object_id))
@@ -252,6 +253,14 @@ def claim_transition_view(model_admin, request: HttpRequest, object_id: str) -> 
         return model_admin._get_obj_does_not_exist_redirect(request, model_admin.opts, object_id)
     if not model_admin.has_view_or_change_permission(request, claim):
         raise PermissionDenied
+    return claim
+
+
+def claim_transition_view(model_admin, request: HttpRequest, object_id: str) -> HttpResponse:
+    """POST {to, version, note}: one workflow move from the claim page."""
+    claim = _posted_claim(model_admin, request, object_id)
+    if isinstance(claim, HttpResponse):
+        return claim
     page = reverse("admin:claims_claim_change", args=[claim.pk])
     to, note = request.POST.get("to", ""), request.POST.get("note", "").strip()
     try:
@@ -274,16 +283,12 @@ def claim_transition_view(model_admin, request: HttpRequest, object_id: str) -> 
 
 def claim_corroboration_view(model_admin, request: HttpRequest, object_id: str) -> HttpResponse:
     """POST {action, ...}: an editor's sign-off, accepting a suggested evidence item, or reviewing a match."""
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
-    claim = model_admin.get_object(request, unquote(object_id))
-    if claim is None:
-        return model_admin._get_obj_does_not_exist_redirect(request, model_admin.opts, object_id)
-    if not model_admin.has_view_or_change_permission(request, claim):
-        raise PermissionDenied
+    claim = _posted_claim(model_admin, request, object_id)
+    if isinstance(claim, HttpResponse):
+        return claim
     page = reverse("admin:claims_claim_change", args=[claim.pk])
     action = request.POST.get("action", "")
-    may_work = workflow.ASSIGNEE in workflow.actor_roles(claim, request.user) or is_editor(request.user)
+    may_work = may_work_on(request.user, assignee_id=claim.assignee_id)
     try:
         if action == "sign_off":
             workflow.sign_off(claim=claim.pk, actor=request.user, note=request.POST.get("note", ""))

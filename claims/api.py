@@ -115,17 +115,35 @@ def _user_or_400(user_id: int, field: str):
     return user
 
 
+class RowListApi(GenericAPIView):
+    """A paginated list built from values() rows: one query per page, shaped by a selector.
+
+    Subclasses name the `row_fields` to read and the selector in `rows()`.
+    """
+
+    pagination_class = ApiPagination
+    filter_backends = [DjangoFilterBackend]
+    row_fields: tuple[str, ...] = ()
+
+    def rows(self, page: list[dict]) -> list[dict]:
+        return page
+
+    def get(self, request):
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset.values(*self.row_fields))
+        return self.get_paginated_response(self.rows(page))
+
+
 # --- Articles -------------------------------------------------------------------------
 
 
 @extend_validation_errors(["invalid"], field_name="page_size", methods=["get"])
 @extend_validation_errors(["invalid"], field_name="body", methods=["post"])
 @extend_validation_errors(["invalid"], field_name="html", methods=["post"])
-class ArticleListCreateApi(GenericAPIView):
+class ArticleListCreateApi(RowListApi):
     permission_classes = [IsAuthenticated, CanIngest]
-    pagination_class = ApiPagination
-    filter_backends = [DjangoFilterBackend]
     filterset_class = selectors.ArticleFilter
+    row_fields = selectors.ARTICLE_ROW_FIELDS
     throttle_scope = "ingest"
 
     def get_queryset(self):
@@ -138,11 +156,12 @@ class ArticleListCreateApi(GenericAPIView):
             self.throttle_scope = None
         return throttles
 
+    def rows(self, page):
+        return selectors.article_rows(page)
+
     @extend_schema(operation_id="articles_list", responses=ArticleOutput(many=True))
     def get(self, request):
-        queryset = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(queryset.values(*selectors.ARTICLE_ROW_FIELDS))
-        return self.get_paginated_response(selectors.article_rows(page))
+        return super().get(request)
 
     @extend_schema(
         operation_id="articles_create",
@@ -191,19 +210,19 @@ class ArticleDetailApi(APIView):
 
 
 @extend_validation_errors(["invalid"], field_name="page_size", methods=["get"])
-class ClaimListApi(GenericAPIView):
-    pagination_class = ApiPagination
-    filter_backends = [DjangoFilterBackend]
+class ClaimListApi(RowListApi):
     filterset_class = selectors.ClaimFilter
+    row_fields = selectors.CLAIM_ROW_FIELDS
 
     def get_queryset(self):
         return selectors.claim_list()
 
+    def rows(self, page):
+        return selectors.claim_rows(page)
+
     @extend_schema(operation_id="claims_list", responses=ClaimOutput(many=True))
     def get(self, request):
-        queryset = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(queryset.values(*selectors.CLAIM_ROW_FIELDS))
-        return self.get_paginated_response(selectors.claim_rows(page))
+        return super().get(request)
 
 
 class ClaimDetailApi(APIView):
@@ -407,19 +426,19 @@ class ClaimReviewApi(APIView):
 
 
 @extend_validation_errors(["invalid"], field_name="page_size", methods=["get"])
-class SourceListApi(GenericAPIView):
-    pagination_class = ApiPagination
-    filter_backends = [DjangoFilterBackend]
+class SourceListApi(RowListApi):
     filterset_class = selectors.SourceFilter
+    row_fields = ("id", "name", "kind", "created_at")
 
     def get_queryset(self):
         return selectors.source_list()
 
+    def rows(self, page):
+        return selectors.source_rows(page)
+
     @extend_schema(operation_id="sources_list", responses=SourceOutput(many=True))
     def get(self, request):
-        queryset = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(queryset.values("id", "name", "kind", "created_at"))
-        return self.get_paginated_response(selectors.source_rows(page))
+        return super().get(request)
 
 
 class SourceDetailApi(APIView):
@@ -454,9 +473,10 @@ class QueueNextApi(APIView):
 
 @extend_validation_errors(["invalid"], field_name="page_size", methods=["get"])
 @extend_validation_errors(["invalid"], field_name="events", methods=["post"])
-class WebhookListCreateApi(GenericAPIView):
+class WebhookListCreateApi(RowListApi):
     permission_classes = [IsAuthenticated, IsEditor]
-    pagination_class = ApiPagination
+    filter_backends = []
+    row_fields = ("id", "url", "events", "is_active", "created_at")  # never the secret
     throttle_scope = "write"
 
     def get_queryset(self):
@@ -464,8 +484,7 @@ class WebhookListCreateApi(GenericAPIView):
 
     @extend_schema(operation_id="webhooks_list", responses=WebhookOutput(many=True))
     def get(self, request):
-        page = self.paginate_queryset(self.get_queryset().values("id", "url", "events", "is_active", "created_at"))
-        return self.get_paginated_response(page)
+        return super().get(request)
 
     @extend_schema(
         operation_id="webhooks_create",

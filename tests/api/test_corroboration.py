@@ -12,18 +12,6 @@ from tests.factories import ArticleFactory, ClaimFactory, EvidenceFactory, Outle
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def relayed_claim(reviewer):
-    """An anonymous claim in a Yahoo News story, relayed from the Miami Herald, in review by rita."""
-    article = ArticleFactory(publisher=OutletFactory(name="Yahoo News"), body="The call stalled, sources told the Miami Herald.")
-    claim = ClaimFactory(
-        article=article, attribution_level=L.ANONYMOUS, speaker_text="sources",
-        speaker=SourceFactory(name="sources (Miami Herald)", kind=K.ANONYMOUS), via_outlet=OutletFactory(name="Miami Herald"),
-    )
-    claim = workflow.transition(claim=claim, to=ClaimStatus.QUEUED, actor=None, assignee=reviewer)
-    return workflow.transition(claim=claim, to=ClaimStatus.IN_REVIEW, actor=reviewer)
-
-
 def test_claim_detail_shows_the_provenance_chain(api_as, reviewer, relayed_claim):
     body = api_as(reviewer).get(f"/api/claims/{relayed_claim.pk}/").json()
     assert [(link["role"], link["name"]) for link in body["provenance"]] == [

@@ -17,58 +17,47 @@ def messages_of(response) -> list[str]:
     return [str(m) for m in get_messages(response.wsgi_request)]
 
 
-@pytest.fixture
-def relayed(reviewer):
-    article = ArticleFactory(publisher=OutletFactory(name="Yahoo News"), body="The call stalled, sources told the Miami Herald.")
-    claim = ClaimFactory(
-        article=article, attribution_level=L.ANONYMOUS, speaker_text="sources",
-        speaker=SourceFactory(name="sources (Miami Herald)", kind=K.ANONYMOUS), via_outlet=OutletFactory(name="Miami Herald"),
-    )
-    claim = workflow.transition(claim=claim, to=ClaimStatus.QUEUED, actor=None, assignee=reviewer)
-    return workflow.transition(claim=claim, to=ClaimStatus.IN_REVIEW, actor=reviewer)
-
-
-def test_claim_page_shows_chain_and_refuses_circular_corroboration(client, reviewer, relayed):
+def test_claim_page_shows_chain_and_refuses_circular_corroboration(client, reviewer, relayed_claim):
     herald_report = ClaimFactory(
         article=ArticleFactory(publisher=OutletFactory(name="MSN"), body="The call stalled, the Herald reported."),
-        attribution_level=L.OTHER_OUTLET, speaker=relayed.via_outlet,
+        attribution_level=L.OTHER_OUTLET, speaker=relayed_claim.via_outlet,
     )
-    circular = EvidenceFactory(claim=relayed, related_claim=herald_report, source=None, url="")
-    EvidenceFactory(claim=relayed, source=SourceFactory(name="Port log clerk"))
+    circular = EvidenceFactory(claim=relayed_claim, related_claim=herald_report, source=None, url="")
+    EvidenceFactory(claim=relayed_claim, source=SourceFactory(name="Port log clerk"))
     client.force_login(reviewer)
-    page = client.get(reverse("admin:claims_claim_change", args=[relayed.pk])).content.decode()
+    page = client.get(reverse("admin:claims_claim_change", args=[relayed_claim.pk])).content.decode()
     assert "relayed by" in page and "Miami Herald" in page and "published by" in page and "Yahoo News" in page
     assert "1 independent origin" in page and f"Circular: evidence #{circular.pk}" in page
     response = client.post(
-        reverse("admin:claims_claim_transition", args=[relayed.pk]), {"to": "corroborated", "version": relayed.version}, follow=True
+        reverse("admin:claims_claim_transition", args=[relayed_claim.pk]), {"to": "corroborated", "version": relayed_claim.version}, follow=True
     )
     shown = messages_of(response)
     assert any(m.startswith("Refused:") and f"#{circular.pk}" in m and "circular" in m for m in shown), shown
-    relayed.refresh_from_db()
-    assert relayed.status == ClaimStatus.IN_REVIEW
+    relayed_claim.refresh_from_db()
+    assert relayed_claim.status == ClaimStatus.IN_REVIEW
 
 
-def test_sign_off_is_for_editors_and_lands_in_history(client, reviewer, editor, relayed):
-    url = reverse("admin:claims_claim_corroboration", args=[relayed.pk])
+def test_sign_off_is_for_editors_and_lands_in_history(client, reviewer, editor, relayed_claim):
+    url = reverse("admin:claims_claim_corroboration", args=[relayed_claim.pk])
     client.force_login(reviewer)
     shown = messages_of(client.post(url, {"action": "sign_off", "note": "ok"}, follow=True))
     assert any("only an editor" in m for m in shown)
     client.force_login(editor)
     client.post(url, {"action": "sign_off", "note": "Vetted by the standards desk."})
-    assert relayed.history.filter(kind=HistoryKind.SIGN_OFF, actor=editor).exists()
+    assert relayed_claim.history.filter(kind=HistoryKind.SIGN_OFF, actor=editor).exists()
 
 
-def test_accepting_a_suggestion_and_reviewing_matches(client, reviewer, other_reviewer, relayed):
+def test_accepting_a_suggestion_and_reviewing_matches(client, reviewer, other_reviewer, relayed_claim):
     other = ClaimFactory(article=ArticleFactory(body="Talks on the call stalled, a person familiar said."))
-    low, high = sorted((relayed.pk, other.pk))
+    low, high = sorted((relayed_claim.pk, other.pk))
     match = ClaimMatch.objects.create(claim_a_id=low, claim_b_id=high, score=0.7)
-    suggestion = EvidenceFactory(claim=relayed, related_claim=other, source=None, url="", is_suggestion=True)
-    url = reverse("admin:claims_claim_corroboration", args=[relayed.pk])
+    suggestion = EvidenceFactory(claim=relayed_claim, related_claim=other, source=None, url="", is_suggestion=True)
+    url = reverse("admin:claims_claim_corroboration", args=[relayed_claim.pk])
     client.force_login(other_reviewer)  # not the assignee: may look, not act
     client.post(url, {"action": "accept_evidence", "evidence": suggestion.pk})
     assert Evidence.objects.get(pk=suggestion.pk).is_suggestion
     client.force_login(reviewer)
-    page = client.get(reverse("admin:claims_claim_change", args=[relayed.pk])).content.decode()
+    page = client.get(reverse("admin:claims_claim_change", args=[relayed_claim.pk])).content.decode()
     assert f"suggestion-{suggestion.pk}" in page and f"match-{match.pk}" in page
     client.post(url, {"action": "accept_evidence", "evidence": suggestion.pk})
     assert not Evidence.objects.get(pk=suggestion.pk).is_suggestion
