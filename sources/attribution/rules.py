@@ -42,6 +42,13 @@ _OUTLET_SUFFIXES = frozenset(
      "review", "courier", "examiner", "inquirer", "sentinel", "dispatch", "bulletin", "monitor",
      "register", "record", "globe", "reporter", "wire", "newswire", "broadcasting", "network"}
 )
+# newspaper title words that, alone after "the" and capitalised, are a short-form
+# back-reference to a paper ("told the Post", "the Journal reported")
+_PAPER_WORDS = frozenset(
+    {"times", "post", "journal", "herald", "tribune", "gazette", "chronicle", "telegraph", "guardian",
+     "independent", "observer", "mail", "express", "mirror", "standard", "star", "courier", "examiner",
+     "inquirer", "sentinel", "dispatch", "globe"}
+)
 _REPORT_NOUNS = frozenset({"report", "reports", "story", "stories", "article", "articles", "coverage",
                            "investigation", "analysis", "reporting", "broadcast", "interview"})
 _MEDIA_WORDS = frozenset({"media", "press", "newspaper", "news", "newspapers", "tabloid", "television",
@@ -90,6 +97,7 @@ class ArticleContext:
     orgs: set = field(default_factory=set)  # lower-cased names introduced as organisations
     persons: set = field(default_factory=set)  # lower-cased names introduced as people
     weak_persons: set = field(default_factory=set)  # names only the NER calls people (orgs win)
+    weak_orgs: set = field(default_factory=set)  # names only the NER calls organisations (weak persons win)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -124,6 +132,10 @@ def np_bounds(tok) -> tuple[int, int]:
         restrictive = child.dep_ in ("relcl", "acl") and doc[child.left_edge.i - 1].text not in _CUT_PUNCT and (
             child.left_edge.i - 1 > tok.i or child.left_edge.i == tok.i + 1)
         if restrictive and child.right_edge.i - tok.i <= 12:
+            continue
+        # "public broadcaster NRK", "defence lawyer Ann Berry": a name right after
+        # its descriptor, with no comma, is the same phrase, not an apposition
+        if child.dep_ == "appos" and child.pos_ == "PROPN" and child.left_edge.i == tok.i + 1:
             continue
         if child.dep_ in ("relcl", "acl", "appos", "punct", "cc", "conj", "parataxis", "advcl") or (
             child.dep_ == "prep" and child.lower_ in _TOPIC_PREPS and child.i > tok.i + 0
@@ -215,12 +227,21 @@ def is_outlet_name(gaz: Gazetteers, doc, a: int, b: int, head) -> bool:
     return False
 
 
+def is_paper_backref(doc, a: int, head) -> bool:
+    """'the Post', 'the Journal': a capitalised newspaper word alone after 'the'."""
+    return (head.pos_ == "PROPN" and head.lower_ in _PAPER_WORDS and head.text[:1].isupper()
+            and head.i >= 1 and doc[head.i - 1].lower_ == "the" and a >= head.i - 1
+            and not (head.i + 1 < len(doc) and doc[head.i + 1].pos_ == "PROPN"))
+
+
 def is_outlet(gaz: Gazetteers, doc, a: int, b: int, head) -> bool:
     if is_outlet_name(gaz, doc, a, b, head):
         return True
     words = _words(doc, a, b)
     low = head.lower_
     if low in gaz.outlet_nouns.entries or " ".join(words[-2:]) in gaz.outlet_nouns.entries:
+        return True
+    if is_paper_backref(doc, a, head):
         return True
     # "El Mercurio newspaper said" / "the Kommersant daily reported"
     for c in head.children:
@@ -290,13 +311,18 @@ def _human_noun(gaz: Gazetteers, tok) -> bool:
 def known_org(gaz: Gazetteers, ctx: ArticleContext, head) -> bool:
     """A proper name introduced earlier in the article as an organisation
     ("copper miner Cordillera Alta", "Brantwood Capital, which ...")."""
-    if head.pos_ != "PROPN" or not ctx.orgs:
+    if head.pos_ != "PROPN" or not (ctx.orgs or ctx.weak_orgs):
         return False
     a, b = name_chain(head)
     key = head.doc[a : b + 1].text.lower()
     if key in ctx.persons or head.lower_ in ctx.persons:
         return False
-    return key in ctx.orgs or head.lower_ in ctx.orgs
+    if key in ctx.orgs or head.lower_ in ctx.orgs:
+        return True
+    # NER-only evidence on both sides: a full name it called a person wins
+    if key in ctx.weak_persons or head.lower_ in ctx.weak_persons:
+        return False
+    return key in ctx.weak_orgs or head.lower_ in ctx.weak_orgs
 
 
 def _appos_name(gaz: Gazetteers, ctx: ArticleContext, head):
@@ -354,9 +380,9 @@ def classify_np(gaz: Gazetteers, ctx: ArticleContext, head, sentence_anonymity: 
     plural = head.tag_ in ("NNS", "NNPS")
     institution = lemma in gaz.institutions or low in gaz.institutions
 
-    # the publisher's own voice ("our correspondent", "the BBC's reporter")
+    # the publisher's own voice ("our correspondent", "the BBC's reporter", "Mirror Sport")
     if "our" in words or (ctx.publisher_keys and _outlet_key(text) and _outlet_key(text) <= ctx.publisher_keys
-                          and is_outlet(gaz, doc, a, b, head)):
+                          and is_outlet(gaz, doc, a, b, head)) or (ctx.publisher_keys and _publisher_desk(gaz, ctx, doc, a, b)):
         return (OWN, None, text, a, b, True, False)
 
     # outlets and their reports
@@ -366,7 +392,9 @@ def classify_np(gaz: Gazetteers, ctx: ArticleContext, head, sentence_anonymity: 
         if is_outlet_name(gaz, doc, a, b, head) or set(words[: head.i - a]) & _MEDIA_WORDS:
             own = ctx.publisher_keys and _outlet_key(text) and _outlet_key(" ".join(words[:-1])) <= ctx.publisher_keys
             return (OWN if own else OUTLET, "outlet", text, a, b, False, False)
-    if not is_org and is_outlet(gaz, doc, a, b, head):
+    # a well-known outlet's full name beats what the article remembered of one of its words
+    if (not is_org or gaz.outlets.find(words[: head.i - a + 1], owords[: head.i - a + 1])) and is_outlet(
+            gaz, doc, a, b, head):
         if ctx.publisher_keys and _outlet_key(text) and _outlet_key(text) <= ctx.publisher_keys:
             return (OWN, None, text, a, b, False, False)
         return (OUTLET, "outlet", text, a, b, False, False)
@@ -412,6 +440,11 @@ def classify_np(gaz: Gazetteers, ctx: ArticleContext, head, sentence_anonymity: 
                 return (NAMED, "person", ntext, na, nb, True, True)
             if low in _SPOKES or gaz.official_titles.find(words, owords):
                 return (OFFICIAL, "person", ntext, na, nb, True, True)
+            # "His agent, Dean Farrow", "a neighbour, Jane Roe": another human role
+            # with a name in apposition is that individual on the record (rule 11);
+            # insider roles ("an aide, X") are left to the official/anonymous rules
+            if _human_noun(gaz, head) and lemma not in gaz.anonymous_roles and low not in gaz.anonymous_roles:
+                return (NAMED, "person", ntext, na, nb, True, True)
         # "Voss's attorney said": a role that belongs to a named person is one individual
         if gaz.person_roles.find(hw) and not plural and any(
             c.dep_ == "poss" and c.pos_ == "PROPN" for c in head.children
@@ -440,6 +473,8 @@ def classify_np(gaz: Gazetteers, ctx: ArticleContext, head, sentence_anonymity: 
     title = gaz.official_titles.find(all_words, all_orig)
     if has_person:
         surname = head.lower_
+        if _personal_title_head(gaz, doc, a, head):
+            return (NAMED, "person", text, a, b, True, True)
         if person_role and not (title and not gaz.person_roles.find(role) and gaz.official_titles.find(words, owords)):
             return (NAMED, "person", text, a, b, True, True)
         if title or surname in ctx.officials:
@@ -466,6 +501,34 @@ def classify_np(gaz: Gazetteers, ctx: ArticleContext, head, sentence_anonymity: 
     ):
         return (VAGUE, "group", text, a, b, False, False)
     return None
+
+
+def _publisher_desk(gaz: Gazetteers, ctx: ArticleContext, doc, a: int, b: int) -> bool:
+    """'Mirror Sport', 'BBC Sport': the publisher's name plus a desk word, all
+    capitalised, is the publisher signing its own reporting (rule 14)."""
+    while a < b and doc[a].lower_ == "the":
+        a += 1
+    if b <= a or doc[b].lower_ not in gaz.publisher_desks or not all(doc[i].text[:1].isupper() for i in range(a, b + 1)):
+        return False
+    key = _outlet_key(_span_text(doc, a, b - 1))
+    return bool(key) and key <= ctx.publisher_keys
+
+
+def _personal_title_head(gaz: Gazetteers, doc, a: int, head) -> bool:
+    """'Defense attorney Paul Greer', 'defence lawyer X': the noun right before the
+    name is a personal role (rule 11: lawyers speak for clients) and no official
+    title ends on it -- 'U.S. Attorney X', 'District Attorney X', 'chief economist
+    X' do, and stay official. A modifier ('Defense') does not make the title."""
+    i = head.i
+    if head.ent_type_ == "PERSON":
+        while i - 1 >= a and doc[i - 1].ent_type_ == "PERSON":
+            i -= 1
+    else:
+        i = name_chain(head)[0]
+    k = i - 1
+    if k < a or doc[k].pos_ not in ("NOUN", "PROPN") or not gaz.person_roles.find([doc[k].lower_]):
+        return False
+    return not gaz.official_titles.ends(_words(doc, a, k), _owords(doc, a, k))
 
 
 def _lexicon(gaz: Gazetteers) -> frozenset[str]:
@@ -714,6 +777,10 @@ def attribute_sentence(
             break
     if best is None:
         best = _according_to(gaz, ctx, mains, start, end, anonymity)
+    elif best.extra.get("act"):
+        # "X has sanctioned the budget, according to insiders": the act is what the
+        # sources tell; whoever the sentence cites for it governs (rule 2)
+        best = _according_to(gaz, ctx, mains, start, end, anonymity) or best
     if best is None:
         best = _hedges(gaz, mains, start, end)
     if best is None:
@@ -766,6 +833,27 @@ def subject_of_own(v):
     return None
 
 
+def _is_request(v) -> bool:
+    """'asked the court to impose ...' (addressee + to-infinitive) or 'asked for a
+    sentence of eight years' / 'called for an inquiry' (a 'for' object)."""
+    kids = list(v.children)
+    if any(c.dep_ == "xcomp" and any(g.dep_ == "aux" and g.lower_ == "to" for g in c.children) for c in kids):
+        return any(c.dep_ in _OBJ or c.dep_ == "nsubj" and c.i > v.i for c in kids) or any(
+            c.dep_ == "xcomp" and any(g.dep_ == "nsubj" for g in c.children) for c in kids)
+    return any(c.dep_ == "prep" and c.lower_ == "for" and any(g.dep_ == "pobj" for g in c.children) for c in kids)
+
+
+def _as_evidence_that(gaz, v) -> bool:
+    for c in v.children:
+        if c.dep_ == "prep" and c.lower_ == "as":
+            for n in c.children:
+                if n.dep_ == "pobj" and n.lemma_.lower() in gaz.evidence_nouns and any(
+                        g.dep_ in ("acl", "ccomp") and any(m.dep_ == "mark" and m.lower_ == "that" for m in g.children)
+                        for g in n.children):
+                    return True
+    return False
+
+
 def _verb_finding(gaz, ctx, v, start, end, anonymity, mains) -> Finding | None:
     doc = v.doc
     lemma = v.lemma_.lower()
@@ -800,6 +888,16 @@ def _verb_finding(gaz, ctx, v, start, end, anonymity, mains) -> Finding | None:
 
     clausal = has_clausal_complement(v) or tag
     ok_verb = (lemma in gaz.reporting_verbs and clausal) or lemma in gaz.speech_acts
+    # "must report to prison", "reports to the board": 'report' meaning go/answer to, not tell
+    if lemma == "report" and not clausal and not any(c.dep_ in _OBJ for c in v.children) and any(
+            c.dep_ == "prep" and c.lower_ in ("to", "for", "back") for c in v.children):
+        ok_verb = False
+    # a request on the record ("asked the judge to ...", "asked for eight years") is the requester's
+    if not ok_verb and lemma in gaz.request_verbs and _is_request(v):
+        ok_verb = True
+    # "seized on the reports as evidence that ...": presenting X as proof of a clause argues it
+    if not ok_verb and v in mains and _as_evidence_that(gaz, v):
+        ok_verb = True
     # 'reports a union source as saying' / 'quoted X as saying'
     if lemma in ("report", "quote", "cite") and any(c.dep_ in _OBJ for c in v.children):
         obj = next(c for c in v.children if c.dep_ in _OBJ)
@@ -819,6 +917,8 @@ def _verb_finding(gaz, ctx, v, start, end, anonymity, mains) -> Finding | None:
             res = classify_np(gaz, ctx, subj, anonymity)
             if res is not None and res[0] == OFFICIAL:
                 f = _finding_from_np(gaz, ctx, subj, v, v.text, "official act '{cue}' by '{speaker}'", anonymity, tag)
+                if f is not None:
+                    f.extra["act"] = True
                 return f
             return None
     if not ok_verb:
@@ -856,6 +956,23 @@ def _verb_finding(gaz, ctx, v, start, end, anonymity, mains) -> Finding | None:
     f = _finding_from_np(gaz, ctx, subj, v, v.text, "subject of '{cue}': '{speaker}'", anonymity, tag)
     if f is None:
         return None
+    # "Reuters reported, citing two sources, that ...": the cited source speaks,
+    # the outlet relays it (rule 4)
+    if f.level == OUTLET:
+        cites = list(v.children)
+        for cl in v.children:  # the parser may hang ", citing X," on the reported clause
+            if cl.dep_ in ("ccomp", "advcl") and cl.i > v.i:
+                cites += [g for g in cl.children if g.i < cl.left_edge.i or any(
+                    m.dep_ == "mark" and g.i < m.i for m in cl.children)]
+        for c in cites:
+            if c.dep_ == "advcl" and c.lemma_.lower() in ("cite", "quote") and c.tag_ == "VBG":
+                obj = next((g for g in c.children if g.dep_ in _OBJ), None)
+                inner = _finding_from_np(gaz, ctx, obj, v, v.text, "source '{speaker}' cited", anonymity, tag) \
+                    if obj is not None else None
+                if inner is not None and inner.level not in (OWN, OUTLET, UNATTRIBUTED):
+                    inner.via = f.speaker
+                    inner.reason = f"'{f.speaker}' {v.text}, citing '{inner.speaker}'"
+                    return inner
     if lemma in ("find", "show", "reveal", "conclude") and f.level == OFFICIAL:
         a, b = np_bounds(subj)
         if gaz.document_bodies.find(_words(doc, a, b), _owords(doc, a, b)):
@@ -997,6 +1114,21 @@ def _hedges(gaz, mains, start, end) -> Finding | None:
                 return Finding(OUTLET, c.text, "outlet", c.text, f"unnamed reports: '{c.text}'", cue_token=c.i)
             if c.dep_ == "advmod" and c.lower_ in gaz.hedge_adverbs:
                 return Finding(VAGUE, c.text, None, c.text, f"hedge adverb '{c.text}'", cue_token=c.i)
+        # "..., while X is rumoured to have ...", "..., with Y also rumoured to be
+        # keen": a contrastive or absolute clause that carries a parallel piece of
+        # news on a rumour (rules 8 and 12)
+        for c in v.children:
+            clause = None
+            if c.dep_ == "advcl" and any(g.dep_ == "mark" and g.lower_ in ("while", "whereas") for g in c.children):
+                clause = c
+            elif c.dep_ == "prep" and c.lower_ == "with":
+                clause = next((g for g in c.children if g.dep_ == "pcomp"), None)
+            if clause is not None and clause.lemma_.lower() in gaz.hedge_passive and clause.tag_ in ("VBN", "VBD") \
+                    and not any(g.dep_ == "agent" for g in clause.children) and any(
+                        g.dep_ == "xcomp" and any(h.lower_ == "to" for h in g.lefts) for g in clause.children):
+                lo, hi = hedge_phrase(clause)
+                phrase = _span_text(doc, lo, hi)
+                return Finding(VAGUE, phrase, None, phrase, f"hedge in a parallel clause '{phrase}'", cue_token=clause.i)
         # 'is alleged to have said': hedge on an xcomp chain
         for c in v.children:
             if c.dep_ == "xcomp" and c.lemma_.lower() in gaz.hedge_passive and _agentless_passive(c):

@@ -59,8 +59,9 @@ def test_sigkill_of_the_whole_worker_is_redelivered_after_the_visibility_timeout
     fast_restore = {"CELERY_VISIBILITY_TIMEOUT": 4, "CELERY_UNACKED_RESTORE_INTERVAL": 1, "CELERY_UNACKED_RESTORE_THROTTLE": 1}
     first = worker_factory(EXTRACTION_TEST_SLEEP=30, **fast_restore)
     wait_for(lambda: status_of(article.pk) == ExtractionStatus.RUNNING, timeout=60, what="extraction to start")
-    first.kill_all()  # main process and child: nobody is left to re-queue; the message sits unacked in Redis
-    assert broker.queue_length() == 0
+    # Main process and child: nobody is left to re-queue; the message sits unacked in Redis
+    # (on a slow machine the 4 s visibility timeout may already have put it back).
+    first.kill_all()
 
     worker_factory(**fast_restore)  # Redis hands the unacked message out again after the visibility timeout
     wait_for(lambda: status_of(article.pk) == ExtractionStatus.DONE, timeout=90, what="restored extraction")

@@ -1,10 +1,13 @@
 """Generalisation checks for the attribution extractor.
 
-1. The development set ``tests/sources/data/dev`` (original articles in the
+1. The development set ``tests/sources/data/dev`` (ten original articles in the
    styles of other outlets, labelled by ATTRIBUTION.md; it ships with the
-   project). Extractor 1.1.0 reaches macro-F1 0.995, accuracy 0.991, speaker
-   token-F1 0.973 there; the floors below sit about 0.05 lower so a regression
-   fails while harmless wording changes do not.
+   project). dev01-05 were used to develop extractor 1.1.0; dev06-10 (court
+   report, rural feature, foreign affairs, rumour-heavy business, tabloid sport)
+   were added later and scored macro-F1 0.881 with 1.1.0 before any rule saw
+   them. Extractor 1.2.0 reaches macro-F1 1.000, accuracy 1.000, speaker
+   token-F1 0.972 over all ten; the floors below sit about 0.05 lower so a
+   regression fails while harmless wording changes do not.
 2. One-sentence probes of the general rules (not taken from any gold article):
    each states a journalistic convention the rules encode.
 """
@@ -28,23 +31,35 @@ def report():
 
 def test_dev_set_quality_floor(report):
     overall = report["overall"]
-    assert overall["sentences"] >= 100
-    assert overall["macro_f1"] >= 0.94, report["errors"]
-    assert overall["accuracy"] >= 0.93, report["errors"]
+    assert len(report["articles"]) == 10
+    assert overall["sentences"] >= 210
+    assert overall["macro_f1"] >= 0.95, report["errors"]
+    assert overall["accuracy"] >= 0.95, report["errors"]
     assert overall["speaker_token_f1"] >= 0.92
-    assert overall["coverage"] >= 0.95
+    assert overall["coverage"] >= 0.97
     assert overall["spurious"] <= 2
+
+
+def test_later_dev_articles_hold_up(tmp_path):
+    # dev06-10 on their own: the articles the 1.1.0 rules were never developed on
+    for name in ("dev06", "dev07", "dev08", "dev09", "dev10"):
+        for ext in ("txt", "json"):
+            (tmp_path / f"{name}.{ext}").write_bytes((DEV / f"{name}.{ext}").read_bytes())
+    overall = score_folder(tmp_path)["overall"]
+    assert overall["macro_f1"] >= 0.93
+    assert overall["accuracy"] >= 0.93
+    assert overall["speaker_token_f1"] >= 0.91
 
 
 def test_dev_set_every_level_is_found(report):
     per_level = report["overall"]["per_level"]
-    for level in ("document", "official", "named_person", "anonymous", "vague", "unattributed"):
-        assert per_level[level]["f1"] >= 0.85, (level, per_level[level])
+    for level in ("document", "official", "named_person", "other_outlet", "anonymous", "vague", "unattributed"):
+        assert per_level[level]["f1"] >= 0.9, (level, per_level[level])
 
 
 def test_dev_set_every_article_is_good(report):
     for name, s in report["articles"].items():
-        assert s["accuracy"] >= 0.85, (name, s)
+        assert s["accuracy"] >= 0.9, (name, s)
 
 
 PROBES = [
@@ -85,6 +100,34 @@ PROBES = [
     # no cue: the article's own voice
     ("Shares in Acme Capital fell 5% on Tuesday.", ["unattributed"]),
     ("The bill is expected to be signed on Friday.", ["unattributed"]),
+    # 1.2.0 -- a well-known outlet stays an outlet after a short back-reference
+    # ("told the Post"); a nationality + descriptor names a paper
+    ("People familiar with the plan told the Post that a vote was likely.\n\n"
+     "The Washington Post reported that the deal had collapsed.", ["anonymous", "other_outlet"]),
+    ("Italian newspaper Corriere della Sera reported that the coach would stay.", ["other_outlet"]),
+    # lawyers speak for clients whatever modifies the title (rule 11); the person is remembered
+    ("Defence lawyer Sarah Quinn told the jury that her client was at home.\n\nQuinn said the evidence was thin.\n\n"
+     "She asked the jury to acquit him.", ["named_person", "named_person", "named_person"]),
+    ("District Attorney Alvin Price said the case was strong.", ["official"]),
+    # a request on the record is the requester's position
+    ("Prosecutors asked the judge to impose a 10-year sentence.", ["official"]),
+    # "report to <place>" is going somewhere, not telling
+    ("Smith must report to the probation office within 72 hours.", ["unattributed"]),
+    # a forecast or poll giving figures is a record
+    ("The latest forecast gives a 70 per cent chance of rain.", ["document"]),
+    # ", according to X" names who tells of an act
+    ("The chairman has approved the signing, according to club sources.", ["anonymous"]),
+    # the publisher's desk signing its own scoop (rule 14)
+    ("The club are weighing a bid, BBC Sport has learned.", ["unattributed"]),
+    # a named individual in apposition to a personal role
+    ("His agent, Tony Blake, told the Mirror the player was staying.", ["named_person"]),
+    # an official post given in apposition is remembered for the surname
+    ("The group's chief executive, Anna Weiss, declined to comment.\n\nWeiss has said the company would cut costs.",
+     ["unattributed", "official"]),
+    # presenting something as evidence of a clause argues it
+    ("The minister pointed to the figures as proof that the policy was working.", ["official"]),
+    # a rumour in a parallel "while" clause (rule 12)
+    ("Sales rose 5%, while the firm is rumoured to be preparing a takeover bid.", ["vague"]),
 ]
 
 
@@ -103,3 +146,16 @@ def test_who_is_not_the_world_health_organization():
     # case-sensitive gazetteer entries: "who" the pronoun is not "WHO"
     (claim,) = extract("Headline\n\nRosie Delgado, who ran the bakery, said she was shocked.", "X")
     assert claim.attribution_level == "named_person"
+
+
+def test_outlet_citing_a_source_relays_it():
+    # rule 4: the cited source speaks, the outlet is via_outlet
+    (claim,) = extract("Headline\n\nBloomberg reported, citing people familiar with the matter, "
+                       "that the bank was considering a sale.", "X")
+    assert (claim.attribution_level, claim.via_outlet) == ("anonymous", "Bloomberg")
+
+
+def test_publisher_told_is_not_a_relay():
+    # "told the Mirror" in the Mirror is the publisher itself, not via_outlet
+    (claim,) = extract("Headline\n\nHer lawyer, John Hart, told the Mirror she would appeal.", "Daily Mirror")
+    assert (claim.attribution_level, claim.speaker, claim.via_outlet) == ("named_person", "John Hart", None)
