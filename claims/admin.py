@@ -195,9 +195,7 @@ class ClaimAdmin(admin.ModelAdmin):
         return False  # claims come from articles
 
     def save_model(self, request, obj, form, change):
-        services.claim_update_triage(
-            claim=obj, actor=request.user, priority=obj.priority, recheck_after=obj.recheck_after
-        )
+        services.claim_update_triage(claim=obj, priority=obj.priority, recheck_after=obj.recheck_after)
 
     def save_formset(self, request, form, formset, change):
         if formset.model is not Evidence:

@@ -295,9 +295,7 @@ def evidence_accept(*, evidence: Evidence, actor: AbstractBaseUser) -> Evidence:
 
 
 @transaction.atomic
-def claim_update_triage(
-    *, claim: Claim, actor: AbstractBaseUser | None, priority: int, recheck_after: datetime | None
-) -> Claim:
+def claim_update_triage(*, claim: Claim, priority: int, recheck_after: datetime | None) -> Claim:
     """Change the fields an editor may set by hand; status only ever moves through workflow."""
     locked = Claim.objects.select_for_update(of=("self",)).get(pk=claim.pk)
     locked.priority, locked.recheck_after = priority, recheck_after
