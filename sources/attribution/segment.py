@@ -61,7 +61,9 @@ class CleanResult:
 
 
 def _is_boilerplate(line: str) -> bool:
-    if len(line) > 200:
+    if len(line) <= 400 and load().boilerplate_sentences.fullmatch(line) is not None:
+        return True  # promotions and cross-links that read like sentences
+    if len(line) > 240:
         return False
     words = line.split()
     if len(words) >= 8 and line[-1] in _TERMINALS:

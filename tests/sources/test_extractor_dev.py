@@ -1,13 +1,19 @@
 """Generalisation checks for the attribution extractor.
 
-1. The development set ``tests/sources/data/dev`` (ten original articles in the
-   styles of other outlets, labelled by ATTRIBUTION.md; it ships with the
+1. The development set ``tests/sources/data/dev`` (eighteen original articles in
+   the styles of other outlets, labelled by ATTRIBUTION.md; it ships with the
    project). dev01-05 were used to develop extractor 1.1.0; dev06-10 (court
    report, rural feature, foreign affairs, rumour-heavy business, tabloid sport)
    were added later and scored macro-F1 0.881 with 1.1.0 before any rule saw
-   them. Extractor 1.2.0 reaches macro-F1 1.000, accuracy 1.000, speaker
-   token-F1 0.972 over all ten; the floors below sit about 0.05 lower so a
-   regression fails while harmless wording changes do not.
+   them. dev11-18 (election wire, investigation with anonymous sources, courts,
+   UK health, markets, local TV site, college sports, tech) scored macro-F1
+   0.902, speaker token-F1 0.814 and 5 spurious claims with 1.2.0 before any
+   rule saw them. Extractor 1.3.0 reaches macro-F1 1.000, accuracy 1.000,
+   speaker token-F1 0.963 over all eighteen (0.984 on dev01-10, 0.940 on
+   dev11-18: their gold names a comma-appositive source with its role, "An
+   Orison spokeswoman, Dana Whitcombe", where dev01-10 name the person alone);
+   the floors below sit about 0.05 lower so a regression fails while harmless
+   wording changes do not.
 2. One-sentence probes of the general rules (not taken from any gold article):
    each states a journalistic convention the rules encode.
 """
@@ -31,24 +37,38 @@ def report():
 
 def test_dev_set_quality_floor(report):
     overall = report["overall"]
-    assert len(report["articles"]) == 10
-    assert overall["sentences"] >= 210
+    assert len(report["articles"]) == 18
+    assert overall["sentences"] >= 380
     assert overall["macro_f1"] >= 0.95, report["errors"]
     assert overall["accuracy"] >= 0.95, report["errors"]
-    assert overall["speaker_token_f1"] >= 0.92
+    assert overall["speaker_token_f1"] >= 0.91
     assert overall["coverage"] >= 0.97
     assert overall["spurious"] <= 2
 
 
-def test_later_dev_articles_hold_up(tmp_path):
-    # dev06-10 on their own: the articles the 1.1.0 rules were never developed on
-    for name in ("dev06", "dev07", "dev08", "dev09", "dev10"):
+def _subset(tmp_path, names):
+    for name in names:
         for ext in ("txt", "json"):
             (tmp_path / f"{name}.{ext}").write_bytes((DEV / f"{name}.{ext}").read_bytes())
-    overall = score_folder(tmp_path)["overall"]
+    return score_folder(tmp_path)["overall"]
+
+
+def test_later_dev_articles_hold_up(tmp_path):
+    # dev06-10 on their own: the articles the 1.1.0 rules were never developed on
+    overall = _subset(tmp_path, ("dev06", "dev07", "dev08", "dev09", "dev10"))
     assert overall["macro_f1"] >= 0.93
     assert overall["accuracy"] >= 0.93
     assert overall["speaker_token_f1"] >= 0.91
+
+
+def test_third_dev_round_holds_up(tmp_path):
+    # dev11-18 on their own: the articles the 1.2.0 rules were never developed on
+    overall = _subset(tmp_path, [f"dev{n}" for n in range(11, 19)])
+    assert overall["macro_f1"] >= 0.93
+    assert overall["accuracy"] >= 0.93
+    assert overall["speaker_token_f1"] >= 0.88
+    assert overall["per_level"]["vague"]["recall"] >= 0.85
+    assert overall["spurious"] <= 1
 
 
 def test_dev_set_every_level_is_found(report):
@@ -128,6 +148,36 @@ PROBES = [
     ("The minister pointed to the figures as proof that the policy was working.", ["official"]),
     # a rumour in a parallel "while" clause (rule 12)
     ("Sales rose 5%, while the firm is rumoured to be preparing a takeover bid.", ["vague"]),
+    # 1.3.0 -- hedges with no source (rule 12): scope-adverb passives, "It is believed",
+    # being "the focus of rumours"; unnamed groups and their leaders
+    ("The collapse is widely blamed on years of poor maintenance.", ["vague"]),
+    ("The delay is attributed to a shortage of steel.", ["unattributed"]),
+    ("It is believed that the contractor will appeal.", ["vague"]),
+    ("The mayor has been the focus of rumours about a run for governor.", ["vague"]),
+    ("Farmers' representatives say the tolls will hurt small growers.", ["vague"]),
+    ("Rights groups warn that the detention centre is overcrowded.", ["vague"]),
+    ("Some investors attributed the rally to hopes of a rate cut.", ["vague"]),
+    ("The senator's critics accuse her of ignoring the report.", ["vague"]),
+    # the main clause, not a trailing reduced relative, governs (rule 8)
+    ("Tenants say the heating has failed for weeks, a problem landlords have acknowledged.", ["vague"]),
+    # relatives speak for themselves (rule 11)
+    ("The victim's mother said he had been threatened before.", ["named_person"]),
+    ("He had never missed a shift, according to his family.", ["named_person"]),
+    # a court's ruling is official, also as "refused to <act>"
+    ("A judge in Ohio refused to dismiss the charges against the contractor.", ["official"]),
+    # speaking participles and speech vehicles make a statement; "declined to comment" makes none
+    ("Harriet Cole, speaking to reporters outside the court, did not rule out an appeal.", ["named_person"]),
+    ("Senator Jo Park defended the vote in an interview on Sunday.", ["official"]),
+    ("A council spokesman declined to comment on the cost.", ["unattributed"]),
+    # "reportedly told": that the telling happened is what unnamed reports relay (rule 13)
+    ("The striker reportedly told teammates that he wanted to leave.", ["other_outlet"]),
+    # records: a record citing its evidence, a trailing record tag the parser misreads
+    ("The budget report cites figures from the treasury.", ["document"]),
+    ("Shipments rose 4 percent in March, figures released by the agency show.", ["document"]),
+    # a team's coach speaks for the club (rule 11, like an executive)
+    ("Redhawks coach Sam Ortiz said the quarterback would start.", ["official"]),
+    # observers from a named mission report its findings
+    ("Observers from the Regional Audit Mission said the tender was fair.", ["official"]),
 ]
 
 
@@ -140,6 +190,39 @@ def test_general_rule_probes(body, levels):
 def test_appositive_name_is_the_speaker():
     (claim,) = extract("Headline\n\nThe housing minister, Lee Pritchard, insisted the plan was intact.", "X")
     assert (claim.attribution_level, claim.speaker) == ("official", "Lee Pritchard")
+
+
+def test_speaker_spans_as_the_text_names_them():
+    # a dateline is not part of the speaker; an anonymity grant is, however long;
+    # a descriptor run into the name stays; "is said to have" keeps "is said to"
+    claims = extract("Headline\n\nLisbury (WNS) - The city's opposition claimed victory on Monday.\n\n"
+                     "Three engineers who spoke on condition of anonymity because they feared losing their "
+                     "contracts said the cables were frayed.\n\nRedhawks coach Sam Ortiz said the team was ready."
+                     "\n\nThe firm is said to have hired advisers.\n\nIt is understood that talks will resume.", "X")
+    assert [(c.attribution_level, c.speaker) for c in claims] == [
+        ("official", "The city's opposition"),
+        ("anonymous", "Three engineers who spoke on condition of anonymity because they feared losing their contracts"),
+        ("official", "Redhawks coach Sam Ortiz"),
+        ("vague", "is said to"),
+        ("vague", "It is understood"),
+    ]
+
+
+def test_captions_and_promotions_are_not_claims():
+    text = ("Headline\nPosted 6:42 PM, Aug 12, 2024\n"
+            "A crane lifts a span into place on Monday. (Photo: John Smith/Getty Images)\n"
+            "The bridge opened on Tuesday.\n"
+            "Sign up for our free newsletter to get the latest council news delivered to your inbox.\n"
+            "Related: Council votes to raise parking fees across the city centre next year.\n"
+            "Traffic was light on the first day.\n")
+    assert [c.text for c in extract(text, "X")] == ["The bridge opened on Tuesday.", "Traffic was light on the first day."]
+
+
+def test_record_writer_keeps_the_record():
+    # '"...," Malik wrote.' after the memo he sent was cited is still the memo (rule 13)
+    claims = extract("Headline\n\nThe memo, sent by hardware chief Oren Malik, says the phones will be dropped."
+                     "\n\n\"This is not a retreat,\" Malik wrote.", "X")
+    assert [c.attribution_level for c in claims] == ["document", "document"]
 
 
 def test_who_is_not_the_world_health_organization():
