@@ -2,8 +2,9 @@
 
     python bench/extract.py [--articles 200] [--corpus DIR]
 
-Texts: the gold corpus (``$ATTRIBUTION_CORPUS_DIR`` or ``../shared/corpus``),
-falling back to ``seeds/seed.txt``; repeated to at least ``--articles``. In the
+Texts: the articles the project ships (the seed, and the original articles of
+``tests/sources/data/dev`` and ``check``), or ``--corpus DIR``; repeated to at least
+``--articles``. In the
 same run it times ``extract_many`` and a bare ``nlp.pipe`` over the same texts
 with the same pipeline object, and prints ONE JSON line.
 """
@@ -12,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from pathlib import Path
@@ -25,20 +25,21 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 sys.path.insert(0, str(ROOT))
 
 
+SHIPPED = [ROOT / "seeds", ROOT / "tests" / "sources" / "data" / "dev", ROOT / "tests" / "sources" / "data" / "check"]
+
+
 def load_texts(corpus: Path | None) -> list[str]:
-    texts = []
-    if corpus is not None and corpus.is_dir():
-        texts = [p.read_text(encoding="utf-8", errors="replace") for p in sorted(corpus.glob("*.txt"))]
-    if not texts:
-        texts = [(ROOT / "seeds" / "seed.txt").read_text(encoding="utf-8", errors="replace")]
-    return texts
+    folders = [corpus] if corpus is not None else SHIPPED
+    paths = [p for folder in folders if folder.is_dir() for p in sorted(folder.glob("*.txt"))]
+    if not paths:
+        raise SystemExit(f"no .txt articles in {', '.join(map(str, folders))}")
+    return [p.read_text(encoding="utf-8", errors="replace") for p in paths]
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--articles", type=int, default=200)
-    ap.add_argument("--corpus", type=Path,
-                    default=Path(os.environ.get("ATTRIBUTION_CORPUS_DIR", ROOT.parent / "shared" / "corpus")))
+    ap.add_argument("--corpus", type=Path, default=None, help="a folder of .txt articles instead of the shipped ones")
     ap.add_argument("--rounds", type=int, default=3, help="alternating timing rounds; the best of each is kept")
     args = ap.parse_args(argv)
 
