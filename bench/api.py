@@ -3,11 +3,11 @@
     python bench/api.py [--claims 100000] [--seconds 8] [--threads 4]
 
 Builds (once) its own PostgreSQL database verifier_bench_api on DATABASE_URL's server,
-migrated and filled with bulk inserts; serves the app with gunicorn (2 sync workers)
+migrated, filled with bulk inserts and VACUUM ANALYZEd every run (as autovacuum would); serves the app with gunicorn (2 sync workers)
 on loopback; and in the same run loads three views serving the same page (rows 1-100
 of the claims in article order, with the exact total count):
 
-- api:   the real endpoint (token auth, role check, filters, values() rows);
+- api:   the real endpoint (token auth, role check, filters; each row's JSON built by PostgreSQL);
 - naive: a bare DRF ListAPIView with a plain ModelSerializer of the same fields and the
          same authentication, permissions and pagination;
 - floor: values() + JsonResponse, no DRF, no authentication.
@@ -180,8 +180,10 @@ def fill(claims: int) -> None:
                 Claim.objects.bulk_create(batch)
                 batch = []
         Claim.objects.bulk_create(batch)
-        with connection.cursor() as cursor:
-            cursor.execute("VACUUM ANALYZE claims_claim")
+    # What autovacuum does in production: planner statistics and the visibility map (so the
+    # exact COUNT(*) can be an index-only scan). Every run, not just after a fill: helps all three views.
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
     token, _ = Token.objects.get_or_create(user=editor)
     print(token.key)
 

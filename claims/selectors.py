@@ -8,13 +8,14 @@ in step, and the schemathesis run checks responses against the schema).
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable
 
 import django_filters
 from django import forms
 from django.core.validators import RegexValidator
-from django.db.models import Q, QuerySet
+from django.db.models import F, Func, Q, QuerySet, TextField
 from drf_spectacular.utils import extend_schema_field
 
 from sources.levels import AttributionLevel
@@ -64,10 +65,25 @@ class StrictFilterForm(forms.Form):
         return cleaned
 
 
+class FilterSet(django_filters.FilterSet):
+    """A FilterSet whose form class is built once per FilterSet class, not on every request.
+
+    The form's fields depend only on the declared filters (nothing per request), and
+    Django forms copy their base fields per instance, so sharing the class is safe.
+    """
+
+    def get_form_class(self):
+        form_class = type(self).__dict__.get("_form_class")
+        if form_class is None:
+            form_class = super().get_form_class()
+            type(self)._form_class = form_class
+        return form_class
+
+
 ASSIGNEE_PATTERN = RegexValidator(r"^(me|none|[1-9][0-9]{0,17})$", "use me, none or a user id")
 
 
-class ClaimFilter(django_filters.FilterSet):
+class ClaimFilter(FilterSet):
     article = IdFilter(field_name="article_id", help_text="Claims of this article.")
     status = django_filters.ChoiceFilter(choices=ClaimStatus.choices)
     attribution_level = django_filters.ChoiceFilter(choices=AttributionLevel.choices)
@@ -103,7 +119,7 @@ class ClaimFilter(django_filters.FilterSet):
         return queryset.filter(Q(text__icontains=value) | Q(speaker_text__icontains=value))
 
 
-class ArticleFilter(django_filters.FilterSet):
+class ArticleFilter(FilterSet):
     publisher = IdFilter(field_name="publisher_id")
     extraction_status = django_filters.ChoiceFilter(choices=ExtractionStatus.choices)
 
@@ -113,7 +129,7 @@ class ArticleFilter(django_filters.FilterSet):
         form = StrictFilterForm
 
 
-class SourceFilter(django_filters.FilterSet):
+class SourceFilter(FilterSet):
     kind = django_filters.ChoiceFilter(choices=SourceKind.choices)
     search = django_filters.CharFilter(field_name="name", lookup_expr="icontains", max_length=200)
 
@@ -174,6 +190,109 @@ def claim_rows(queryset: QuerySet[Claim] | Iterable[dict]) -> list[dict]:
             }
         )
     return out
+
+
+# --- Claim rows as JSON text, built by PostgreSQL ---------------------------------------
+#
+# The list page's hot path: PostgreSQL writes each row's JSON exactly as claim_rows() +
+# DRF's JSONRenderer would (same keys in the same order, compact separators, datetimes as
+# isoformat with "Z" and microseconds only when non-zero), so Python neither parses 19
+# columns per row nor encodes them again. tests/api/test_claim_rows_json.py holds the two
+# byte for byte equal.
+
+# (key, kind, fields): kinds are "int", "str", "datetime", "source" (id, name, kind), "user".
+CLAIM_JSON_LAYOUT = (
+    ("id", "int", ("id",)),
+    ("text", "str", ("text",)),
+    ("article", "int", ("article_id",)),
+    ("start", "int", ("start",)),
+    ("end", "int", ("end",)),
+    ("attribution_level", "str", ("attribution_level",)),
+    ("speaker", "source", ("speaker_id", "speaker__name", "speaker__kind")),
+    ("speaker_text", "str", ("speaker_text",)),
+    ("via_outlet", "source", ("via_outlet_id", "via_outlet__name", "via_outlet__kind")),
+    ("cue", "str", ("cue",)),
+    ("status", "str", ("status",)),
+    ("assignee", "user", ("assignee_id", "assignee__username")),
+    ("priority", "int", ("priority",)),
+    ("version", "int", ("version",)),
+    ("recheck_after", "datetime", ("recheck_after",)),
+    ("verdict_at", "datetime", ("verdict_at",)),
+    ("created_at", "datetime", ("created_at",)),
+    ("updated_at", "datetime", ("updated_at",)),
+)
+
+
+def _sql_str(literal: str) -> str:
+    return "'" + literal.replace("'", "''") + "'"
+
+
+def _json_int(col: str) -> str:
+    return f"COALESCE(({col})::text, 'null')"
+
+
+def _json_str(col: str) -> str:
+    return f"COALESCE(to_json({col})::text, 'null')"
+
+
+def _json_datetime(col: str) -> str:
+    # DRF: datetime.isoformat() (no fraction when microsecond == 0), "+00:00" -> "Z".
+    # '.000000' can only be the fraction here: one to_char, then drop a zero fraction.
+    iso = f"to_char((({col}) AT TIME ZONE 'UTC'), 'YYYY-MM-DD\"T\"HH24:MI:SS.US')"
+    return f"COALESCE('\"' || replace({iso}, '.000000', '') || 'Z\"', 'null')"
+
+
+def _json_object(pairs: list[tuple[str, str]]) -> str:
+    """'{"k":' || v || ',"k2":' || v2 || '}' from (key, SQL text expression) pairs."""
+    parts = []
+    for i, (key, value) in enumerate(pairs):
+        parts.append(_sql_str(("{" if i == 0 else ",") + json.dumps(key) + ":"))
+        parts.append(value)
+    parts.append("'}'")
+    return "(" + " || ".join(parts) + ")"
+
+
+class ClaimRowJSON(Func):
+    """One claim as the API's JSON text (PostgreSQL only); annotate, then values_list(flat=True)."""
+
+    output_field = TextField()
+
+    def __init__(self):
+        super().__init__(*[F(name) for _, _, names in CLAIM_JSON_LAYOUT for name in names])
+
+    def as_sql(self, compiler, connection, **extra):
+        cols, params = [], []
+        for expression in self.get_source_expressions():
+            sql, expression_params = compiler.compile(expression)
+            cols.append(f"({sql})")
+            params.extend(expression_params)
+        if params:  # plain columns compile without parameters; keep the SQL literal-only
+            raise ValueError("ClaimRowJSON expects plain column references")
+        column = iter(cols)
+        pairs = []
+        for key, kind, names in CLAIM_JSON_LAYOUT:
+            values = [next(column) for _ in names]
+            if kind == "int":
+                pairs.append((key, _json_int(values[0])))
+            elif kind == "str":
+                pairs.append((key, _json_str(values[0])))
+            elif kind == "datetime":
+                pairs.append((key, _json_datetime(values[0])))
+            elif kind == "source":
+                ref = _json_object([("id", _json_int(values[0])), ("name", _json_str(values[1])), ("kind", _json_str(values[2]))])
+                pairs.append((key, f"CASE WHEN {values[0]} IS NULL THEN 'null' ELSE {ref} END"))
+            elif kind == "user":
+                ref = _json_object([("id", _json_int(values[0])), ("username", _json_str(values[1]))])
+                pairs.append((key, f"CASE WHEN {values[0]} IS NULL THEN 'null' ELSE {ref} END"))
+            else:  # pragma: no cover - a layout typo
+                raise ValueError(kind)
+        # '%' would be read as a parameter marker by the database adapter.
+        return _json_object(pairs).replace("%", "%%"), []
+
+
+def claim_json_rows(queryset: QuerySet[Claim]) -> QuerySet:
+    """The claims (filtered, ordered; slice it) as JSON text per row, in claim_rows()' shape."""
+    return queryset.annotate(row_json=ClaimRowJSON()).values_list("row_json", flat=True)
 
 
 def claim_detail(*, claim_id: int) -> dict | None:

@@ -176,7 +176,8 @@ REDIS_URL = env.str("REDIS_URL", default="")
 REST_FRAMEWORK = {
     # Token first: an anonymous caller gets 401 with WWW-Authenticate, not 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        # DRF's TokenAuthentication that reads the user's role groups in the same query.
+        "claims.permissions.TokenWithRolesAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated", "claims.permissions.HasRole"],

@@ -169,3 +169,28 @@ def test_workflow_refusal_for_the_assignee_is_403_with_allowed_moves(api_as, rev
     assert body["errors"][0]["code"] == "transition_forbidden"
     assert set(body["allowed"]) == {"corroborated", "disputed", "refuted", "unverifiable"}
     assert body["version"] == 3
+
+
+def test_token_auth_reads_roles_with_the_user(api_as, django_assert_num_queries):
+    from django.contrib.auth.models import Group
+
+    from tests.factories import UserFactory
+
+    both = UserFactory(username="two-hats")
+    both.groups.add(*Group.objects.filter(name__in=["newsroom", "reviewers"]))
+    api = api_as(both)
+    with django_assert_num_queries(2):  # token, user and all the user's groups in one; the claim row
+        response = api.get("/api/claims/1/")
+    assert response.status_code == 404  # authenticated, has a role, no such claim
+    # Several groups: every one counts (a reviewers-only user may not ingest; this one is also newsroom).
+    assert api.post("/api/articles/", {"title": "t", "body": "Officials said the bridge reopens Monday.", "publisher": "Daily Planet"}, format="json").status_code in (200, 202)
+
+
+def test_token_of_a_user_without_groups_or_inactive(api_as, nobody):
+    api = api_as(nobody)
+    assert api.get("/api/claims/").status_code == 403  # authenticated, no role
+    nobody.is_active = False
+    nobody.save(update_fields=["is_active"])
+    response = api.get("/api/claims/")
+    assert response.status_code == 401
+    assert "inactive" in response.content.decode()
