@@ -171,6 +171,16 @@ EXTRACTION_TEST_SLEEP = env.float("EXTRACTION_TEST_SLEEP", default=0.0)
 # --- end pipeline -----------------------------------------------------------------
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 REDIS_URL = env.str("REDIS_URL", default="")
+# Throttle counters and other cached state must be shared by every web process:
+# CACHE_URL (redis://...) selects Django's Redis cache; without it, per-process memory.
+CACHE_URL = env.str("CACHE_URL", default="")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL, "KEY_PREFIX": "verifier"}
+        if CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
 
 # --- REST API (issue 5: claims/api.py, claims/api_errors.py, claims/permissions.py) -----
 REST_FRAMEWORK = {
