@@ -265,7 +265,7 @@ class WebhookSubscription(models.Model):
     """A newsroom tool that wants to hear about events (claim.status_changed, ...)."""
 
     url = models.URLField(max_length=1000)
-    events = models.JSONField(default=list, help_text="Event kinds to deliver; empty means all.")
+    events = models.JSONField(default=list, blank=True, help_text="Event kinds to deliver; empty means all.")
     secret = models.CharField(max_length=200, help_text="Shared secret for the HMAC-SHA256 signature.")
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="webhooks")
     is_active = models.BooleanField(default=True)

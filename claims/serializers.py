@@ -314,6 +314,13 @@ class WebhookInput(serializers.Serializer):
     )
     secret = StrictCharField(min_length=16, max_length=200, write_only=True, help_text="HMAC-SHA256 key.")
 
+    def validate_url(self, value: str) -> str:
+        from .webhooks import destination_problem  # late: webhooks imports the models
+
+        if problem := destination_problem(value):
+            raise serializers.ValidationError(problem)
+        return value
+
 
 # --- ClaimReview (schema.org) ---------------------------------------------------------
 

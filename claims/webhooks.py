@@ -19,11 +19,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import json
+import socket
 import logging
 import time
 from dataclasses import dataclass
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
@@ -54,6 +57,31 @@ def verify(secret: str, body: bytes, header: str) -> bool:
 
 
 # --- Subscriptions --------------------------------------------------------------------
+
+
+def destination_problem(url: str) -> str | None:
+    """Why the service must not POST to `url`, or None.
+
+    A webhook is a request the server makes on a caller's behalf: unless
+    WEBHOOK_ALLOW_PRIVATE_ADDRESSES (on with DEBUG, for local receivers), a host that
+    resolves to a loopback, private, link-local or reserved address is refused, at
+    subscription and again before each delivery (DNS may have changed since).
+    """
+    if settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "only http(s) URLs with a host name are delivered"
+    try:
+        infos = socket.getaddrinfo(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
+    except (socket.gaierror, UnicodeError, ValueError):
+        return f"{parts.hostname} does not resolve"
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0].split("%")[0])
+        if not address.is_global:
+            return f"{parts.hostname} resolves to a non-public address ({address})"
+    return None
+
 
 
 @transaction.atomic
@@ -163,6 +191,8 @@ def _post(delivery: WebhookDelivery) -> Outcome:
         DELIVERY_ID_HEADER: str(delivery.pk),
         TIMESTAMP_HEADER: str(int(time.time())),
     }
+    if problem := destination_problem(subscription.url):
+        return Outcome(False, None, f"refused: {problem}")
     try:
         response = requests.post(
             subscription.url, data=body, headers=headers,

@@ -165,3 +165,29 @@ def test_transition_enqueues_a_delivery_after_commit_without_failing(api_as, rev
     # may have asked already, so the nudge is either captured here or still pending.
     pending = [func for _, func, _ in connection.run_on_commit]
     assert _enqueue_delivery in callbacks + pending  # a dead broker is only logged
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:9/hook", "http://10.0.0.5/hook", "http://[::1]/hook", "http://169.254.169.254/latest"])
+def test_private_receivers_are_refused_in_production(api_as, editor, settings, url):
+    settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = False
+    response = api_as(editor).post("/api/webhooks/", {"url": url, "events": [], "secret": SECRET}, format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["attr"] == "url" and "non-public" in response.json()["errors"][0]["detail"]
+    assert not WebhookSubscription.objects.exists()
+
+
+def test_delivery_to_an_address_that_became_private_is_refused(editor, settings):
+    subscription = webhooks.webhook_subscribe(url="http://127.0.0.1:9/hook", events=["claim.status_changed"], secret=SECRET, owner=editor)
+    settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = False
+    event = OutboxEvent.objects.create(kind="claim.status_changed", payload={"claim": 1})
+    delivery = WebhookDelivery.objects.create(subscription=subscription, event=event)
+    recorded = webhooks.delivery_attempt(delivery_id=delivery.pk)
+    assert recorded.status != DeliveryStatus.DELIVERED and recorded.last_error.startswith("refused:")
+
+
+def test_an_empty_event_list_subscribes_to_every_event(api_as, editor):
+    response = api_as(editor).post("/api/webhooks/", {"url": "https://hooks.example/all", "events": [], "secret": SECRET}, format="json")
+    assert response.status_code == 201 and response.json()["events"] == []
+    subscription = WebhookSubscription.objects.get()
+    event = OutboxEvent.objects.create(kind="claim.signed_off", payload={})
+    assert webhooks._wants(subscription, event)
