@@ -4,7 +4,8 @@ import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
-from claims.models import Article, Claim, Evidence, EvidenceStance
+from claims import workflow
+from claims.models import Article, Claim, ClaimStatus, Evidence, EvidenceStance
 from claims.roles import ensure_role_groups
 from claims.services import content_sha256
 from sources.levels import AttributionLevel
@@ -83,3 +84,11 @@ class EvidenceFactory(factory.django.DjangoModelFactory):
     stance = EvidenceStance.SUPPORTS
     source = factory.SubFactory(SourceFactory)
     url = factory.Sequence(lambda n: f"https://example.org/evidence/{n}")
+
+
+def refuted_claim(*, reviewer, **claim_fields) -> Claim:
+    """A claim taken through the workflow to `refuted` by `reviewer` (for track records)."""
+    claim = workflow.transition(claim=ClaimFactory(**claim_fields), to=ClaimStatus.QUEUED, actor=None, assignee=reviewer)
+    claim = workflow.transition(claim=claim, to=ClaimStatus.IN_REVIEW, actor=reviewer)
+    EvidenceFactory(claim=claim, stance=EvidenceStance.CONTRADICTS)
+    return workflow.transition(claim=claim, to=ClaimStatus.REFUTED, actor=reviewer)

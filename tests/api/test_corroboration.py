@@ -7,7 +7,7 @@ from claims.matching import article_match
 from claims.models import ClaimMatch, ClaimStatus, Evidence, MatchStatus
 from sources.levels import AttributionLevel as L
 from sources.models import SourceKind as K
-from tests.factories import ArticleFactory, ClaimFactory, EvidenceFactory, OutletFactory, SourceFactory
+from tests.factories import ArticleFactory, ClaimFactory, EvidenceFactory, OutletFactory, SourceFactory, refuted_claim
 
 pytestmark = pytest.mark.django_db
 
@@ -98,10 +98,7 @@ def test_rejecting_a_match_withdraws_its_suggestions(api_as, reviewer):
 
 def test_source_detail_shows_its_track_record(api_as, reviewer, editor):
     mayor = SourceFactory(name="Mayor Jo Kim", kind=K.GOVERNMENT)
-    claim = workflow.transition(claim=ClaimFactory(speaker=mayor), to=ClaimStatus.QUEUED, actor=None, assignee=reviewer)
-    claim = workflow.transition(claim=claim, to=ClaimStatus.IN_REVIEW, actor=reviewer)
-    EvidenceFactory(claim=claim, stance="contradicts")
-    workflow.transition(claim=claim, to=ClaimStatus.REFUTED, actor=reviewer)
+    refuted_claim(speaker=mayor, reviewer=reviewer)
     body = api_as(editor).get(f"/api/sources/{mayor.pk}/").json()
     assert body["claims_by_verdict"] == {"refuted": 1} and body["claims_by_level"] == {"official": 1}
     assert body["reliability"] == round(2 / 5, 4)

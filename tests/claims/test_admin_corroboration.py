@@ -4,11 +4,10 @@ import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
-from claims import workflow
 from claims.models import ClaimMatch, ClaimStatus, Evidence, HistoryKind, MatchStatus
 from sources.levels import AttributionLevel as L
 from sources.models import SourceKind as K
-from tests.factories import ArticleFactory, ClaimFactory, EvidenceFactory, OutletFactory, SourceFactory
+from tests.factories import ArticleFactory, ClaimFactory, EvidenceFactory, OutletFactory, SourceFactory, refuted_claim
 
 pytestmark = pytest.mark.django_db
 
@@ -67,10 +66,7 @@ def test_accepting_a_suggestion_and_reviewing_matches(client, reviewer, other_re
 
 def test_source_page_shows_the_track_record(client, editor, reviewer):
     mayor = SourceFactory(name="Mayor Jo Kim", kind=K.GOVERNMENT)
-    claim = workflow.transition(claim=ClaimFactory(speaker=mayor), to=ClaimStatus.QUEUED, actor=None, assignee=reviewer)
-    claim = workflow.transition(claim=claim, to=ClaimStatus.IN_REVIEW, actor=reviewer)
-    EvidenceFactory(claim=claim, stance="contradicts")
-    workflow.transition(claim=claim, to=ClaimStatus.REFUTED, actor=reviewer)
+    refuted_claim(speaker=mayor, reviewer=reviewer)
     client.force_login(editor)
     page = client.get(reverse("admin:sources_source_change", args=[mayor.pk])).content.decode()
     assert "verdict refuted: <strong>1</strong>" in page and "0.40" in page

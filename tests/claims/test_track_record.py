@@ -1,30 +1,22 @@
 import pytest
 
-from claims import workflow
-from claims.models import ClaimStatus, EvidenceStance
+from claims.models import ClaimStatus
 from claims.services import article_store_claims, claim_priority
 from claims.track_record import track_record
 from sources.attribution import ExtractedClaim
 from sources.levels import AttributionLevel as L
 from sources.models import SourceKind as K
-from tests.factories import ArticleFactory, ClaimFactory, EvidenceFactory, SourceFactory
+from tests.factories import ArticleFactory, ClaimFactory, SourceFactory, refuted_claim
 
 pytestmark = pytest.mark.django_db
-
-
-def refute(claim, reviewer):
-    claim = workflow.transition(claim=claim, to=ClaimStatus.QUEUED, actor=None, assignee=reviewer)
-    claim = workflow.transition(claim=claim, to=ClaimStatus.IN_REVIEW, actor=reviewer)
-    EvidenceFactory(claim=claim, stance=EvidenceStance.CONTRADICTS)
-    return workflow.transition(claim=claim, to=ClaimStatus.REFUTED, actor=reviewer)
 
 
 def test_reliability_is_smoothed_and_moves_with_verdicts(reviewer):
     mayor = SourceFactory(name="Mayor Jo Kim", kind=K.GOVERNMENT)
     assert track_record(mayor.pk).reliability == 0.5  # the prior, before any verdict
-    claims = [ClaimFactory(speaker=mayor) for _ in range(3)]
-    for claim in claims[:2]:
-        refute(claim, reviewer)
+    ClaimFactory(speaker=mayor)
+    for _ in range(2):
+        refuted_claim(speaker=mayor, reviewer=reviewer)
     record = track_record(mayor.pk)
     assert record.by_level == {L.OFFICIAL: 3}
     assert record.by_verdict == {ClaimStatus.REFUTED: 2}
@@ -34,7 +26,7 @@ def test_reliability_is_smoothed_and_moves_with_verdicts(reviewer):
 def test_a_poor_record_raises_the_priority_of_new_claims(reviewer):
     mayor = SourceFactory(name="Mayor Jo Kim", kind=K.GOVERNMENT)
     for _ in range(3):
-        refute(ClaimFactory(speaker=mayor), reviewer)
+        refuted_claim(speaker=mayor, reviewer=reviewer)
     article = ArticleFactory(body="Mayor Jo Kim said taxes fell.")
     item = ExtractedClaim(start=0, end=len(article.body), text=article.body, attribution_level=L.OFFICIAL,
                           speaker="Mayor Jo Kim", speaker_kind=K.GOVERNMENT, via_outlet=None, cue="said", reason="")
