@@ -62,9 +62,9 @@ def _bench_routes():
     from django.urls import path
     from rest_framework import generics, serializers
 
-    from claims.api import ApiPagination
+    from claims.api.views import ApiPagination
     from claims.models import Claim
-    from claims.permissions import HasRole
+    from claims.api.permissions import HasRole
     from claims.selectors import CLAIM_DEFAULT_ORDER, CLAIM_ROW_FIELDS
     from rest_framework.permissions import IsAuthenticated
 

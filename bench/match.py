@@ -54,7 +54,7 @@ def synthetic_claim(rng: random.Random, vocab: list[str]) -> str:
 def fill(target: int, rng: random.Random, vocab: list[str]) -> None:
     from django.db import connection
 
-    from claims.matching import buckets, claim_shape
+    from claims.matching.near_duplicates import buckets, claim_shape
     from claims.models import Article, Claim
     from sources.models import Source
 
@@ -103,7 +103,7 @@ def reworded_article(rng: random.Random, stored: list[str], size: int = 30) -> l
 
 
 def time_match(rng, stored, vocab, runs: int) -> tuple[list[float], list[str]]:
-    from claims.matching import article_match
+    from claims.matching.near_duplicates import article_match
     from claims.models import Article, Claim
     from sources.models import Source
 
@@ -128,7 +128,7 @@ def time_match(rng, stored, vocab, runs: int) -> tuple[list[float], list[str]]:
 
 def brute_force(sentences: list[str], threshold: float) -> float:
     """The naive peer: compare the article's claims with every stored claim."""
-    from claims.matching import claim_shape, similarity
+    from claims.matching.near_duplicates import claim_shape, similarity
     from claims.models import Claim
 
     began = time.perf_counter()

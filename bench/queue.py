@@ -87,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     from django.db import connection
 
     from claims.models import Article, Claim
-    from claims.pipeline import ingest_article
+    from claims.pipeline.ingestion import ingest_article
     from verifier.celery import app
 
     call_command("migrate", verbosity=0)

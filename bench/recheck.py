@@ -105,16 +105,17 @@ def child(job: str, batch: int, lanes: int) -> dict:
     setup_django()
     from django.db import connection
 
-    from claims import pipeline, workflow
+    from claims import workflow
+    from claims.pipeline import assignment
     from claims.models import Claim
 
     start_rss = current_rss_kb()
     started = time.perf_counter()
     if job == "recheck":
-        result = pipeline.claims_recheck_due(batch_size=batch, lanes=lanes)
+        result = assignment.claims_recheck_due(batch_size=batch, lanes=lanes)
         moved = result.moved
     elif job == "assign":
-        result = pipeline.claims_assign(batch_size=batch, lanes=lanes)
+        result = assignment.claims_assign(batch_size=batch, lanes=lanes)
         moved = result.moved
     elif job == "floor":
         with connection.cursor() as cur:

@@ -77,3 +77,16 @@ def is_reviewer(user: AbstractBaseUser | AnonymousUser | None) -> bool:
 
 def is_newsroom(user: AbstractBaseUser | AnonymousUser | None) -> bool:
     return bool(user and user.is_authenticated and user.is_active and NEWSROOM in _group_names(user))
+
+
+def may_work_on(user, *, assignee_id: int | None, allow_unassigned: bool = False) -> bool:
+    """Editors work on any claim; a reviewer only on claims assigned to them.
+
+    `allow_unassigned` lets a reviewer take an unassigned claim for themselves (the
+    workflow then checks the move itself).
+    """
+    if is_editor(user):
+        return True
+    if not is_reviewer(user):
+        return False
+    return assignee_id == user.pk or (allow_unassigned and assignee_id is None)

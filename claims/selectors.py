@@ -21,10 +21,10 @@ from drf_spectacular.utils import extend_schema_field
 from sources.levels import AttributionLevel
 from sources.models import Source, SourceAlias, SourceKind
 
-from .independence import independence_report
+from .corroboration.independence import independence_report
+from .corroboration.provenance import provenance
+from .corroboration.track_record import track_records
 from .models import Article, Claim, ClaimMatch, ClaimStatus, Evidence, ExtractionStatus, StatusChange
-from .provenance import provenance
-from .track_record import track_records
 
 MAX_ID = 2**63 - 1  # PostgreSQL bigint: a larger id can match nothing
 

@@ -1,8 +1,9 @@
-"""Celery tasks: thin, take ids, call services, idempotent.
+"""Celery tasks: thin, take ids, call services, idempotent. The top layer: nothing in claims imports it
+(domain code asks for work by name through claims/jobs.py; the names are `claims.tasks.<function>`).
 
 Delivery is at least once (acks_late, reject_on_worker_lost: verifier/settings.py), so
 every task may run twice; each is written so that a second run leaves the same rows.
-Beat jobs take a JobLease first (claims/leases.py): two beat processes by mistake still
+Beat jobs take a JobLease first (claims/pipeline/leases.py): two beat processes by mistake still
 run each job once at a time. Transient database/broker errors retry with backoff.
 """
 
@@ -14,9 +15,11 @@ from celery.signals import worker_ready
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
-from . import matching, notifications, pipeline, services
-from .leases import job_lease
+from .delivery import notifications, webhooks
+from .matching import near_duplicates as matching
 from .models import Article
+from .pipeline import assignment, health, ingestion, sweeper
+from .pipeline.leases import job_lease
 
 TRANSIENT = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
 RETRY = {"autoretry_for": TRANSIENT, "retry_backoff": True, "retry_backoff_max": 300, "retry_jitter": True}
@@ -26,7 +29,7 @@ RUN_BUDGET_SECONDS = 0.8 * settings.CELERY_TASK_SOFT_TIME_LIMIT
 
 @shared_task(bind=True, max_retries=8, **RETRY)
 def extract_article(self, article_id: int, force: bool = False) -> None:
-    article = services.article_extract(article_id=article_id, force=force)  # idempotent: unique (article, start, end)
+    article = ingestion.article_extract(article_id=article_id, force=force)  # idempotent: unique (article, start, end)
     if article is None:
         return
     try:  # the next steps run now rather than at the next beat tick; beat and the sweeper cover a lost kick
@@ -51,7 +54,7 @@ def assign_claims(self) -> dict:
     with job_lease("assign_claims") as lease:
         if not lease:
             return {"skipped": "another run holds the lease"}
-        result = pipeline.claims_assign(lease=lease, max_seconds=RUN_BUDGET_SECONDS)
+        result = assignment.claims_assign(lease=lease, max_seconds=RUN_BUDGET_SECONDS)
         if result.skipped:  # recheck_due is assigning right now; it or the next tick takes these
             return {"skipped": "another run is assigning claims"}
         return {"assigned": result.moved, "batches": result.batches}
@@ -62,7 +65,7 @@ def recheck_due(self) -> dict:
     with job_lease("recheck_due") as lease:
         if not lease:
             return {"skipped": "another run holds the lease"}
-        result = pipeline.claims_recheck_due(lease=lease, max_seconds=RUN_BUDGET_SECONDS, lanes=settings.PIPELINE_LANES)
+        result = assignment.claims_recheck_due(lease=lease, max_seconds=RUN_BUDGET_SECONDS, lanes=settings.PIPELINE_LANES)
         if result.skipped:
             return {"skipped": "another run is assigning claims"}
         return {"reopened": result.moved, "batches": result.batches}
@@ -73,7 +76,7 @@ def escalate_stale(self) -> dict:
     with job_lease("escalate_stale") as lease:
         if not lease:
             return {"skipped": "another run holds the lease"}
-        result = pipeline.claims_escalate_stale(lease=lease)
+        result = assignment.claims_escalate_stale(lease=lease)
         notifications.notifications_email_pending()
         return {"escalated": result.moved}
 
@@ -83,7 +86,7 @@ def reextract_outdated(self) -> dict:
     with job_lease("reextract_outdated") as lease:
         if not lease:
             return {"skipped": "another run holds the lease"}
-        return {"queued": len(pipeline.articles_reextract_outdated())}
+        return {"queued": len(sweeper.articles_reextract_outdated())}
 
 
 @shared_task(bind=True, max_retries=3, **RETRY)
@@ -91,7 +94,7 @@ def sweep_pending(self) -> dict:
     with job_lease("sweep_pending") as lease:
         if not lease:
             return {"skipped": "another run holds the lease"}
-        result = pipeline.articles_sweep()
+        result = sweeper.articles_sweep()
         notifications.notifications_email_pending()  # notices whose email was lost with a worker
         unmatched = [] if result.broker_down else matching.articles_match_pending()
         try:
@@ -108,7 +111,7 @@ def sweep_pending(self) -> dict:
 @shared_task(bind=True, max_retries=3, **RETRY)
 def heartbeat(self) -> None:
     hostname = self.request.hostname or socket.gethostname()
-    pipeline.heartbeat_record(name="worker", hostname=hostname, pid=os.getpid())
+    health.heartbeat_record(name="worker", hostname=hostname, pid=os.getpid())
 
 
 @worker_ready.connect
@@ -120,10 +123,8 @@ def _heartbeat_on_start(sender=None, **kwargs) -> None:
         pass
 
 
-# --- Webhooks (issue 5: claims/webhooks.py) ---------------------------------------------
+# --- Webhooks (claims/delivery/webhooks.py) ----------------------------------------------
 @shared_task(bind=True, autoretry_for=TRANSIENT, retry_backoff=True, retry_backoff_max=300, max_retries=3)
 def deliver_outbox(self) -> dict:
     """Fan outbox events out to webhook deliveries and send the due ones (idempotent)."""
-    from .webhooks import deliver_outbox as deliver  # late: keeps this module's imports light
-
-    return deliver()
+    return webhooks.deliver_outbox()

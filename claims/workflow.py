@@ -19,8 +19,10 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
+from .corroboration.independence import corroboration_shortfall
+from .corroboration.propagation import verdict_propagate
+from .delivery.outbox import outbox_nudge, outbox_record
 from .models import VERDICTS, Claim, ClaimStatus, EvidenceStance, HistoryKind, OutboxEvent, StatusChange
-from .outbox import outbox_nudge, outbox_record
 from .roles import is_editor, is_reviewer
 
 S = ClaimStatus
@@ -91,8 +93,6 @@ def signed_off(claim: Claim, note: str, actor: AbstractBaseUser | None) -> bool:
 
 
 def guard_corroborated(claim: Claim, note: str, actor: AbstractBaseUser | None) -> str | None:
-    from .independence import corroboration_shortfall  # late: independence builds on the models
-
     return corroboration_shortfall(claim, signed_off=signed_off(claim, note, actor))
 
 
@@ -265,8 +265,6 @@ def _apply(claim: Claim, *, to: str, actor, note: str, assignee) -> Claim:
         },
     )
     if to in VERDICTS:
-        from .propagation import verdict_propagate  # late: propagation reads matches
-
         verdict_propagate(claim=claim)
     return claim
 

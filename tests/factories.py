@@ -7,7 +7,7 @@ from django.contrib.auth.models import Group
 from claims import workflow
 from claims.models import Article, Claim, ClaimStatus, Evidence, EvidenceStance
 from claims.roles import ensure_role_groups
-from claims.services import content_sha256
+from claims.pipeline.ingestion import content_sha256
 from sources.levels import AttributionLevel
 from sources.models import Source, SourceKind
 

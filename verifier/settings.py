@@ -46,7 +46,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "verifier.middleware.RequestIdMiddleware",  # first: every response and log line carries the id
     "django.middleware.security.SecurityMiddleware",
-    "claims.api_errors.ApiBodySizeLimitMiddleware",  # 413 JSON for oversized /api/ bodies, before anything reads them
+    "claims.api.errors.ApiBodySizeLimitMiddleware",  # 413 JSON for oversized /api/ bodies, before anything reads them
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -187,18 +187,18 @@ REST_FRAMEWORK = {
     # Token first: an anonymous caller gets 401 with WWW-Authenticate, not 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # DRF's TokenAuthentication that reads the user's role groups in the same query.
-        "claims.permissions.TokenWithRolesAuthentication",
+        "claims.api.permissions.TokenWithRolesAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated", "claims.permissions.HasRole"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated", "claims.api.permissions.HasRole"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     # No OPTIONS introspection: the OpenAPI schema (/api/schema/) documents every operation.
     "DEFAULT_METADATA_CLASS": None,
     "DEFAULT_THROTTLE_CLASSES": [
-        "claims.permissions.UserThrottle",
-        "claims.permissions.AnonThrottle",
-        "claims.permissions.ScopedThrottle",
+        "claims.api.permissions.UserThrottle",
+        "claims.api.permissions.AnonThrottle",
+        "claims.api.permissions.ScopedThrottle",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_standardized_errors.openapi.AutoSchema",
     # Must stay drf-standardized-errors' handler (the schema documents errors only then);
@@ -206,11 +206,11 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "drf_standardized_errors.handler.exception_handler",
 }
 DRF_STANDARDIZED_ERRORS = {
-    "EXCEPTION_HANDLER_CLASS": "claims.api_errors.ApiExceptionHandler",
-    "EXCEPTION_FORMATTER_CLASS": "claims.api_errors.ApiExceptionFormatter",
+    "EXCEPTION_HANDLER_CLASS": "claims.api.errors.ApiExceptionHandler",
+    "EXCEPTION_FORMATTER_CLASS": "claims.api.errors.ApiExceptionFormatter",
     # Unknown errors are JSON 500s even with DEBUG on (the traceback is still logged).
     "ENABLE_IN_DEBUG_FOR_UNHANDLED_EXCEPTIONS": True,
-    "ERROR_SCHEMAS": {"403": "claims.api_errors.ErrorResponse403Serializer"},
+    "ERROR_SCHEMAS": {"403": "claims.api.errors.ErrorResponse403Serializer"},
 }
 # Rates per token ("user"), per address ("anon"), and per view scope; "off" disables one.
 # Generous defaults: only a deployment that configures them throttles anyone.

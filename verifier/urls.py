@@ -6,5 +6,5 @@ from verifier.health import health_view
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("health/", health_view, name="health"),  # public: load balancers and healthchecks
-    path("api/", include("claims.urls")),  # REST API for newsroom tools (issue 5)
+    path("api/", include("claims.api.urls")),  # REST API for newsroom tools (issue 5)
 ]

@@ -2,7 +2,7 @@
 
 from django import template
 
-from claims import admin_views
+from claims.admin import views as admin_views
 
 register = template.Library()
 

@@ -2,7 +2,7 @@ import pytest
 
 from claims import workflow
 from claims.models import Claim, ClaimStatus, Evidence, EvidenceStance, OutboxEvent, StatusChange
-from claims.serializers import ClaimDetailOutput, ClaimOutput
+from claims.api.serializers import ClaimDetailOutput, ClaimOutput
 from sources.models import Source, SourceKind
 from tests.factories import ArticleFactory, ClaimFactory, EvidenceFactory, OutletFactory, SourceFactory
 

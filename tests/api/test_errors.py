@@ -3,7 +3,7 @@
 import pytest
 
 from claims.models import Article
-from claims.permissions import UserThrottle
+from claims.api.permissions import UserThrottle
 
 pytestmark = pytest.mark.django_db
 

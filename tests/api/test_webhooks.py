@@ -7,8 +7,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from django.db import connection
 
-from claims import webhooks
-from claims.outbox import _enqueue_delivery
+from claims.delivery import webhooks
+from claims.delivery.outbox import _enqueue_delivery
 from claims.models import DeliveryStatus, OutboxEvent, WebhookDelivery, WebhookSubscription
 from claims.tasks import deliver_outbox
 

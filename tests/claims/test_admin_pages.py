@@ -8,7 +8,8 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone
 
-from claims import dashboard, workflow
+from claims import workflow
+from claims.admin import dashboard
 from claims.models import Claim, ClaimStatus, Evidence
 from sources.levels import AttributionLevel
 from sources.models import SourceKind
@@ -266,7 +267,7 @@ def test_hostile_article_text_is_escaped_everywhere(client, reviewer):
 
 
 def test_safe_link_only_links_http_and_https():
-    from claims.admin_views import safe_link
+    from claims.admin.views import safe_link
 
     assert str(safe_link("https://example.org/a?b=1&c=2")).startswith('<a href="https://example.org/a?b=1&amp;c=2"')
     assert str(safe_link("http://example.org")).startswith("<a ")

@@ -3,7 +3,7 @@
 import pytest
 
 from claims import workflow
-from claims.independence import independence_report
+from claims.corroboration.independence import independence_report
 from claims.models import ClaimStatus, EvidenceStance
 from sources.levels import AttributionLevel as L
 from sources.models import SourceKind as K

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 
 from claims.models import Article, ExtractionStatus
-from claims.pipeline import ingest_article
+from claims.pipeline.ingestion import ingest_article
 
 BODY = "Officials said the bridge will reopen on Monday. Analysts say traffic will double."
 

@@ -7,9 +7,9 @@ import pytest
 from django.conf import settings
 
 from claims import workflow
-from claims.matching import article_match, claim_shape, similarity
+from claims.matching.near_duplicates import article_match, claim_shape, similarity
 from claims.models import ClaimMatch, ClaimStatus, Evidence, EvidenceStance, MatchStatus, OutboxEvent
-from claims.propagation import verdict_propagate
+from claims.corroboration.propagation import verdict_propagate
 from sources.levels import AttributionLevel as L
 from sources.models import SourceKind as K
 from tests.factories import ArticleFactory, ClaimFactory, EvidenceFactory, OutletFactory, SourceFactory

@@ -2,7 +2,7 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from claims.models import AppendOnlyError, StatusChange
-from claims.services import ArticleRejected, article_ingest, article_store_claims, check_span
+from claims.pipeline.ingestion import ArticleRejected, article_ingest, article_store_claims, check_span
 from sources.models import Source, SourceKind
 from sources.services import source_resolve
 from tests.factories import ArticleFactory, ClaimFactory

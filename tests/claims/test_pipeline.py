@@ -9,8 +9,9 @@ from django.contrib.auth.models import Group
 from django.core import mail
 from django.utils import timezone
 
-from claims import pipeline, tasks, workflow
-from claims.leases import job_lease, lease_acquire, lease_release
+from claims import tasks, workflow
+from claims.pipeline import assignment, ingestion, sweeper
+from claims.pipeline.leases import job_lease, lease_acquire, lease_release
 from claims.models import (
     Article,
     Claim,
@@ -43,7 +44,7 @@ def reviewers(n: int, **kwargs) -> list:
 
 
 def loads(users) -> dict[int, int]:
-    return {u.pk: Claim.objects.filter(assignee=u, status__in=pipeline.LOAD_STATUSES).count() for u in users}
+    return {u.pk: Claim.objects.filter(assignee=u, status__in=assignment.LOAD_STATUSES).count() for u in users}
 
 
 def history_snapshot() -> tuple:
@@ -104,7 +105,7 @@ def test_assign_goes_to_least_loaded_and_higher_priority_first(settings):
     anonymous = make_claims(2, priority=30, attribution_level=AttributionLevel.ANONYMOUS)
     documents = make_claims(6, priority=0, article=ArticleFactory(), attribution_level=AttributionLevel.DOCUMENT)
 
-    result = pipeline.claims_assign()
+    result = assignment.claims_assign()
 
     assert result.moved == 8
     assert set(Claim.objects.filter(pk__in=anonymous).values_list("assignee_id", flat=True)) == {idle.pk}
@@ -117,9 +118,9 @@ def test_assign_goes_to_least_loaded_and_higher_priority_first(settings):
 def test_assign_twice_changes_nothing_the_second_time():
     users = reviewers(3)
     make_claims(10)
-    first = pipeline.claims_assign()
+    first = assignment.claims_assign()
     snapshot = history_snapshot()
-    second = pipeline.claims_assign()
+    second = assignment.claims_assign()
     assert (first.moved, second.moved) == (10, 0)
     assert history_snapshot() == snapshot
     assert sorted(loads(users).values()) == [3, 3, 4]
@@ -131,14 +132,14 @@ def test_inactive_and_non_reviewers_get_nothing():
     UserFactory(username="gone", roles=["reviewers"], is_active=False)
     UserFactory(username="eddie", roles=["editors"])
     make_claims(4)
-    pipeline.claims_assign()
+    assignment.claims_assign()
     assert set(Claim.objects.values_list("assignee_id", flat=True)) == {active.pk}
 
 
 @pytest.mark.django_db
 def test_no_reviewers_leaves_claims_unverified():
     make_claims(2)
-    assert pipeline.claims_assign().moved == 0
+    assert assignment.claims_assign().moved == 0
     assert set(Claim.objects.values_list("status", flat=True)) == {S.UNVERIFIED}
 
 
@@ -147,19 +148,19 @@ def test_assignment_notice_is_one_per_reviewer_per_batch_and_deduplicated(settin
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     rita, omar = reviewers(2)
     ids = make_claims(4)
-    pipeline.claims_assign()
+    assignment.claims_assign()
     notices = Notification.objects.order_by("recipient_id")
     assert [n.recipient_id for n in notices] == [rita.pk, omar.pk]
     assert all(n.claims.count() == 2 and n.kind == "claims.assigned" for n in notices)
     assert set(Notification.claims.through.objects.values_list("claim_id", flat=True)) == set(ids)
     # The same batch notified again (a redelivered task) is still one notice each.
-    from claims.notifications import notify_assigned
+    from claims.delivery.notifications import notify_assigned
 
     again = {n.recipient_id: list(n.claims.values_list("pk", flat=True)) for n in notices}
     notify_assigned(claims_by_reviewer=again)
     assert Notification.objects.count() == 2
     # Emails: sent once, then marked.
-    from claims.notifications import notifications_email_pending
+    from claims.delivery.notifications import notifications_email_pending
 
     assert notifications_email_pending() == 2 and len(mail.outbox) == 2
     assert notifications_email_pending() == 0 and len(mail.outbox) == 2
@@ -181,7 +182,7 @@ def test_recheck_reopens_due_and_changed_verdicts_only():
     type(old_evidence).objects.filter(pk=old_evidence.pk).update(created_at=now - timedelta(days=20))
     open_claim = make_claims(1, status=S.QUEUED, article=ArticleFactory(), recheck_after=now - timedelta(days=1))
 
-    result = pipeline.claims_recheck_due(now=now)
+    result = assignment.claims_recheck_due(now=now)
 
     assert result.moved == 3
     statuses = dict(Claim.objects.values_list("id", "status"))
@@ -196,7 +197,7 @@ def test_recheck_reopens_due_and_changed_verdicts_only():
     assert notice.kind == "claims.recheck" and notice.claims.count() == 3
     # Idempotent: nothing is due any more.
     snapshot = history_snapshot()
-    assert pipeline.claims_recheck_due(now=now).moved == 0
+    assert assignment.claims_recheck_due(now=now).moved == 0
     assert history_snapshot() == snapshot
 
 
@@ -204,11 +205,11 @@ def test_recheck_reopens_due_and_changed_verdicts_only():
 def test_recheck_without_reviewers_stops_at_needs_recheck_and_assignment_queues_later():
     now = timezone.now()
     ids = make_claims(3, status=S.UNVERIFIABLE, recheck_after=now - timedelta(hours=1))
-    pipeline.claims_recheck_due(now=now, batch_size=2)
+    assignment.claims_recheck_due(now=now, batch_size=2)
     assert set(Claim.objects.values_list("status", flat=True)) == {S.NEEDS_RECHECK}
     rita = reviewers(1)[0]
     make_claims(1, article=ArticleFactory())
-    pipeline.claims_assign()
+    assignment.claims_assign()
     assert set(Claim.objects.values_list("status", "assignee_id")) == {(S.QUEUED, rita.pk)}
     first_queued = StatusChange.objects.filter(to_status=S.QUEUED).order_by("id").values_list("claim_id", flat=True)
     assert set(first_queued[:3]) == set(ids)  # re-checks before new claims
@@ -227,8 +228,8 @@ def test_escalation_raises_priority_once_per_sla_window(settings):
     on_time = make_claims(1, status=S.IN_REVIEW, assignee=rita, article=ArticleFactory(), priority=10)
     Claim.objects.filter(pk__in=late + unassigned).update(status_changed_at=now - settings.REVIEW_SLA - timedelta(minutes=1))
 
-    assert pipeline.claims_escalate_stale(now=now).moved == 2
-    assert pipeline.claims_escalate_stale(now=now + timedelta(minutes=30)).moved == 0  # same window
+    assert assignment.claims_escalate_stale(now=now).moved == 2
+    assert assignment.claims_escalate_stale(now=now + timedelta(minutes=30)).moved == 0  # same window
     priorities = dict(Claim.objects.values_list("id", "priority"))
     boost = settings.ESCALATION_PRIORITY_BOOST
     assert priorities == {late[0]: 10 + boost, unassigned[0]: 10 + boost, on_time[0]: 10}
@@ -236,7 +237,7 @@ def test_escalation_raises_priority_once_per_sla_window(settings):
         (rita.pk, "claim.escalated"), (editor.pk, "claim.escalated"),
     }
     # The next SLA window escalates again.
-    assert pipeline.claims_escalate_stale(now=now + settings.REVIEW_SLA).moved == 2
+    assert assignment.claims_escalate_stale(now=now + settings.REVIEW_SLA).moved == 2
     assert Claim.objects.get(pk=late[0]).priority == 10 + 2 * boost
 
 
@@ -261,7 +262,7 @@ def queued_tasks(client) -> list[tuple[str, list]]:
 
 @pytest.mark.django_db
 def test_extract_article_task_twice_gives_the_same_claims():
-    article, _ = pipeline.ingest_article(
+    article, _ = ingestion.ingest_article(
         body="Officials said the bridge will reopen on Monday. Analysts say traffic will double.", publisher="Daily"
     )
     tasks.extract_article.run(article.pk)  # .run: the task body, without a broker
@@ -293,7 +294,7 @@ def test_sweeper_enqueues_stuck_articles_and_backs_off_failures(redis_queue, set
     # 4 attempts: the next try waits base * 8 (40 min by default); this one failed 10 min ago.
     Article.objects.filter(pk=failed_recently.pk).update(updated_at=now - timedelta(minutes=10))
 
-    result = pipeline.articles_sweep(now=now)
+    result = sweeper.articles_sweep(now=now)
 
     expected = {never.pk, lost.pk, crashed.pk, failed_once.pk}
     assert set(result.enqueued) == expected and result.gave_up == [crashed_often.pk]
@@ -304,13 +305,13 @@ def test_sweeper_enqueues_stuck_articles_and_backs_off_failures(redis_queue, set
     assert statuses[crashed_often.pk] == statuses[failed_for_good.pk] == statuses[failed_recently.pk] == ExtractionStatus.FAILED
     assert statuses[done.pk] == ExtractionStatus.DONE and statuses[just_sent.pk] == ExtractionStatus.PENDING
     # Idempotent: just enqueued, so the next sweep leaves them to the workers.
-    assert pipeline.articles_sweep(now=now + timedelta(seconds=30)).enqueued == []
+    assert sweeper.articles_sweep(now=now + timedelta(seconds=30)).enqueued == []
 
 
 def test_backoff_grows_and_is_capped(settings):
     settings.EXTRACTION_RETRY_BASE = timedelta(minutes=5)
-    assert [pipeline.extraction_backoff(n) for n in (1, 2, 3)] == [timedelta(minutes=m) for m in (5, 10, 20)]
-    assert pipeline.extraction_backoff(30) == timedelta(hours=6)
+    assert [sweeper.extraction_backoff(n) for n in (1, 2, 3)] == [timedelta(minutes=m) for m in (5, 10, 20)]
+    assert sweeper.extraction_backoff(30) == timedelta(hours=6)
 
 
 @pytest.mark.django_db
@@ -321,7 +322,7 @@ def test_reextract_outdated_requeues_done_articles_of_another_version(redis_queu
     current = ArticleFactory(extractor_version=EXTRACTOR_VERSION)
     failed = ArticleFactory(extractor_version="0.0.1", extraction_status=ExtractionStatus.FAILED)
     with django_capture_on_commit_callbacks(execute=True):
-        assert pipeline.articles_reextract_outdated() == [old.pk]
+        assert sweeper.articles_reextract_outdated() == [old.pk]
     assert queued_tasks(redis_queue) == [("claims.tasks.extract_article", [old.pk])]
     old.refresh_from_db()
     assert (old.extraction_status, old.extraction_attempts) == (ExtractionStatus.PENDING, 0)

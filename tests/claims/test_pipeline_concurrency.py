@@ -5,7 +5,8 @@ import threading
 import pytest
 from django.db import connection
 
-from claims import pipeline, tasks
+from claims import tasks
+from claims.pipeline import assignment
 from claims.models import Claim, ClaimStatus, Notification, StatusChange
 from tests.claims.test_pipeline import loads, make_claims, reviewers
 
@@ -49,7 +50,7 @@ def assert_each_claim_assigned_once(users, total: int) -> None:
 def test_two_assignment_runs_at_once_assign_each_claim_once_and_balance_loads():
     users = reviewers(7)
     make_claims(1000)
-    results = run_concurrently(lambda: pipeline.claims_assign(batch_size=50, wait_seconds=60))
+    results = run_concurrently(lambda: assignment.claims_assign(batch_size=50, wait_seconds=60))
     assert sum(r.moved for r in results) == 1000 and not any(r.skipped for r in results)
     assert_each_claim_assigned_once(users, 1000)
 
@@ -58,7 +59,7 @@ def test_two_assignment_runs_at_once_assign_each_claim_once_and_balance_loads():
 def test_one_run_in_two_lanes_skip_locks_its_way_through_without_overlap():
     users = reviewers(7)
     make_claims(1000)
-    assert pipeline.claims_assign(batch_size=50, lanes=2).moved == 1000
+    assert assignment.claims_assign(batch_size=50, lanes=2).moved == 1000
     assert_each_claim_assigned_once(users, 1000)
 
 
@@ -66,8 +67,8 @@ def test_one_run_in_two_lanes_skip_locks_its_way_through_without_overlap():
 def test_a_run_that_cannot_get_the_assignment_lock_skips_and_changes_nothing():
     reviewers(2)
     make_claims(10)
-    with pipeline.assignment_lock():
-        results = run_concurrently(lambda: pipeline.claims_assign(wait_seconds=0.5), n=1)
+    with assignment.assignment_lock():
+        results = run_concurrently(lambda: assignment.claims_assign(wait_seconds=0.5), n=1)
     assert results[0].skipped and results[0].moved == 0
     assert Claim.objects.filter(status=S.UNVERIFIED).count() == 10 and not StatusChange.objects.exists()
 
@@ -91,7 +92,7 @@ def test_recheck_and_assignment_at_once_keep_loads_balanced():
     past = timezone.now() - timedelta(days=1)
     make_claims(400, status=S.REFUTED, recheck_after=past, verdict_at=past)
     make_claims(401)
-    run_concurrently_two = [lambda: pipeline.claims_assign(batch_size=40), lambda: pipeline.claims_recheck_due(batch_size=40, lanes=2)]
+    run_concurrently_two = [lambda: assignment.claims_assign(batch_size=40), lambda: assignment.claims_recheck_due(batch_size=40, lanes=2)]
     barrier, errors = threading.Barrier(2), []
 
     def body(job):

@@ -1,8 +1,8 @@
 import pytest
 
 from claims.models import ClaimStatus
-from claims.services import article_store_claims, claim_priority
-from claims.track_record import track_record
+from claims.pipeline.ingestion import article_store_claims, claim_priority
+from claims.corroboration.track_record import track_record
 from sources.attribution import ExtractedClaim
 from sources.levels import AttributionLevel as L
 from sources.models import SourceKind as K

@@ -11,7 +11,8 @@ import threading
 import pytest
 from django.db import connection, transaction
 
-from claims import pipeline, tasks
+from claims import tasks
+from claims.pipeline import ingestion, sweeper
 from claims.models import Article, Claim, ClaimStatus, ExtractionStatus, Notification, OutboxEvent, StatusChange
 from sources.attribution import extract
 from tests.e2e.conftest import wait_for
@@ -38,7 +39,7 @@ def status_of(article_id: int) -> str:
 
 @pytest.mark.django_db(transaction=True)
 def test_sigkill_of_the_worker_process_mid_extraction_redelivers_it(broker, worker_factory):
-    article, _ = pipeline.ingest_article(body=BODY.format(n=1), publisher="Daily")  # enqueued on commit
+    article, _ = ingestion.ingest_article(body=BODY.format(n=1), publisher="Daily")  # enqueued on commit
     assert broker.queue_length() == 1
     worker = worker_factory(EXTRACTION_TEST_SLEEP=3)
 
@@ -55,7 +56,7 @@ def test_sigkill_of_the_worker_process_mid_extraction_redelivers_it(broker, work
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_sigkill_of_the_whole_worker_is_redelivered_after_the_visibility_timeout(broker, worker_factory):
-    article, _ = pipeline.ingest_article(body=BODY.format(n=2), publisher="Daily")
+    article, _ = ingestion.ingest_article(body=BODY.format(n=2), publisher="Daily")
     fast_restore = {"CELERY_VISIBILITY_TIMEOUT": 4, "CELERY_UNACKED_RESTORE_INTERVAL": 1, "CELERY_UNACKED_RESTORE_THROTTLE": 1}
     first = worker_factory(EXTRACTION_TEST_SLEEP=30, **fast_restore)
     wait_for(lambda: status_of(article.pk) == ExtractionStatus.RUNNING, timeout=60, what="extraction to start")
@@ -74,20 +75,20 @@ def test_sigkill_of_the_whole_worker_is_redelivered_after_the_visibility_timeout
 def test_redis_down_loses_no_article_and_the_sweeper_recovers_all(broker, worker_factory, settings, caplog):
     settings.EXTRACTION_PENDING_GRACE = settings.EXTRACTION_PENDING_TIMEOUT = timedelta(0)
     # Redis up but no worker yet: these are enqueued, then the Redis restart (no persistence) loses them.
-    before = [pipeline.ingest_article(body=BODY.format(n=f"a{n}"), publisher="Daily")[0] for n in range(3)]
+    before = [ingestion.ingest_article(body=BODY.format(n=f"a{n}"), publisher="Daily")[0] for n in range(3)]
     assert broker.queue_length() == 3
     broker.stop()
 
     with caplog.at_level(logging.WARNING, logger="claims.services"):
-        during = [pipeline.ingest_article(body=BODY.format(n=f"b{n}"), publisher="Daily")[0] for n in range(3)]
+        during = [ingestion.ingest_article(body=BODY.format(n=f"b{n}"), publisher="Daily")[0] for n in range(3)]
     assert all(Article.objects.filter(pk=a.pk, extraction_status=ExtractionStatus.PENDING).exists() for a in during)
     assert caplog.text.count("could not enqueue extraction") == 3
-    assert pipeline.articles_sweep().broker_down  # the sweeper itself copes with a dead broker
+    assert sweeper.articles_sweep().broker_down  # the sweeper itself copes with a dead broker
 
     broker.start()
     assert broker.queue_length() == 0  # the three queued messages died with Redis
     worker_factory()
-    swept = pipeline.articles_sweep()
+    swept = sweeper.articles_sweep()
     assert sorted(swept.enqueued) == sorted(a.pk for a in before + during)
 
     every = before + during
@@ -105,7 +106,7 @@ def test_ingesting_with_redis_down_does_not_hang(broker):
 
     def ingest():
         try:
-            pipeline.ingest_article(body=BODY.format(n="hang"), publisher="Daily")
+            ingestion.ingest_article(body=BODY.format(n="hang"), publisher="Daily")
             done.set()
         finally:
             connection.close()
@@ -126,7 +127,7 @@ def test_the_same_tasks_delivered_twice_leave_the_rows_of_one_run(broker, worker
     Group.objects.get_or_create(name="reviewers")
     UserFactory(username="rita", roles=["reviewers"])
     UserFactory(username="omar", roles=["reviewers"])
-    article, _ = pipeline.ingest_article(body=BODY.format(n=3), publisher="Daily")
+    article, _ = ingestion.ingest_article(body=BODY.format(n=3), publisher="Daily")
     tasks.extract_article.delay(article.pk)  # a second delivery of the same extraction
     worker_factory()
     wait_for(lambda: broker.queue_length() == 0 and status_of(article.pk) == ExtractionStatus.DONE, timeout=90,
@@ -148,8 +149,8 @@ def test_a_rolled_back_transaction_schedules_nothing(broker):
         pass
 
     with pytest.raises(Abort), transaction.atomic():
-        pipeline.ingest_article(body=BODY.format(n="rollback"), publisher="Daily")
+        ingestion.ingest_article(body=BODY.format(n="rollback"), publisher="Daily")
         raise Abort
     assert broker.queue_length() == 0 and not Article.objects.exists()
-    pipeline.ingest_article(body=BODY.format(n="commit"), publisher="Daily")
+    ingestion.ingest_article(body=BODY.format(n="commit"), publisher="Daily")
     assert broker.queue_length() == 1  # the same code, committed, does enqueue

@@ -15,8 +15,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
-from claims.pipeline import ingest_article
-from claims.services import ArticleRejected
+from claims.pipeline.ingestion import ArticleRejected, ingest_article
 
 
 class FileRejected(Exception):

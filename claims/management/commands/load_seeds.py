@@ -5,7 +5,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.dateparse import parse_datetime
 
-from claims.services import article_extract, article_ingest
+from claims.pipeline.ingestion import article_extract, article_ingest
 
 SEEDS_DIR = Path(settings.BASE_DIR) / "seeds"
 

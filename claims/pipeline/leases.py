@@ -22,7 +22,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from .models import JobLease
+from ..models import JobLease
 
 logger = logging.getLogger(__name__)
 

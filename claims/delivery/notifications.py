@@ -17,7 +17,7 @@ from django.core.mail import EmailMessage, get_connection
 from django.db import connection, transaction
 from django.utils import timezone
 
-from .models import Notification
+from ..models import Notification
 
 logger = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@
 One APIView per operation. Policy is class attributes (permissions, throttle scope);
 object checks happen in the view right after the row is read, because DRF only runs
 object permissions inside get_object(). Every status change goes through
-claims.workflow.transition(); its refusals become 409/403 in claims.api_errors.
+claims.workflow.transition(); its refusals become 409/403 in claims.api.errors.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import Paginator as DjangoPaginator
 from django.db import connection, transaction
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import status
@@ -26,16 +27,19 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
-from django_filters.rest_framework import DjangoFilterBackend
 
 from sources.models import Source
 from sources.services import source_resolve
 
-from . import selectors, workflow
-from .api_errors import ErrorResponse409Serializer, ErrorResponse413Serializer
-from .models import Claim, ClaimMatch, ClaimStatus, Evidence, WebhookSubscription
-from .permissions import CanIngest, IsEditor, IsReviewerOrEditor, may_work_on
-from .roles import is_editor
+from .. import selectors, workflow
+from ..delivery.webhooks import webhook_subscribe
+from ..matching.review import match_review
+from ..models import Claim, ClaimMatch, ClaimStatus, Evidence, WebhookSubscription
+from ..pipeline.ingestion import article_ingest
+from ..roles import is_editor, may_work_on
+from ..services import claim_assign, evidence_accept, evidence_add
+from .errors import ErrorResponse409Serializer, ErrorResponse413Serializer
+from .permissions import CanIngest, IsEditor, IsReviewerOrEditor
 from .serializers import (
     CLAIM_REVIEW_SCHEMA,
     ArticleDetailOutput,
@@ -55,9 +59,6 @@ from .serializers import (
     WebhookOutput,
     claim_review_jsonld,
 )
-from .matching import match_review
-from .services import article_ingest, claim_assign, evidence_accept, evidence_add
-from .webhooks import webhook_subscribe
 
 User = get_user_model()
 

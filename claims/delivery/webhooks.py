@@ -2,7 +2,7 @@
 
 The workflow writes an OutboxEvent in the transaction of each change, so an event
 exists iff the change committed. Delivery runs later (Celery beat `deliver_outbox`,
-plus an on-commit nudge from claims.outbox) and never blocks or fails the change:
+plus an on-commit nudge from claims.delivery.outbox) and never blocks or fails the change:
 
 1. fan-out: each undispatched event becomes one WebhookDelivery row per matching
    active subscription (unique per pair, so a second fan-out adds nothing), and the
@@ -21,8 +21,8 @@ import hashlib
 import hmac
 import ipaddress
 import json
-import socket
 import logging
+import socket
 import time
 from dataclasses import dataclass
 from datetime import timedelta
@@ -35,7 +35,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from .models import DeliveryStatus, OutboxEvent, WebhookDelivery, WebhookSubscription
+from ..models import DeliveryStatus, OutboxEvent, WebhookDelivery, WebhookSubscription
 
 logger = logging.getLogger(__name__)
 

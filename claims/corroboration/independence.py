@@ -22,7 +22,7 @@ from django.db.models import Q
 from sources.levels import AttributionLevel
 from sources.models import Source, SourceKind
 
-from .models import Claim, Evidence, EvidenceStance
+from ..models import Claim, Evidence, EvidenceStance
 
 OUTLET_VOUCHED_KINDS = {SourceKind.ANONYMOUS, SourceKind.GROUP}
 

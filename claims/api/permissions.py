@@ -15,7 +15,7 @@ from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import BasePermission
 from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle, UserRateThrottle
 
-from .roles import is_editor, is_newsroom, is_reviewer
+from ..roles import is_editor, is_newsroom, is_reviewer
 
 
 class TokenWithRolesAuthentication(TokenAuthentication):
@@ -72,19 +72,6 @@ class IsReviewerOrEditor(BasePermission):
 
     def has_permission(self, request, view) -> bool:
         return is_reviewer(request.user) or is_editor(request.user)
-
-
-def may_work_on(user, *, assignee_id: int | None, allow_unassigned: bool = False) -> bool:
-    """Editors work on any claim; a reviewer only on claims assigned to them.
-
-    `allow_unassigned` lets a reviewer take an unassigned claim for themselves (the
-    workflow then checks the move itself).
-    """
-    if is_editor(user):
-        return True
-    if not is_reviewer(user):
-        return False
-    return assignee_id == user.pk or (allow_unassigned and assignee_id is None)
 
 
 # --- Throttles: rates read from settings.API_THROTTLE_RATES at request time -----------

@@ -11,9 +11,10 @@ from django.utils.timesince import timesince
 from sources.admin import SourceAdmin
 from sources.models import Source
 
-from . import admin_views, dashboard, services, workflow
-from .track_record import track_record
-from .models import Article, Claim, ClaimStatus, Evidence, StatusChange
+from .. import services, workflow
+from . import dashboard, views
+from ..corroboration.track_record import track_record
+from ..models import Article, Claim, ClaimStatus, Evidence, StatusChange
 
 # The admin index shows the desk: claims by status and level, oldest waiting, health, beat.
 admin.site.index_template = "admin/claims/desk_index.html"
@@ -38,7 +39,7 @@ class EvidenceListInline(admin.TabularInline):
 
     @admin.display(description="url")
     def link(self, obj: Evidence):
-        return admin_views.safe_link(obj.url) if obj.url else "-"
+        return views.safe_link(obj.url) if obj.url else "-"
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -140,15 +141,15 @@ class ClaimAdmin(admin.ModelAdmin):
         # Before the stock urls: their "<path:object_id>/" catch-all would swallow these.
         wrap = self.admin_site.admin_view
         return [
-            path("queue/", wrap(lambda request: admin_views.my_queue_view(self, request)), name="claims_claim_queue"),
+            path("queue/", wrap(lambda request: views.my_queue_view(self, request)), name="claims_claim_queue"),
             path(
                 "<path:object_id>/transition/",
-                wrap(lambda request, object_id: admin_views.claim_transition_view(self, request, object_id)),
+                wrap(lambda request, object_id: views.claim_transition_view(self, request, object_id)),
                 name="claims_claim_transition",
             ),
             path(
                 "<path:object_id>/corroboration/",
-                wrap(lambda request, object_id: admin_views.claim_corroboration_view(self, request, object_id)),
+                wrap(lambda request, object_id: views.claim_corroboration_view(self, request, object_id)),
                 name="claims_claim_corroboration",
             ),
             *super().get_urls(),
@@ -156,7 +157,7 @@ class ClaimAdmin(admin.ModelAdmin):
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:
-            context.update(admin_views.claim_page_context(obj, request.user))
+            context.update(views.claim_page_context(obj, request.user))
         return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
 
     def get_object(self, request, object_id, from_field=None):
@@ -176,7 +177,7 @@ class ClaimAdmin(admin.ModelAdmin):
 
     @admin.display(description="level", ordering="attribution_level")
     def level(self, obj: Claim):
-        return admin_views.level_badge(obj.attribution_level)
+        return views.level_badge(obj.attribution_level)
 
     @admin.display(description="article", ordering="article__title")
     def article_link(self, obj: Claim):
@@ -251,7 +252,7 @@ class ClaimInline(admin.TabularInline):
 
     @admin.display(description="level")
     def level(self, obj: Claim):
-        return admin_views.level_badge(obj.attribution_level)
+        return views.level_badge(obj.attribution_level)
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("via_outlet", "assignee")
@@ -280,12 +281,12 @@ class ArticleAdmin(admin.ModelAdmin):
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:
-            context.update(admin_views.article_page_context(obj))
+            context.update(views.article_page_context(obj))
         return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
 
     @admin.display(description="url")
     def link(self, obj: Article):
-        return admin_views.safe_link(obj.url) if obj.url else "-"
+        return views.safe_link(obj.url) if obj.url else "-"
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_claim_count=Count("claims"))

@@ -23,14 +23,14 @@ from django.utils.safestring import SafeString
 
 from sources.levels import AttributionLevel
 
-from . import dashboard, workflow
-from .independence import independence_report
-from .matching import match_review
-from .models import Article, Claim, ClaimMatch, ClaimStatus, Evidence
-from .permissions import may_work_on
-from .roles import is_editor
-from .selectors import match_rows
-from .services import evidence_accept
+from .. import workflow
+from ..corroboration.independence import independence_report
+from ..matching.review import match_review
+from ..models import Article, Claim, ClaimMatch, ClaimStatus, Evidence
+from ..roles import is_editor, may_work_on
+from ..selectors import match_rows
+from ..services import evidence_accept
+from . import dashboard
 
 S = ClaimStatus
 

@@ -18,8 +18,8 @@ from django.utils import timezone
 from sources.levels import AttributionLevel
 from sources.models import Source
 
-from .provenance import provenance
-from .models import Article, Claim, ClaimStatus
+from ..corroboration.provenance import provenance
+from ..models import Article, Claim, ClaimStatus
 
 S = ClaimStatus
 
@@ -192,7 +192,7 @@ def _source_url(source: Source, user) -> str:
 
 
 def claim_provenance(claim: Claim, *, user=None) -> list[ProvenanceLink]:
-    """The chain the claim reaches the reader through (claims.provenance), with admin links."""
+    """The chain the claim reaches the reader through (claims.corroboration.provenance), with admin links."""
     sources = {s.pk: s for s in (claim.speaker, claim.via_outlet, claim.article.publisher) if s is not None}
     return [
         ProvenanceLink(

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db.models import Count, Q
 
-from .models import VERDICTS, Claim, ClaimStatus
+from ..models import VERDICTS, Claim, ClaimStatus
 
 
 @dataclass

@@ -5,9 +5,9 @@ from __future__ import annotations
 from django.db.models import Q
 from django.utils import timezone
 
-from .matching import suggest_evidence
-from .models import Claim, ClaimMatch, EvidenceStance, MatchStatus
-from .outbox import outbox_record
+from ..delivery.outbox import outbox_record
+from ..models import Claim, ClaimMatch, EvidenceStance, MatchStatus
+from .suggestions import suggest_evidence
 
 _FLIP = {EvidenceStance.SUPPORTS: EvidenceStance.CONTRADICTS, EvidenceStance.CONTRADICTS: EvidenceStance.SUPPORTS}
 

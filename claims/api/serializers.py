@@ -16,8 +16,9 @@ from rest_framework import serializers
 from sources.levels import AttributionLevel
 from sources.models import SourceKind
 
-from .models import Claim, ClaimStatus, EvidenceStance, ExtractionStatus, HistoryKind, MatchStatus, StatusChange
-from .selectors import MAX_ID
+from ..delivery.webhooks import destination_problem
+from ..models import Claim, ClaimStatus, EvidenceStance, ExtractionStatus, HistoryKind, MatchStatus, StatusChange
+from ..selectors import MAX_ID
 
 MAX_VERSION = 2**31 - 1
 
@@ -315,8 +316,6 @@ class WebhookInput(serializers.Serializer):
     secret = StrictCharField(min_length=16, max_length=200, write_only=True, help_text="HMAC-SHA256 key.")
 
     def validate_url(self, value: str) -> str:
-        from .webhooks import destination_problem  # late: webhooks imports the models
-
         if problem := destination_problem(value):
             raise serializers.ValidationError(problem)
         return value

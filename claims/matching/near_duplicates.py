@@ -24,7 +24,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from spacy.lang.en.stop_words import STOP_WORDS
 
-from .models import Article, Claim, ClaimFingerprint, ClaimMatch, Evidence, EvidenceStance, ExtractionStatus, MatchStatus
+from ..corroboration.independence import claim_chain
+from ..models import Article, Claim, ClaimFingerprint, ClaimMatch, Evidence, EvidenceStance, ExtractionStatus, MatchStatus
 
 BANDS, ROWS = 20, 3  # P(candidate) = 1 - (1 - J^3)^20: 0.42 at Jaccard 0.3, 0.73 at 0.4, 0.02 at 0.1
 _PRIME = (1 << 31) - 1
@@ -154,8 +155,6 @@ def article_match(*, article_id: int) -> list[ClaimMatch]:
 
     Idempotent, and a constant number of queries whatever the number of matches.
     """
-    from .independence import claim_chain  # late: independence imports models only
-
     article = Article.objects.select_for_update().get(pk=article_id)
     claims = list(article.claims.values_list("pk", "text"))
     claims_fingerprint(claims=claims)
@@ -194,16 +193,6 @@ def article_match(*, article_id: int) -> list[ClaimMatch]:
     return matches
 
 
-def suggest_evidence(*, claim: Claim, related: Claim, stance: str, note: str, source=None) -> Evidence | None:
-    """A suggested evidence item (once per claim, related claim, stance and source); none on a claim with a verdict."""
-    if claim.has_verdict:
-        return None
-    evidence, _ = Evidence.objects.get_or_create(
-        claim=claim, related_claim=related, stance=stance, source=source, is_suggestion=True, defaults={"note": note}
-    )
-    return evidence
-
-
 def articles_match_pending(*, older_than_seconds: int = 300, limit: int = 500) -> list[int]:
     """Extracted articles whose matching never ran (or predates their extraction): for the sweeper."""
     cutoff = timezone.now() - timezone.timedelta(seconds=older_than_seconds)
@@ -213,24 +202,3 @@ def articles_match_pending(*, older_than_seconds: int = 300, limit: int = 500) -
         .order_by("extracted_at")
         .values_list("pk", flat=True)[:limit]
     )
-
-
-@transaction.atomic
-def match_review(*, match: ClaimMatch, actor, confirm: bool) -> ClaimMatch:
-    """A reviewer confirms (same statement) or rejects a match; rejecting withdraws its suggestions."""
-    match = ClaimMatch.objects.select_for_update().get(pk=match.pk)
-    match.status = MatchStatus.CONFIRMED if confirm else MatchStatus.REJECTED
-    match.reviewed_by, match.reviewed_at = actor, timezone.now()
-    match.save(update_fields=["status", "reviewed_by", "reviewed_at"])
-    if confirm:  # a verdict already given on either side now reaches the other
-        from .propagation import verdict_propagate
-
-        for claim in Claim.objects.filter(pk__in=[match.claim_a_id, match.claim_b_id]):
-            if claim.has_verdict:
-                verdict_propagate(claim=claim)
-    else:
-        Evidence.objects.filter(
-            is_suggestion=True, claim_id__in=[match.claim_a_id, match.claim_b_id],
-            related_claim_id__in=[match.claim_a_id, match.claim_b_id],
-        ).delete()
-    return match

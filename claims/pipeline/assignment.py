@@ -1,5 +1,5 @@
-"""The pipeline behind the beat jobs: ingestion, the extraction sweeper, assignment,
-re-checks and escalation. Services (writes, one transaction per batch); tasks.py wraps them.
+"""Assignment, re-checks and escalation: the queue behind the beat jobs.
+Services (writes, one transaction per batch); tasks.py wraps them.
 
 Every job here is batched and idempotent: a batch locks its rows with
 `select_for_update(skip_locked=True)` (two runs never touch one claim), makes its
@@ -14,184 +14,28 @@ import logging
 import threading
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q
 from django.utils import timezone
 
-from . import notifications, services
+from ..delivery import notifications
+from ..models import VERDICTS, Claim, ClaimStatus, Evidence
+from ..roles import EDITORS, REVIEWERS
+from ..workflow import transition_batch
 from .leases import Lease
-from .models import VERDICTS, Article, Claim, ClaimStatus, Evidence, ExtractionStatus, Heartbeat
-from .roles import EDITORS, REVIEWERS
-from .workflow import transition_batch
 
 logger = logging.getLogger(__name__)
 
 S = ClaimStatus
 # A reviewer's load: the claims waiting for them or in their hands.
 LOAD_STATUSES = (S.QUEUED, S.IN_REVIEW)
-
-
-# --- Ingestion ------------------------------------------------------------------------
-
-
-def ingest_article(
-    *, body: str, publisher: str, title: str = "", url: str = "", published_at: datetime | None = None
-) -> tuple[Article, bool]:
-    """Store an article and schedule its extraction after commit. Returns (article, created).
-
-    Idempotent on the body (content_sha256): the same text twice is one article. A known
-    url with a different body is a new revision: the new Article `supersedes` the old
-    one, which stops being `is_current` (its claims and verdicts stay, as history).
-    If the broker is down the enqueue failure is logged, never raised: the article
-    stays pending and `articles_sweep` enqueues it later.
-    """
-    try:
-        return services.article_ingest(body=body, publisher=publisher, title=title, url=url, published_at=published_at)
-    except IntegrityError:
-        # Two ingestions of the same body (or url) raced: the other one stored it; take theirs.
-        if transaction.get_connection().in_atomic_block:
-            raise
-        return services.article_ingest(body=body, publisher=publisher, title=title, url=url, published_at=published_at)
-
-
-# --- Extraction sweeper ---------------------------------------------------------------
-
-
-def extraction_backoff(attempts: int):
-    """How long a failed extraction waits before its next try (exponential, capped at 6 hours)."""
-    base = settings.EXTRACTION_RETRY_BASE
-    return min(base * (2 ** max(attempts - 1, 0)), base * 72)
-
-
-def _stuck_articles(now: datetime) -> Iterable[tuple[int, str]]:
-    """(id, reason) of articles whose extraction should be (re)started now."""
-    never_enqueued = Q(extraction_enqueued_at__isnull=True, created_at__lte=now - settings.EXTRACTION_PENDING_GRACE)
-    lost = Q(extraction_enqueued_at__lte=now - settings.EXTRACTION_PENDING_TIMEOUT)
-    pending = Article.objects.filter(Q(extraction_status=ExtractionStatus.PENDING) & (never_enqueued | lost))
-    for pk in pending.order_by("id").values_list("id", flat=True).iterator(chunk_size=2000):
-        yield pk, "pending"
-    crashed = Article.objects.filter(
-        extraction_status=ExtractionStatus.RUNNING, updated_at__lte=now - settings.EXTRACTION_RUNNING_TIMEOUT
-    )
-    for pk in crashed.order_by("id").values_list("id", flat=True).iterator(chunk_size=2000):
-        yield pk, "running"
-    failed = Article.objects.filter(
-        extraction_status=ExtractionStatus.FAILED, extraction_attempts__lt=settings.EXTRACTION_MAX_ATTEMPTS
-    )
-    for pk, attempts, updated_at in failed.order_by("id").values_list("id", "extraction_attempts", "updated_at"):
-        if updated_at + extraction_backoff(attempts) <= now:
-            yield pk, "failed"
-
-
-@dataclass
-class SweepResult:
-    enqueued: list[int] = field(default_factory=list)
-    gave_up: list[int] = field(default_factory=list)
-    broker_down: bool = False
-
-
-def articles_sweep(*, now: datetime | None = None, batch_size: int = 500) -> SweepResult:
-    """Enqueue extraction of every article stuck pending, running (a dead worker) or failed (with backoff).
-
-    Each chunk is claimed in its own transaction (status back to pending, enqueued_at
-    stamped, rows skip-locked) before anything is sent, so a worker that has meanwhile
-    started the article is never overwritten; if the broker is down the stamp is undone
-    and the next sweep tries again. A crashed run that already used up its attempts is
-    marked failed instead of looping forever.
-    """
-    from .tasks import extract_article  # late: tasks import this module
-
-    now = now or timezone.now()
-    result = SweepResult()
-    candidates = list(_stuck_articles(now))
-    for start in range(0, len(candidates), batch_size):
-        chunk = dict(candidates[start : start + batch_size])
-        with transaction.atomic():
-            rows = list(
-                Article.objects.filter(pk__in=chunk)
-                .select_for_update(skip_locked=True)
-                .order_by("id")
-                .values_list("id", "extraction_status", "extraction_attempts")
-            )
-            # Re-check under the lock: a worker may have moved the article since we looked.
-            ready = [pk for pk, status, _ in rows if status == chunk[pk]]
-            exhausted = [
-                pk for pk, status, attempts in rows
-                if pk in ready and status == ExtractionStatus.RUNNING and attempts >= settings.EXTRACTION_MAX_ATTEMPTS
-            ]
-            if exhausted:
-                Article.objects.filter(pk__in=exhausted).update(
-                    extraction_status=ExtractionStatus.FAILED, updated_at=now,
-                    extraction_error=f"the worker died during each of {settings.EXTRACTION_MAX_ATTEMPTS} attempts",
-                )
-                result.gave_up += exhausted
-            to_send = [pk for pk in ready if pk not in exhausted]
-            Article.objects.filter(pk__in=to_send).update(
-                extraction_status=ExtractionStatus.PENDING, extraction_enqueued_at=now, updated_at=now
-            )
-        for index, pk in enumerate(to_send):
-            try:
-                extract_article.delay(pk)
-            except Exception:
-                logger.warning("broker unreachable: %d article(s) left for the next sweep", len(to_send) - index, exc_info=True)
-                Article.objects.filter(pk__in=to_send[index:], extraction_status=ExtractionStatus.PENDING,
-                                       extraction_enqueued_at=now).update(extraction_enqueued_at=None)
-                result.broker_down = True
-                return result
-            result.enqueued.append(pk)
-    if result.enqueued or result.gave_up:
-        logger.info("sweep: enqueued %d article(s), gave up on %d", len(result.enqueued), len(result.gave_up))
-    return result
-
-
-def articles_reextract_outdated(*, extractor_version: str | None = None, batch_size: int = 500) -> list[int]:
-    """Queue re-extraction of articles done by another extractor version (claims keep their workflow state).
-
-    Only `done` articles: a failed one is the sweeper's (with its backoff), so nothing loops.
-    """
-    from sources.attribution import EXTRACTOR_VERSION
-
-    version = extractor_version or EXTRACTOR_VERSION
-    queued: list[int] = []
-    last_id = 0
-    while True:
-        with transaction.atomic():
-            ids = list(
-                Article.objects.filter(id__gt=last_id, extraction_status=ExtractionStatus.DONE)
-                .exclude(extractor_version=version)
-                .order_by("id")
-                .select_for_update(skip_locked=True)
-                .values_list("id", flat=True)[:batch_size]
-            )
-            if not ids:
-                break
-            last_id = ids[-1]
-            now = timezone.now()
-            # Pending + stamped first: if the send below is lost, the sweeper picks them up.
-            Article.objects.filter(pk__in=ids).update(
-                extraction_status=ExtractionStatus.PENDING, extraction_attempts=0, extraction_enqueued_at=now, updated_at=now
-            )
-            transaction.on_commit(lambda ids=ids: _send_extractions(ids))
-        queued += ids
-    return queued
-
-
-def _send_extractions(ids: Sequence[int]) -> None:
-    from .tasks import extract_article
-
-    for pk in ids:
-        try:
-            extract_article.delay(pk)
-        except Exception:
-            logger.warning("broker unreachable: re-extraction of %d article(s) left to the sweeper", len(ids), exc_info=True)
-            return
 
 
 # --- Assignment -----------------------------------------------------------------------
@@ -521,11 +365,3 @@ def claims_escalate_stale(
     return result
 
 
-# --- Health ---------------------------------------------------------------------------
-
-
-def heartbeat_record(*, name: str, hostname: str, pid: int) -> Heartbeat:
-    beat, _ = Heartbeat.objects.update_or_create(
-        name=name, defaults={"beat_at": timezone.now(), "detail": {"hostname": hostname, "pid": pid}}
-    )
-    return beat

@@ -27,9 +27,9 @@ from drf_standardized_errors.openapi_serializers import ClientErrorEnum
 from rest_framework import exceptions, serializers, status
 from rest_framework.fields import get_error_detail
 
-from .models import ClaimStatus
-from .services import ArticleRejected
-from .workflow import TransitionForbidden, WorkflowError
+from ..models import ClaimStatus
+from ..pipeline.ingestion import ArticleRejected
+from ..workflow import TransitionForbidden, WorkflowError
 
 logger = logging.getLogger(__name__)
 

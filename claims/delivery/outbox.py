@@ -1,6 +1,6 @@
 """The outbox: events for newsroom tools, written in the transaction of the change they report.
 
-Delivery (claims.webhooks) happens later and can never block or undo the change; a
+Delivery (claims.delivery.webhooks) happens later and can never block or undo the change; a
 committed transaction that wrote events asks a worker for one delivery round at once
 (beat runs one every 30 s anyway, so a dead broker only costs latency).
 """
@@ -11,7 +11,8 @@ import logging
 
 from django.db import transaction
 
-from .models import Claim, OutboxEvent
+from .. import jobs
+from ..models import Claim, OutboxEvent
 
 logger = logging.getLogger(__name__)
 
@@ -23,10 +24,8 @@ def outbox_record(*, kind: str, claim: Claim | None, payload: dict) -> OutboxEve
 
 
 def _enqueue_delivery() -> None:
-    from .tasks import deliver_outbox  # late: tasks import services
-
     try:
-        deliver_outbox.apply_async(retry=False)
+        jobs.enqueue("deliver_outbox", retry=False)
     except Exception:
         logger.warning("could not enqueue webhook delivery; beat will deliver", exc_info=True)
 

@@ -3,8 +3,8 @@
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from . import api
-from .api_errors import api_not_found
+from . import views as api
+from .errors import api_not_found
 
 urlpatterns = [
     path("articles/", api.ArticleListCreateApi.as_view(), name="api-articles"),

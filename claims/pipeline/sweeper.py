@@ -1,0 +1,149 @@
+"""The extraction sweeper: articles stuck pending, running (a dead worker) or failed are enqueued again."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from .. import jobs
+from ..models import Article, ExtractionStatus
+
+logger = logging.getLogger(__name__)
+
+
+# --- Extraction sweeper ---------------------------------------------------------------
+
+
+def extraction_backoff(attempts: int):
+    """How long a failed extraction waits before its next try (exponential, capped at 6 hours)."""
+    base = settings.EXTRACTION_RETRY_BASE
+    return min(base * (2 ** max(attempts - 1, 0)), base * 72)
+
+
+def _stuck_articles(now: datetime) -> Iterable[tuple[int, str]]:
+    """(id, reason) of articles whose extraction should be (re)started now."""
+    never_enqueued = Q(extraction_enqueued_at__isnull=True, created_at__lte=now - settings.EXTRACTION_PENDING_GRACE)
+    lost = Q(extraction_enqueued_at__lte=now - settings.EXTRACTION_PENDING_TIMEOUT)
+    pending = Article.objects.filter(Q(extraction_status=ExtractionStatus.PENDING) & (never_enqueued | lost))
+    for pk in pending.order_by("id").values_list("id", flat=True).iterator(chunk_size=2000):
+        yield pk, "pending"
+    crashed = Article.objects.filter(
+        extraction_status=ExtractionStatus.RUNNING, updated_at__lte=now - settings.EXTRACTION_RUNNING_TIMEOUT
+    )
+    for pk in crashed.order_by("id").values_list("id", flat=True).iterator(chunk_size=2000):
+        yield pk, "running"
+    failed = Article.objects.filter(
+        extraction_status=ExtractionStatus.FAILED, extraction_attempts__lt=settings.EXTRACTION_MAX_ATTEMPTS
+    )
+    for pk, attempts, updated_at in failed.order_by("id").values_list("id", "extraction_attempts", "updated_at"):
+        if updated_at + extraction_backoff(attempts) <= now:
+            yield pk, "failed"
+
+
+@dataclass
+class SweepResult:
+    enqueued: list[int] = field(default_factory=list)
+    gave_up: list[int] = field(default_factory=list)
+    broker_down: bool = False
+
+
+def articles_sweep(*, now: datetime | None = None, batch_size: int = 500) -> SweepResult:
+    """Enqueue extraction of every article stuck pending, running (a dead worker) or failed (with backoff).
+
+    Each chunk is claimed in its own transaction (status back to pending, enqueued_at
+    stamped, rows skip-locked) before anything is sent, so a worker that has meanwhile
+    started the article is never overwritten; if the broker is down the stamp is undone
+    and the next sweep tries again. A crashed run that already used up its attempts is
+    marked failed instead of looping forever.
+    """
+    now = now or timezone.now()
+    result = SweepResult()
+    candidates = list(_stuck_articles(now))
+    for start in range(0, len(candidates), batch_size):
+        chunk = dict(candidates[start : start + batch_size])
+        with transaction.atomic():
+            rows = list(
+                Article.objects.filter(pk__in=chunk)
+                .select_for_update(skip_locked=True)
+                .order_by("id")
+                .values_list("id", "extraction_status", "extraction_attempts")
+            )
+            # Re-check under the lock: a worker may have moved the article since we looked.
+            ready = [pk for pk, status, _ in rows if status == chunk[pk]]
+            exhausted = [
+                pk for pk, status, attempts in rows
+                if pk in ready and status == ExtractionStatus.RUNNING and attempts >= settings.EXTRACTION_MAX_ATTEMPTS
+            ]
+            if exhausted:
+                Article.objects.filter(pk__in=exhausted).update(
+                    extraction_status=ExtractionStatus.FAILED, updated_at=now,
+                    extraction_error=f"the worker died during each of {settings.EXTRACTION_MAX_ATTEMPTS} attempts",
+                )
+                result.gave_up += exhausted
+            to_send = [pk for pk in ready if pk not in exhausted]
+            Article.objects.filter(pk__in=to_send).update(
+                extraction_status=ExtractionStatus.PENDING, extraction_enqueued_at=now, updated_at=now
+            )
+        for index, pk in enumerate(to_send):
+            try:
+                jobs.enqueue("extract_article", pk)
+            except Exception:
+                logger.warning("broker unreachable: %d article(s) left for the next sweep", len(to_send) - index, exc_info=True)
+                Article.objects.filter(pk__in=to_send[index:], extraction_status=ExtractionStatus.PENDING,
+                                       extraction_enqueued_at=now).update(extraction_enqueued_at=None)
+                result.broker_down = True
+                return result
+            result.enqueued.append(pk)
+    if result.enqueued or result.gave_up:
+        logger.info("sweep: enqueued %d article(s), gave up on %d", len(result.enqueued), len(result.gave_up))
+    return result
+
+
+def articles_reextract_outdated(*, extractor_version: str | None = None, batch_size: int = 500) -> list[int]:
+    """Queue re-extraction of articles done by another extractor version (claims keep their workflow state).
+
+    Only `done` articles: a failed one is the sweeper's (with its backoff), so nothing loops.
+    """
+    from sources.attribution import EXTRACTOR_VERSION
+
+    version = extractor_version or EXTRACTOR_VERSION
+    queued: list[int] = []
+    last_id = 0
+    while True:
+        with transaction.atomic():
+            ids = list(
+                Article.objects.filter(id__gt=last_id, extraction_status=ExtractionStatus.DONE)
+                .exclude(extractor_version=version)
+                .order_by("id")
+                .select_for_update(skip_locked=True)
+                .values_list("id", flat=True)[:batch_size]
+            )
+            if not ids:
+                break
+            last_id = ids[-1]
+            now = timezone.now()
+            # Pending + stamped first: if the send below is lost, the sweeper picks them up.
+            Article.objects.filter(pk__in=ids).update(
+                extraction_status=ExtractionStatus.PENDING, extraction_attempts=0, extraction_enqueued_at=now, updated_at=now
+            )
+            transaction.on_commit(lambda ids=ids: _send_extractions(ids))
+        queued += ids
+    return queued
+
+
+def _send_extractions(ids: Sequence[int]) -> None:
+    for pk in ids:
+        try:
+            jobs.enqueue("extract_article", pk)
+        except Exception:
+            logger.warning("broker unreachable: re-extraction of %d article(s) left to the sweeper", len(ids), exc_info=True)
+            return
+
+
