@@ -6,9 +6,8 @@ import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
-from rest_framework.authtoken.models import Token
 
-from claims.models import Article, Claim
+from claims.models import ApiToken, Article, Claim
 from sources.models import Source
 
 
@@ -45,11 +44,13 @@ def test_seed_manifest_points_at_shipped_files():
 def test_create_api_token_roles(role, group, staff):
     key = run("create_api_token", f"tool-{role}", "--role", role).strip()
     user = get_user_model().objects.get(username=f"tool-{role}")
-    assert Token.objects.get(user=user).key == key and len(key) == 40
+    token = ApiToken.objects.get(user=user)
+    assert token.digest == ApiToken.digest_of(key) and len(key) == 43 and token.role == role
     assert list(user.groups.values_list("name", flat=True)) == [group]
     assert user.is_staff is staff
-    # Again: the same token, no second user.
-    assert run("create_api_token", f"tool-{role}", "--role", role).strip() == key
+    # Again: a second token for another tool (both work), no second user.
+    second = run("create_api_token", f"tool-{role}", "--role", role).strip()
+    assert second != key and ApiToken.objects.filter(user=user).count() == 2
     assert get_user_model().objects.filter(username=f"tool-{role}").count() == 1
 
 
