@@ -246,7 +246,7 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Claim verification API",
     "DESCRIPTION": (
         "Claims in news stories, who stands behind them, and their verification.\n\n"
-        "Authenticate with `Authorization: Token <key>` (manage.py create_api_token). Every error is "
+        "Authenticate with `Authorization: Token <token>` or `Bearer <token>` (manage.py create_api_token). Every error is "
         '`{"type", "errors": [{"code", "detail", "attr"}]}`; workflow refusals (409, 403) also carry '
         "`allowed` (the moves open to you), `version` and `status`."
     ),

@@ -1,6 +1,7 @@
 """The REST API's routes (included under /api/ by verifier/urls.py)."""
 
 from django.urls import path, re_path
+from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from . import views as api
@@ -10,6 +11,7 @@ from .errors import api_not_found
 class SwaggerUiView(SpectacularSwaggerView):
     """Swagger UI with the site's opener policy (drf-spectacular relaxes it for OAuth2 pop-ups, unused here)."""
 
+    @extend_schema(exclude=True)
     def get(self, request, *args, **kwargs):
         response = super().get(request, *args, **kwargs)
         response["Cross-Origin-Opener-Policy"] = "same-origin"

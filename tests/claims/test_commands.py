@@ -58,3 +58,31 @@ def test_create_api_token_roles(role, group, staff):
 def test_create_api_token_rejects_unknown_role():
     with pytest.raises(CommandError):
         call_command("create_api_token", "x", "--role", "owner")
+
+
+@pytest.mark.django_db
+def test_create_api_token_name_expiry_and_revoke_command(settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    settings.API_TOKEN_DEFAULT_EXPIRY_DAYS = 90
+    default = run("create_api_token", "cms", "--role", "newsroom").strip()
+    short = run("create_api_token", "cms", "--role", "newsroom", "--name", "slack bot", "--expires-in", "7").strip()
+    forever = run("create_api_token", "cms", "--role", "newsroom", "--name", "archive", "--no-expiry").strip()
+    rows = {t.name: t for t in ApiToken.objects.filter(user__username="cms")}
+    assert set(rows) == {"newsroom token", "slack bot", "archive"}
+    now = timezone.now()
+    assert timedelta(days=89) < rows["newsroom token"].expires_at - now <= timedelta(days=90)
+    assert timedelta(days=6) < rows["slack bot"].expires_at - now <= timedelta(days=7)
+    assert rows["archive"].expires_at is None
+    assert rows["slack bot"].digest == ApiToken.digest_of(short) and len({default, short, forever}) == 3
+    with pytest.raises(CommandError):
+        call_command("create_api_token", "cms", "--role", "newsroom", "--expires-in", "0")
+    with pytest.raises(CommandError, match="not allowed"):  # the two are exclusive
+        call_command("create_api_token", "cms", "--role", "newsroom", "--expires-in", "3", "--no-expiry")
+    assert "revoked 1 token(s)" in run("revoke_api_token", "cms", "--name", "slack bot")
+    assert ApiToken.objects.usable().filter(user__username="cms").count() == 2
+    assert "revoked 2 token(s)" in run("revoke_api_token", "cms", "--all")
+    with pytest.raises(CommandError):
+        call_command("revoke_api_token", "cms", "--all")
