@@ -5,10 +5,12 @@ var/broker/, DEBUG on. Production sets DATABASE_URL, CELERY_BROKER_URL, SECRET_K
 DEBUG=false and ALLOWED_HOSTS.
 """
 
+import sys
 from datetime import timedelta
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -17,11 +19,28 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=True)
+
+
+def _required_in_production(name: str, read):
+    """A setting production must provide: missing, the process stops with one line naming it (no traceback)."""
+    try:
+        return read()
+    except ImproperlyConfigured:
+        sys.stderr.write(f"configuration error: {name} is required when DEBUG=false (set it in the environment or .env)\n")
+        raise SystemExit(2) from None
+
+
 # The fallback key is only usable with DEBUG on; production must provide SECRET_KEY.
-SECRET_KEY = env.str("SECRET_KEY", default="dev-insecure-key-do-not-use-in-production" if DEBUG else environ.Env.NOTSET)
+SECRET_KEY = _required_in_production(
+    "SECRET_KEY",
+    lambda: env.str("SECRET_KEY", default="dev-insecure-key-do-not-use-in-production" if DEBUG else environ.Env.NOTSET),
+)
 # Production (DEBUG off) must name its hosts; the local defaults serve development only.
-ALLOWED_HOSTS = env.list(
-    "ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"] if DEBUG else environ.Env.NOTSET
+ALLOWED_HOSTS = _required_in_production(
+    "ALLOWED_HOSTS",
+    lambda: env.list(
+        "ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"] if DEBUG else environ.Env.NOTSET
+    ),
 )
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
