@@ -89,7 +89,9 @@ def article_ingest(
                 "or its plain text as the body"
             ) from None
     if len(body) > settings.ARTICLE_MAX_CHARS:
-        raise ArticleRejected(f"the article body has {len(body)} characters; the limit is {settings.ARTICLE_MAX_CHARS}")
+        raise ArticleRejected(
+            f"the article body has {len(body)} characters; the limit is {settings.ARTICLE_MAX_CHARS} (ARTICLE_MAX_CHARS)"
+        )
     if not (publisher or "").strip():
         raise ArticleRejected("a publisher is required")
     digest = content_sha256(body)

@@ -98,7 +98,7 @@ def test_a_task_past_its_time_budget_fails_that_article_cleanly(monkeypatch):
 
 def test_characters_per_article_are_capped_with_a_clear_error(settings):
     settings.ARTICLE_MAX_CHARS = 1000
-    with pytest.raises(ArticleRejected, match="limit is 1000"):
+    with pytest.raises(ArticleRejected, match=r"limit is 1000 \(ARTICLE_MAX_CHARS\)"):
         ingest_article(body="Officials said the bridge will reopen. " * 100, publisher="Daily")
 
 
@@ -140,3 +140,21 @@ def test_corpus_articles_wrapped_in_a_page_give_the_claims_of_their_text(tmp_pat
         claims = Claim.objects.filter(article=article)
         assert claims.exists() and not claims.filter(text__contains="<").exists()
         assert claims.count() <= 2 * len(paragraphs) * 4  # the story's sentences, not thousands of markup lines
+
+
+def test_extraction_parses_one_chunk_at_a_time_and_workers_are_recycled(monkeypatch, settings):
+    """Peak memory follows the chunk, not the article (bench/extract_big.py: a 2 MB article whole under 1 GB)."""
+    import sources.attribution as attribution
+    from verifier.celery import app
+
+    seen = {}
+    real = attribution.extract_many
+
+    def spy(texts, **kwargs):
+        seen.update(kwargs)
+        return real(texts, **kwargs)
+
+    monkeypatch.setattr(attribution, "extract_many", spy)
+    assert limits.extract_bounded(" ".join(STORY), publisher="Daily")
+    assert seen["batch_size"] == 1  # before: nlp.pipe batches of 64 chunks, the whole article at once
+    assert app.conf.worker_max_memory_per_child == settings.CELERY_WORKER_MAX_MEMORY_PER_CHILD > 0
