@@ -23,7 +23,7 @@ def sweep_every_two_minutes(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('claims', '0008_webhook_events_may_be_empty'),
+        ('claims', '0009_hashed_api_tokens'),
         ('django_celery_beat', '0019_alter_periodictasks_options'),
     ]
 
