@@ -407,6 +407,7 @@ class ClaimSignOffApi(APIView):
         return _claim_detail_response(request, claim.pk)
 
 
+@extend_validation_errors(["invalid"], field_name="non_field_errors", methods=["post"])
 class EvidenceAcceptApi(APIView):
     permission_classes = [IsAuthenticated, IsReviewerOrEditor]
     throttle_scope = "write"

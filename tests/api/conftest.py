@@ -41,3 +41,20 @@ def queued_claim(reviewer):
 @pytest.fixture
 def in_review_claim(queued_claim, reviewer):
     return workflow.transition(claim=queued_claim, to=ClaimStatus.IN_REVIEW, actor=reviewer)
+
+
+@pytest.fixture(autouse=True)
+def responses_match_the_schema(monkeypatch):
+    """Every response of an API test is checked against the OpenAPI schema (tests/api/schema_check.py)."""
+    from urllib.parse import urlsplit
+
+    from .schema_check import check_response
+
+    original = APIClient.request
+
+    def request(self, **kwargs):
+        response = original(self, **kwargs)
+        check_response(kwargs["REQUEST_METHOD"], urlsplit(kwargs.get("PATH_INFO", "")).path, response)
+        return response
+
+    monkeypatch.setattr(APIClient, "request", request)
