@@ -15,7 +15,8 @@ from collections.abc import Iterable
 import django_filters
 from django import forms
 from django.core.validators import RegexValidator
-from django.db.models import F, Func, Q, QuerySet, TextField
+from django.contrib.auth import get_user_model
+from django.db.models import Count, F, Func, Q, QuerySet, TextField
 from drf_spectacular.utils import extend_schema_field
 
 from sources.levels import AttributionLevel
@@ -25,6 +26,7 @@ from .corroboration.independence import independence_report
 from .corroboration.provenance import provenance
 from .corroboration.track_record import track_records
 from .models import Article, Claim, ClaimMatch, ClaimStatus, Evidence, ExtractionStatus, StatusChange
+from .roles import ROLE_GROUPS
 
 MAX_ID = 2**63 - 1  # PostgreSQL bigint: a larger id can match nothing
 
@@ -80,6 +82,24 @@ class FilterSet(django_filters.FilterSet):
         return form_class
 
 
+class PublisherFilter(django_filters.CharFilter):
+    """An outlet by its source id (`12`) or by its name (`The Miami Herald`, any case)."""
+
+    def __init__(self, *args, prefix: str = "", **kwargs):
+        kwargs.setdefault("max_length", 255)
+        kwargs.setdefault("help_text", "Articles of this outlet: its source id or its name (any case).")
+        super().__init__(*args, **kwargs)
+        self.prefix = prefix
+
+    def filter(self, qs, value):
+        value = (value or "").strip()
+        if not value:
+            return qs
+        if value.isascii() and value.isdigit():
+            return qs.filter(**{f"{self.prefix}publisher_id": int(value)}) if int(value) <= MAX_ID else qs.none()
+        return qs.filter(**{f"{self.prefix}publisher__name__iexact": value})
+
+
 ASSIGNEE_PATTERN = RegexValidator(r"^(me|none|[1-9][0-9]{0,17})$", "use me, none or a user id")
 
 
@@ -92,7 +112,7 @@ class ClaimFilter(FilterSet):
         help_text="A user id, `me` (the caller) or `none` (unassigned).",
     )
     speaker = IdFilter(field_name="speaker_id", help_text="Claims spoken by this source.")
-    publisher = IdFilter(field_name="article__publisher_id", help_text="Claims in articles of this outlet (a source id).")
+    publisher = PublisherFilter(prefix="article__", help_text="Claims in articles of this outlet: its source id or its name (any case).")
     search = django_filters.CharFilter(method="filter_search", max_length=200, help_text="Text or speaker contains.")
     ordering = StableOrderingFilter(
         fields=(("priority", "priority"), ("created_at", "created")),
@@ -120,7 +140,7 @@ class ClaimFilter(FilterSet):
 
 
 class ArticleFilter(FilterSet):
-    publisher = IdFilter(field_name="publisher_id")
+    publisher = PublisherFilter()
     extraction_status = django_filters.ChoiceFilter(choices=ExtractionStatus.choices)
 
     class Meta:
@@ -137,6 +157,60 @@ class SourceFilter(FilterSet):
         model = Source
         fields: list[str] = []
         form = StrictFilterForm
+
+
+class UserFilter(FilterSet):
+    role = django_filters.ChoiceFilter(
+        choices=[(role, role) for role in ROLE_GROUPS], method="filter_role",
+        help_text="Only users in this role (reviewer: whom a claim can be assigned to).",
+    )
+
+    class Meta:
+        model = get_user_model()
+        fields: list[str] = []
+        form = StrictFilterForm
+
+    def filter_role(self, queryset, name, value):
+        in_group = Q(groups__name=ROLE_GROUPS[value])
+        if value == "editor":  # a superuser acts as an editor (claims.roles.is_editor)
+            in_group |= Q(is_superuser=True)
+        return queryset.filter(pk__in=get_user_model().objects.filter(in_group).values("pk"))
+
+
+# --- Users ----------------------------------------------------------------------------
+
+USER_ROW_FIELDS = ("id", "username", "first_name", "last_name", "is_superuser")
+
+
+def user_list() -> QuerySet:
+    """Active users by username; filter with UserFilter, shape with user_rows()."""
+    return get_user_model().objects.filter(is_active=True).order_by("username", "id")
+
+
+def user_rows(page: Iterable[dict]) -> list[dict]:
+    """Rows of USER_ROW_FIELDS -> id, username, name, roles and open (queued or in-review) claims: two queries."""
+    page = list(page)
+    ids = [row["id"] for row in page]
+    groups = defaultdict(set)
+    for user_id, group in get_user_model().groups.through.objects.filter(user_id__in=ids).values_list("user_id", "group__name"):
+        groups[user_id].add(group)
+    open_claims = dict(
+        Claim.objects.filter(assignee_id__in=ids, status__in=(ClaimStatus.QUEUED, ClaimStatus.IN_REVIEW))
+        .values("assignee_id").annotate(n=Count("id")).values_list("assignee_id", "n")
+    )
+    return [
+        {
+            "id": row["id"],
+            "username": row["username"],
+            "name": f"{row['first_name']} {row['last_name']}".strip(),
+            "roles": [
+                role for role, group in ROLE_GROUPS.items()
+                if group in groups[row["id"]] or (role == "editor" and row["is_superuser"])
+            ],
+            "open_claims": open_claims.get(row["id"], 0),
+        }
+        for row in page
+    ]
 
 
 # --- Claims ---------------------------------------------------------------------------

@@ -238,8 +238,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated", "claims.api.permissions.HasRole"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    # No OPTIONS introspection: the OpenAPI schema (/api/schema/) documents every operation.
-    "DEFAULT_METADATA_CLASS": None,
+    # OPTIONS answers the allowed methods, no field introspection: the OpenAPI schema
+    # (/api/schema/) documents every operation.
+    "DEFAULT_METADATA_CLASS": "claims.api.metadata.AllowMetadata",
     "DEFAULT_THROTTLE_CLASSES": [
         "claims.api.permissions.UserThrottle",
         "claims.api.permissions.AnonThrottle",

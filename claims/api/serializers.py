@@ -178,6 +178,14 @@ class CountsByVerdict(serializers.Serializer):
     unverifiable = serializers.IntegerField(required=False)
 
 
+class UserOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    name = serializers.CharField(allow_blank=True)
+    roles = serializers.ListField(child=serializers.ChoiceField(choices=[("newsroom", "newsroom"), ("reviewer", "reviewer"), ("editor", "editor")]))
+    open_claims = serializers.IntegerField(help_text="Queued or in-review claims assigned to this user.")
+
+
 class SourceOutput(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
@@ -257,7 +265,7 @@ class TransitionInput(serializers.Serializer):
 
 
 class SignOffInput(serializers.Serializer):
-    note = serializers.CharField(max_length=5000, help_text="Why the sourcing is acceptable; recorded in the claim's history.")
+    note = StrictCharField(max_length=5000, help_text="Why the sourcing is acceptable; recorded in the claim's history.")
 
 
 class MatchReviewInput(serializers.Serializer):

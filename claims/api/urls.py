@@ -3,6 +3,9 @@
 from django.urls import path, re_path
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.exceptions import ValidationError
+from rest_framework.renderers import JSONRenderer
+from rest_framework.settings import api_settings
 
 from . import views as api
 from .errors import api_not_found
@@ -16,6 +19,19 @@ class SwaggerUiView(SpectacularSwaggerView):
         response = super().get(request, *args, **kwargs)
         response["Cross-Origin-Opener-Policy"] = "same-origin"
         return response
+
+
+class SchemaView(SpectacularAPIView):
+    """The OpenAPI schema; an unknown ?format= is a JSON 400 naming the formats (not a YAML 404)."""
+
+    def perform_content_negotiation(self, request, force=False):
+        wanted = request.query_params.get(api_settings.URL_FORMAT_OVERRIDE)
+        formats = sorted({renderer.format for renderer in self.get_renderers()})
+        if wanted is not None and wanted not in formats:
+            if force:  # rendering the error itself
+                return (JSONRenderer(), JSONRenderer.media_type)
+            raise ValidationError({"format": [f"unknown format {wanted[:50]!r}; use one of {', '.join(formats)}"]})
+        return super().perform_content_negotiation(request, force)
 
 
 urlpatterns = [
@@ -35,9 +51,11 @@ urlpatterns = [
     path("matches/<int:match_id>/review/", api.MatchReviewApi.as_view(), name="api-match-review"),
     path("sources/", api.SourceListApi.as_view(), name="api-sources"),
     path("sources/<int:source_id>/", api.SourceDetailApi.as_view(), name="api-source"),
+    path("me/", api.MeApi.as_view(), name="api-me"),
+    path("users/", api.UserListApi.as_view(), name="api-users"),
     path("queue/next/", api.QueueNextApi.as_view(), name="api-queue-next"),
     path("webhooks/", api.WebhookListCreateApi.as_view(), name="api-webhooks"),
-    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("schema/", SchemaView.as_view(), name="api-schema"),
     path("docs/", SwaggerUiView.as_view(url_name="api-schema"), name="api-docs"),
     # Last: any other /api/ path is a JSON 404, never Django's HTML page.
     re_path(r"^[\s\S]*$", api_not_found),

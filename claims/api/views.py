@@ -37,7 +37,7 @@ from ..matching.review import match_review
 from ..models import Claim, ClaimMatch, ClaimStatus, Evidence, WebhookSubscription
 from ..pipeline.html import NotArticleHtml, html_to_text
 from ..pipeline.ingestion import article_ingest
-from ..roles import is_editor, may_work_on
+from ..roles import is_editor, is_newsroom, is_reviewer, may_work_on
 from ..services import claim_assign, evidence_accept, evidence_add
 from .errors import ErrorResponse409Serializer, ErrorResponse413Serializer
 from .permissions import CanIngest, IsEditor, IsReviewerOrEditor
@@ -56,6 +56,7 @@ from .serializers import (
     SignOffInput,
     SourceOutput,
     TransitionInput,
+    UserOutput,
     WebhookInput,
     WebhookOutput,
     claim_review_jsonld,
@@ -85,14 +86,22 @@ class ApiPagination(PageNumberPagination):
     max_page_size = settings.API_MAX_PAGE_SIZE
 
     def get_page_size(self, request):
-        # A malformed page_size is the client's mistake (400), not a silent default; a
-        # large one is capped at max_page_size.
+        # A malformed page_size is the client's mistake (400), not a silent default; any
+        # larger one is capped at max_page_size, however large.
         raw = request.query_params.get(self.page_size_query_param)
         if raw is None:
             return self.page_size
-        if not raw.isdigit() or len(raw) > 12 or int(raw) < 1:
+        if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
             raise ValidationError({"page_size": [f"a positive integer (at most {self.max_page_size} is used)"]})
         return min(int(raw), self.max_page_size)
+
+    def paginate_queryset(self, queryset, request, view=None):
+        # page=0, page=-1 or page=abc is a malformed request (400); only a well-formed page
+        # past the last one is "not found" (404).
+        raw = request.query_params.get(self.page_query_param)
+        if raw is not None and raw not in self.last_page_strings and not (raw.isascii() and raw.isdigit() and int(raw) >= 1):
+            raise ValidationError({"page": ["a positive integer (1 is the first page)"]})
+        return super().paginate_queryset(queryset, request, view)
 
     def paginate_rows(self, queryset, rows, request, view=None):
         """paginate_queryset() that counts the bare `queryset` but reads the page from `rows`.
@@ -167,18 +176,71 @@ def _user_or_400(user_id: int, field: str):
     return user
 
 
+def _assignee_or_400(user_id: int):
+    """A claim is assigned to a reviewer (or an editor); anyone else is a bad `assignee` (400)."""
+    user = _user_or_400(user_id, "assignee")
+    if not (is_reviewer(user) or is_editor(user)):
+        raise ValidationError(
+            {"assignee": [f"{user.get_username()} (user {user.pk}) is not a reviewer or editor; "
+                          "GET /api/users/?role=reviewer lists whom you can assign"]}
+        )
+    return user
+
+
+REPEATABLE_PARAMS = frozenset({"ordering"})  # ordering=a&ordering=b is ordering=a,b
+
+
+def check_query_params(request, known: frozenset[str]) -> None:
+    """Refuse a query string the operation does not document: unknown names, a parameter
+    given twice (unless it is a list, like `ordering`), or an empty value.
+
+    An empty value is never "no filter": a client leaves the parameter out instead.
+    """
+    params = request.query_params
+    unknown = sorted(name for name in params if name not in known)
+    if unknown:
+        names = ", ".join(repr(name[:50]) for name in unknown[:10])
+        raise ValidationError(
+            {"non_field_errors": [f"unknown query parameter(s) {names}; this list takes {', '.join(sorted(known))}"]}
+        )
+    errors = {}
+    for name in params:
+        values = params.getlist(name)
+        if len(values) > 1 and name not in REPEATABLE_PARAMS:
+            errors[name] = [f"given {len(values)} times; give it once"]
+        elif any(value == "" for value in values):
+            errors[name] = ["must not be empty (leave the parameter out instead)"]
+    if errors:
+        raise ValidationError(errors)
+
+
 class FilterBackend(DjangoFilterBackend):
     """DjangoFilterBackend that skips building and validating the filter form when the
-    query string names no filter: an empty form filters nothing and cannot be invalid."""
+    query string names no filter (an empty form filters nothing and cannot be invalid),
+    and reads a repeated `ordering` as one comma-separated list."""
 
     def filter_queryset(self, request, queryset, view):
         filterset_class = self.get_filterset_class(view, queryset)
-        if filterset_class is not None:
-            names = filterset_class.base_filters
-            # A filter's form field may read suffixed keys (e.g. a range's name_min).
-            if not any(key.startswith(name) for key in request.query_params for name in names):
-                return queryset
+        if filterset_class is not None and not any(name in request.query_params for name in filterset_class.base_filters):
+            return queryset
         return super().filter_queryset(request, queryset, view)
+
+    def get_filterset_kwargs(self, request, queryset, view):
+        kwargs = super().get_filterset_kwargs(request, queryset, view)
+        orderings = request.query_params.getlist("ordering")
+        if len(orderings) > 1:
+            data = request.query_params.copy()
+            data.setlist("ordering", [",".join(orderings)])
+            kwargs["data"] = data
+        return kwargs
+
+
+def list_query_errors(cls):
+    """Document the 400s check_query_params() and the paginator send for a list view."""
+    names = [*getattr(getattr(cls, "filterset_class", None), "base_filters", {}), "page", "page_size", "non_field_errors"]
+    for name in names:
+        cls = extend_validation_errors(["invalid"], field_name=name, methods=["get"])(cls)
+    return cls
 
 
 class RowListApi(GenericAPIView):
@@ -194,6 +256,15 @@ class RowListApi(GenericAPIView):
     def rows(self, page: list[dict]) -> list[dict]:
         return page
 
+    def known_params(self) -> frozenset[str]:
+        filters = getattr(getattr(self, "filterset_class", None), "base_filters", {}) if self.filter_backends else {}
+        return frozenset([*filters, ApiPagination.page_query_param, ApiPagination.page_size_query_param])
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)  # authenticated and permitted first
+        if request.method == "GET":
+            check_query_params(request, self.known_params())
+
     def get(self, request):
         queryset = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(queryset.values(*self.row_fields))
@@ -203,7 +274,7 @@ class RowListApi(GenericAPIView):
 # --- Articles -------------------------------------------------------------------------
 
 
-@extend_validation_errors(["invalid"], field_name="page_size", methods=["get"])
+@list_query_errors
 @extend_validation_errors(["invalid"], field_name="body", methods=["post"])
 @extend_validation_errors(["invalid"], field_name="html", methods=["post"])
 class ArticleListCreateApi(RowListApi):
@@ -270,7 +341,7 @@ class ArticleDetailApi(APIView):
 # --- Claims ---------------------------------------------------------------------------
 
 
-@extend_validation_errors(["invalid"], field_name="page_size", methods=["get"])
+@list_query_errors
 class ClaimListApi(RowListApi):
     filterset_class = selectors.ClaimFilter
     row_fields = selectors.CLAIM_ROW_FIELDS
@@ -319,7 +390,7 @@ class ClaimTransitionApi(APIView):
         assignee = None
         if values["to"] == ClaimStatus.QUEUED:
             if is_editor(request.user):
-                assignee = _user_or_400(values["assignee"], "assignee") if values["assignee"] else None
+                assignee = _assignee_or_400(values["assignee"]) if values["assignee"] else None
             elif values["assignee"] not in (None, request.user.pk):
                 raise PermissionDenied("a reviewer may only queue a claim for themselves")
             else:
@@ -348,7 +419,7 @@ class ClaimAssignApi(APIView):
         data = AssignInput(data=request.data)
         data.is_valid(raise_exception=True)
         claim = _claim_or_404(claim_id)
-        assignee = _user_or_400(data.validated_data["assignee"], "assignee")
+        assignee = _assignee_or_400(data.validated_data["assignee"])
         claim_assign(claim=claim.pk, assignee=assignee, actor=request.user, expected_version=data.validated_data["version"])
         return _claim_detail_response(request, claim.pk)
 
@@ -493,7 +564,7 @@ class ClaimReviewApi(APIView):
 # --- Sources --------------------------------------------------------------------------
 
 
-@extend_validation_errors(["invalid"], field_name="page_size", methods=["get"])
+@list_query_errors
 class SourceListApi(RowListApi):
     filterset_class = selectors.SourceFilter
     row_fields = ("id", "name", "kind", "created_at")
@@ -518,6 +589,40 @@ class SourceDetailApi(APIView):
         return Response(row)
 
 
+# --- Users ----------------------------------------------------------------------------
+
+
+class MeApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(operation_id="me_retrieve", responses=UserOutput,
+                   description="The caller: id, username, roles (those this token acts in) and open claims.")
+    def get(self, request):
+        user = request.user
+        (row,) = selectors.user_rows([{field: getattr(user, field) for field in selectors.USER_ROW_FIELDS}])
+        # The token acts only in its own role: report what it may do, not every group of the user.
+        row["roles"] = [role for role, check in (("newsroom", is_newsroom), ("reviewer", is_reviewer), ("editor", is_editor)) if check(user)]
+        return Response(row)
+
+
+@list_query_errors
+class UserListApi(RowListApi):
+    permission_classes = [IsAuthenticated, IsEditor]
+    filterset_class = selectors.UserFilter
+    row_fields = selectors.USER_ROW_FIELDS
+
+    def get_queryset(self):
+        return selectors.user_list()
+
+    def rows(self, page):
+        return selectors.user_rows(page)
+
+    @extend_schema(operation_id="users_list", responses=UserOutput(many=True),
+                   description="Editors: active users, e.g. `?role=reviewer` for whom to assign claims to.")
+    def get(self, request):
+        return super().get(request)
+
+
 # --- Review queue ---------------------------------------------------------------------
 
 
@@ -539,7 +644,7 @@ class QueueNextApi(APIView):
 # --- Webhooks -------------------------------------------------------------------------
 
 
-@extend_validation_errors(["invalid"], field_name="page_size", methods=["get"])
+@list_query_errors
 @extend_validation_errors(["invalid"], field_name="events", methods=["post"])
 class WebhookListCreateApi(RowListApi):
     permission_classes = [IsAuthenticated, IsEditor]

@@ -197,7 +197,8 @@ def test_editor_reassigns_an_open_claim(api_as, editor, other_reviewer, queued_c
 def test_reassigning_to_a_non_reviewer_or_a_closed_claim_is_refused(api_as, editor, newsroom_user, reviewer, claim, queued_claim):
     api = api_as(editor)
     to_newsroom = api.post(f"/api/claims/{queued_claim.pk}/assign/", {"assignee": newsroom_user.pk}, format="json")
-    assert to_newsroom.status_code == 409 and to_newsroom.json()["errors"][0]["code"] == "assignment_refused"
+    # A non-reviewer assignee is a bad input (400 about `assignee`), not a workflow conflict (issue 17).
+    assert to_newsroom.status_code == 400 and to_newsroom.json()["errors"][0]["attr"] == "assignee"
     unverified = api.post(f"/api/claims/{claim.pk}/assign/", {"assignee": reviewer.pk}, format="json")
     assert unverified.status_code == 409
     stale = api.post(f"/api/claims/{queued_claim.pk}/assign/", {"assignee": reviewer.pk, "version": 1}, format="json")
