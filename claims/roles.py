@@ -31,6 +31,9 @@ ROLE_PERMISSIONS = {
         # (deleting an access attempt lifts its lock).
         "claims.view_apitoken", "claims.change_apitoken",
         "axes.view_accessattempt", "axes.delete_accessattempt", "axes.view_accesslog", "axes.view_accessfailurelog",
+        # Webhooks (issue 17): subscriptions paused or resumed, failed deliveries retried.
+        "claims.view_webhooksubscription", "claims.change_webhooksubscription",
+        "claims.view_webhookdelivery", "claims.change_webhookdelivery",
     ],
 }
 

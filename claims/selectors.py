@@ -25,7 +25,17 @@ from sources.models import Source, SourceAlias, SourceKind
 from .corroboration.independence import independence_report
 from .corroboration.provenance import provenance
 from .corroboration.track_record import track_records
-from .models import Article, Claim, ClaimMatch, ClaimStatus, Evidence, ExtractionStatus, StatusChange
+from .models import (
+    Article,
+    Claim,
+    ClaimMatch,
+    ClaimStatus,
+    DeliveryStatus,
+    Evidence,
+    ExtractionStatus,
+    StatusChange,
+    WebhookDelivery,
+)
 from .roles import ROLE_GROUPS
 
 MAX_ID = 2**63 - 1  # PostgreSQL bigint: a larger id can match nothing
@@ -175,6 +185,39 @@ class UserFilter(FilterSet):
         if value == "editor":  # a superuser acts as an editor (claims.roles.is_editor)
             in_group |= Q(is_superuser=True)
         return queryset.filter(pk__in=get_user_model().objects.filter(in_group).values("pk"))
+
+
+class DeliveryFilter(FilterSet):
+    status = django_filters.ChoiceFilter(choices=DeliveryStatus.choices)
+
+    class Meta:
+        model = WebhookDelivery
+        fields: list[str] = []
+        form = StrictFilterForm
+
+
+# --- Webhook deliveries ---------------------------------------------------------------
+
+DELIVERY_ROW_FIELDS = (
+    "id", "event_id", "event__kind", "event__claim_id", "status", "attempts", "last_status_code", "last_error",
+    "next_attempt_at", "delivered_at", "created_at",
+)
+
+
+def delivery_list(*, subscription_id: int) -> QuerySet[WebhookDelivery]:
+    return WebhookDelivery.objects.filter(subscription_id=subscription_id).order_by("-id")
+
+
+def delivery_rows(page: Iterable[dict]) -> list[dict]:
+    return [
+        {
+            "id": r["id"], "event": r["event_id"], "event_kind": r["event__kind"], "claim": r["event__claim_id"],
+            "status": r["status"], "attempts": r["attempts"], "last_status_code": r["last_status_code"],
+            "last_error": r["last_error"], "next_attempt_at": r["next_attempt_at"], "delivered_at": r["delivered_at"],
+            "created_at": r["created_at"],
+        }
+        for r in page
+    ]
 
 
 # --- Users ----------------------------------------------------------------------------

@@ -68,6 +68,7 @@ MIDDLEWARE = [
     "verifier.middleware.RequestIdMiddleware",  # first: every response and log line carries the id
     "django.middleware.security.SecurityMiddleware",
     "claims.api.errors.ApiBodySizeLimitMiddleware",  # 413 JSON for oversized /api/ bodies, before anything reads them
+    "claims.api.permissions.RateLimitHeadersMiddleware",  # RateLimit-* headers the API's throttles recorded
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -258,13 +259,18 @@ DRF_STANDARDIZED_ERRORS = {
     "ENABLE_IN_DEBUG_FOR_UNHANDLED_EXCEPTIONS": True,
     "ERROR_SCHEMAS": {"403": "claims.api.errors.ErrorResponse403Serializer"},
 }
-# Rates per token ("user"), per address ("anon"), and per view scope; "off" disables one.
-# Generous defaults: only a deployment that configures them throttles anyone.
+# Rates per token by its role (editor, reviewer, newsroom), per address ("anon"), and per
+# view scope ("ingest": article POSTs, "write": workflow moves and evidence); "off"
+# disables one. API_THROTTLE_USER, when set, caps every token alike instead of by role.
+# Responses carry RateLimit-Limit / RateLimit-Remaining / RateLimit-Reset.
 API_THROTTLE_RATES = {
-    "user": env.str("API_THROTTLE_USER", default="1000000/hour"),
-    "anon": env.str("API_THROTTLE_ANON", default="10000/hour"),
-    "ingest": env.str("API_THROTTLE_INGEST", default="100000/hour"),
-    "write": env.str("API_THROTTLE_WRITE", default="100000/hour"),
+    "user": env.str("API_THROTTLE_USER", default=""),
+    "editor": env.str("API_THROTTLE_EDITOR", default="10000/hour"),
+    "reviewer": env.str("API_THROTTLE_REVIEWER", default="3000/hour"),
+    "newsroom": env.str("API_THROTTLE_NEWSROOM", default="3000/hour"),
+    "anon": env.str("API_THROTTLE_ANON", default="600/hour"),
+    "ingest": env.str("API_THROTTLE_INGEST", default="1000/hour"),
+    "write": env.str("API_THROTTLE_WRITE", default="2000/hour"),
 }
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=2 * 1024 * 1024)
 API_PAGE_SIZE = env.int("API_PAGE_SIZE", default=50)

@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count
 from django.forms import Textarea
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.timesince import timesince
@@ -14,7 +14,8 @@ from sources.models import Source
 from .. import services, workflow
 from . import dashboard, views
 from ..corroboration.track_record import track_record
-from ..models import Article, Claim, ClaimStatus, Evidence, StatusChange
+from ..delivery import webhooks
+from ..models import Article, Claim, ClaimStatus, DeliveryStatus, Evidence, StatusChange, WebhookDelivery, WebhookSubscription
 
 # The admin index shows the desk: claims by status and level, oldest waiting, health, beat.
 admin.site.index_template = "admin/claims/desk_index.html"
@@ -322,3 +323,95 @@ class SourceWithTrackRecordAdmin(SourceAdmin):
 
 admin.site.unregister(Source)
 admin.site.register(Source, SourceWithTrackRecordAdmin)
+
+
+# --- Webhooks: subscriptions and their delivery log (editors) ---------------------------
+
+
+@admin.register(WebhookSubscription)
+class WebhookSubscriptionAdmin(admin.ModelAdmin):
+    """Subscriptions are made over the API (POST /api/webhooks/); here they are seen, paused and resumed.
+
+    The secret is never shown.
+    """
+
+    list_display = ("url", "event_kinds", "is_active", "owner", "open_deliveries", "failing", "created_at")
+    list_filter = ("is_active",)
+    search_fields = ("url",)
+    list_select_related = ("owner",)
+    fields = ("url", "event_kinds", "is_active", "owner", "created_at", "deliveries_link")
+    readonly_fields = ("url", "event_kinds", "is_active", "owner", "created_at", "deliveries_link")
+    actions = ["pause", "resume"]
+
+    def get_queryset(self, request):
+        open_ = models.Q(deliveries__status__in=(DeliveryStatus.PENDING, DeliveryStatus.FAILED))
+        failing = models.Q(deliveries__status__in=(DeliveryStatus.FAILED, DeliveryStatus.GAVE_UP))
+        return super().get_queryset(request).annotate(_open=Count("deliveries", filter=open_), _failing=Count("deliveries", filter=failing))
+
+    @admin.display(description="events")
+    def event_kinds(self, obj: WebhookSubscription) -> str:
+        return ", ".join(obj.events) or "every event"
+
+    @admin.display(description="open deliveries", ordering="_open")
+    def open_deliveries(self, obj) -> int:
+        return obj._open
+
+    @admin.display(description="failed or gave up", ordering="_failing")
+    def failing(self, obj) -> int:
+        return obj._failing
+
+    @admin.display(description="deliveries")
+    def deliveries_link(self, obj: WebhookSubscription):
+        url = reverse("admin:claims_webhookdelivery_changelist") + f"?subscription__id__exact={obj.pk}"
+        return format_html('<a href="{}">Delivery log</a>', url)
+
+    def has_add_permission(self, request):
+        return False  # subscribed over the API, with a secret only the receiver knows
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # DELETE /api/webhooks/{id}/
+
+    @admin.action(description="Pause (deliveries wait)", permissions=["change"])
+    def pause(self, request, queryset):
+        for pk in queryset.values_list("pk", flat=True):
+            webhooks.webhook_update(subscription_id=pk, is_active=False)
+        self.message_user(request, f"Paused {len(queryset)} subscription(s).", messages.SUCCESS)
+
+    @admin.action(description="Resume", permissions=["change"])
+    def resume(self, request, queryset):
+        for pk in queryset.values_list("pk", flat=True):
+            webhooks.webhook_update(subscription_id=pk, is_active=True)
+        self.message_user(request, f"Resumed {len(queryset)} subscription(s).", messages.SUCCESS)
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    """The delivery log, read-only; "Retry now" makes failed or given-up deliveries due at once."""
+
+    list_display = ("id", "subscription", "event", "status", "attempts", "last_status_code", "error", "next_attempt_at", "delivered_at")
+    list_filter = ("status", "subscription")
+    list_select_related = ("subscription", "event")
+    fields = ("subscription", "event", "status", "attempts", "last_status_code", "last_error", "next_attempt_at", "delivered_at", "created_at")
+    readonly_fields = fields
+    actions = ["retry_now"]
+
+    @admin.display(description="last error")
+    def error(self, obj: WebhookDelivery) -> str:
+        return obj.last_error[:80] + ("…" if len(obj.last_error) > 80 else "")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {**(extra_context or {}), "show_save": False, "show_save_and_continue": False, "show_save_and_add_another": False}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    @admin.action(description="Retry now", permissions=["change"])
+    def retry_now(self, request, queryset):
+        count = webhooks.deliveries_retry_now(delivery_ids=list(queryset.values_list("pk", flat=True)))
+        skipped = len(queryset) - count
+        note = f" ({skipped} already delivered, left alone)" if skipped else ""
+        self.message_user(request, f"{count} deliver{'y' if count == 1 else 'ies'} will be tried now{note}.", messages.SUCCESS)

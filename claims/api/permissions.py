@@ -8,6 +8,7 @@ Object checks run in the views themselves (DRF only runs them in get_object()).
 from __future__ import annotations
 
 import logging
+import math
 import time
 
 from django.conf import settings
@@ -54,6 +55,33 @@ class IsReviewerOrEditor(BasePermission):
 
 
 # --- Throttles: rates read from settings.API_THROTTLE_RATES at request time -----------
+#
+# Each throttle that counted a request leaves (limit, remaining, reset) on the request;
+# RateLimitHeadersMiddleware sends the tightest as RateLimit-Limit / -Remaining / -Reset
+# (seconds until a slot frees up), on 429s as well.
+
+RATE_LIMIT_STATE = "_rate_limit_state"
+
+
+def _record_rate_limit(request, *, limit: int, remaining: int, reset: int) -> None:
+    django_request = getattr(request, "_request", request)
+    current = getattr(django_request, RATE_LIMIT_STATE, None)
+    if current is None or remaining < current[1] or (remaining == current[1] and reset > current[2]):
+        setattr(django_request, RATE_LIMIT_STATE, (limit, max(remaining, 0), max(reset, 0)))
+
+
+class RateLimitHeadersMiddleware:
+    """Adds the RateLimit-* headers the API's throttles recorded for this request."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        state = getattr(request, RATE_LIMIT_STATE, None)
+        if state is not None:
+            response["RateLimit-Limit"], response["RateLimit-Remaining"], response["RateLimit-Reset"] = map(str, state)
+        return response
 
 
 class _CacheOutage:
@@ -93,11 +121,34 @@ class _SettingsRate:
         if _CacheOutage.logged and self.rate is not None:  # this one did read the cache
             _CacheOutage.logged = False
             logger.warning("the cache is back: throttling is on again")
+        if getattr(self, "rate", None) is not None and getattr(self, "history", None) is not None:
+            oldest = self.history[-1] if self.history else self.now
+            _record_rate_limit(
+                request, limit=self.num_requests, remaining=self.num_requests - len(self.history),
+                reset=math.ceil(self.duration - (self.now - oldest)),
+            )
         return allowed
 
 
+def caller_role(user) -> str:
+    """The role whose rate applies: the most trusted one the caller acts in."""
+    for role, check in (("editor", is_editor), ("reviewer", is_reviewer), ("newsroom", is_newsroom)):
+        if check(user):
+            return role
+    return "user"
+
+
 class UserThrottle(_SettingsRate, UserRateThrottle):
-    """Per token (per user) overall rate."""
+    """Per token (per user) overall rate: API_THROTTLE_USER if set caps everyone, else the
+    rate of the caller's role (editor, reviewer, newsroom)."""
+
+    def allow_request(self, request, view):
+        rates = settings.API_THROTTLE_RATES
+        configured = rates.get("user")
+        self.scope = "user" if configured and str(configured).lower() not in ("off", "none") else caller_role(request.user)
+        self.rate = self.get_rate()
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+        return super().allow_request(request, view)
 
 
 class AnonThrottle(_SettingsRate, AnonRateThrottle):

@@ -16,8 +16,9 @@ from rest_framework import serializers
 from sources.levels import AttributionLevel
 from sources.models import SourceKind
 
+from ..delivery.outbox import EVENT_KINDS
 from ..delivery.webhooks import destination_problem
-from ..models import Claim, ClaimStatus, EvidenceStance, ExtractionStatus, HistoryKind, MatchStatus, StatusChange
+from ..models import Claim, ClaimStatus, DeliveryStatus, EvidenceStance, ExtractionStatus, HistoryKind, MatchStatus, StatusChange
 from ..selectors import MAX_ID
 
 MAX_VERSION = 2**31 - 1
@@ -201,8 +202,22 @@ class SourceOutput(serializers.Serializer):
 class WebhookOutput(serializers.Serializer):
     id = serializers.IntegerField()
     url = serializers.URLField()
-    events = serializers.ListField(child=serializers.CharField())
+    events = serializers.ListField(child=serializers.ChoiceField(choices=[(k, k) for k in EVENT_KINDS]))
     is_active = serializers.BooleanField()
+    created_at = serializers.DateTimeField()
+
+
+class WebhookDeliveryOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    event = serializers.IntegerField(help_text="The event's id (X-Verifier-Event-Id).")
+    event_kind = serializers.ChoiceField(choices=[(k, k) for k in EVENT_KINDS])
+    claim = serializers.IntegerField(allow_null=True)
+    status = serializers.ChoiceField(choices=DeliveryStatus.choices)
+    attempts = serializers.IntegerField()
+    last_status_code = serializers.IntegerField(allow_null=True, help_text="The receiver's last HTTP status, if it answered.")
+    last_error = serializers.CharField(allow_blank=True)
+    next_attempt_at = serializers.DateTimeField(allow_null=True, help_text="When it is tried next (null: delivered or gave up).")
+    delivered_at = serializers.DateTimeField(allow_null=True)
     created_at = serializers.DateTimeField()
 
 
@@ -313,6 +328,10 @@ class EventKindsField(serializers.ListField):
             raise serializers.ValidationError("a list of at most 50 event kinds", code="invalid")
         if not all(isinstance(kind, str) and len(kind) <= 64 and EVENT_KIND.match(kind) for kind in data):
             raise serializers.ValidationError("event kinds look like claim.status_changed", code="invalid")
+        if unknown := sorted(set(data) - set(EVENT_KINDS)):
+            raise serializers.ValidationError(
+                f"unknown event kind(s) {', '.join(unknown)}; the kinds are {', '.join(EVENT_KINDS)}", code="invalid"
+            )
         return data
 
 
@@ -327,6 +346,26 @@ class WebhookInput(serializers.Serializer):
         if problem := destination_problem(value):
             raise serializers.ValidationError(problem)
         return value
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """true or false, not "yes", 1 or "on"."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data
+
+
+class WebhookPatchInput(serializers.Serializer):
+    is_active = StrictBooleanField(required=False, help_text="false pauses deliveries (they wait); true resumes them.")
+    events = EventKindsField(required=False, help_text="The new event kinds; empty means every event.")
+    secret = StrictCharField(min_length=16, max_length=200, write_only=True, required=False, help_text="A new HMAC-SHA256 key.")
+
+    def validate(self, data):
+        if not data:
+            raise serializers.ValidationError({"non_field_errors": ["send is_active, events or secret"]})
+        return data
 
 
 # --- ClaimReview (schema.org) ---------------------------------------------------------

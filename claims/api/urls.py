@@ -55,6 +55,8 @@ urlpatterns = [
     path("users/", api.UserListApi.as_view(), name="api-users"),
     path("queue/next/", api.QueueNextApi.as_view(), name="api-queue-next"),
     path("webhooks/", api.WebhookListCreateApi.as_view(), name="api-webhooks"),
+    path("webhooks/<int:webhook_id>/", api.WebhookDetailApi.as_view(), name="api-webhook"),
+    path("webhooks/<int:webhook_id>/deliveries/", api.WebhookDeliveryListApi.as_view(), name="api-webhook-deliveries"),
     path("schema/", SchemaView.as_view(), name="api-schema"),
     path("docs/", SwaggerUiView.as_view(url_name="api-schema"), name="api-docs"),
     # Last: any other /api/ path is a JSON 404, never Django's HTML page.

@@ -32,7 +32,7 @@ from sources.models import Source
 from sources.services import source_resolve
 
 from .. import selectors, workflow
-from ..delivery.webhooks import webhook_subscribe
+from ..delivery.webhooks import webhook_delete, webhook_subscribe, webhook_update
 from ..matching.review import match_review
 from ..models import Claim, ClaimMatch, ClaimStatus, Evidence, WebhookSubscription
 from ..pipeline.html import NotArticleHtml, html_to_text
@@ -57,8 +57,10 @@ from .serializers import (
     SourceOutput,
     TransitionInput,
     UserOutput,
+    WebhookDeliveryOutput,
     WebhookInput,
     WebhookOutput,
+    WebhookPatchInput,
     claim_review_jsonld,
 )
 
@@ -265,7 +267,7 @@ class RowListApi(GenericAPIView):
         if request.method == "GET":
             check_query_params(request, self.known_params())
 
-    def get(self, request):
+    def get(self, request, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(queryset.values(*self.row_fields))
         return self.get_paginated_response(self.rows(page))
@@ -674,7 +676,63 @@ class WebhookListCreateApi(RowListApi):
         data = WebhookInput(data=request.data)
         data.is_valid(raise_exception=True)
         sub = webhook_subscribe(owner=request.user, **data.validated_data)
-        return Response(
-            {"id": sub.pk, "url": sub.url, "events": sub.events, "is_active": sub.is_active, "created_at": sub.created_at},
-            status=status.HTTP_201_CREATED,
-        )
+        return Response(_webhook_row(sub), status=status.HTTP_201_CREATED)
+
+
+def _webhook_row(sub: WebhookSubscription) -> dict:
+    return {"id": sub.pk, "url": sub.url, "events": sub.events, "is_active": sub.is_active, "created_at": sub.created_at}
+
+
+def _webhook_or_404(webhook_id: int) -> WebhookSubscription:
+    sub = WebhookSubscription.objects.filter(pk=webhook_id).first() if 0 < webhook_id <= selectors.MAX_ID else None
+    if sub is None:
+        raise NotFound(f"no webhook {webhook_id}")
+    return sub
+
+
+@extend_validation_errors(["invalid"], field_name="non_field_errors", methods=["patch"])
+@extend_validation_errors(["invalid"], field_name="events", methods=["patch"])
+@extend_validation_errors(["invalid"], field_name="is_active", methods=["patch"])
+class WebhookDetailApi(APIView):
+    permission_classes = [IsAuthenticated, IsEditor]
+    throttle_scope = "write"
+
+    @extend_schema(operation_id="webhooks_retrieve", responses=WebhookOutput)
+    def get(self, request, webhook_id: int):
+        return Response(_webhook_row(_webhook_or_404(webhook_id)))
+
+    @extend_schema(
+        operation_id="webhooks_update", request=WebhookPatchInput, responses={200: WebhookOutput, 413: TOO_LARGE},
+        description="Pause (`is_active: false`) or resume a subscription, change its `events`, or rotate its `secret` "
+        "(every delivery attempted from now on is signed with the new one). Paused deliveries wait and go out on resume.",
+    )
+    def patch(self, request, webhook_id: int):
+        data = WebhookPatchInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        sub = webhook_update(subscription_id=_webhook_or_404(webhook_id).pk, **data.validated_data)
+        return Response(_webhook_row(sub))
+
+    @extend_schema(operation_id="webhooks_destroy", responses={204: OpenApiResponse(description="Removed, with its delivery log.")})
+    def delete(self, request, webhook_id: int):
+        webhook_delete(subscription_id=_webhook_or_404(webhook_id).pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@list_query_errors
+class WebhookDeliveryListApi(RowListApi):
+    permission_classes = [IsAuthenticated, IsEditor]
+    filterset_class = selectors.DeliveryFilter
+    row_fields = selectors.DELIVERY_ROW_FIELDS
+
+    def get_queryset(self):
+        return selectors.delivery_list(subscription_id=_webhook_or_404(self.kwargs["webhook_id"]).pk)
+
+    def rows(self, page):
+        return selectors.delivery_rows(page)
+
+    @extend_schema(
+        operation_id="webhooks_deliveries_list", responses=WebhookDeliveryOutput(many=True),
+        description="The subscription's delivery log, newest first: status, attempts, last error and next try.",
+    )
+    def get(self, request, webhook_id: int):
+        return super().get(request)

@@ -16,8 +16,19 @@ from ..models import Claim, OutboxEvent
 
 logger = logging.getLogger(__name__)
 
+# Every event kind the service emits: what a webhook may subscribe to (anything else is
+# refused at subscription, since it would never fire). A new kind is added here first.
+EVENT_KINDS = (
+    "claim.status_changed",  # a workflow move (workflow.transition, the recheck sweep)
+    "claim.assigned",  # an editor handed an open claim to another reviewer
+    "claim.signed_off",  # an editor signed off on the sourcing
+    "claim.match_verdict",  # a confirmed match carried a verdict across
+)
+
 
 def outbox_record(*, kind: str, claim: Claim | None, payload: dict) -> OutboxEvent:
+    if kind not in EVENT_KINDS:
+        raise ValueError(f"unknown event kind {kind!r}: add it to claims.delivery.outbox.EVENT_KINDS")
     event = OutboxEvent.objects.create(kind=kind, claim=claim, payload=payload)
     outbox_nudge()
     return event

@@ -33,12 +33,14 @@ from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from ..models import DeliveryStatus, OutboxEvent, WebhookDelivery, WebhookSubscription
+from .outbox import EVENT_KINDS, outbox_nudge
 
 logger = logging.getLogger(__name__)
 
@@ -75,11 +77,11 @@ def destination_problem(url: str) -> str | None:
     resolves to a loopback, private, link-local or reserved address is refused, at
     subscription and again before each delivery (DNS may have changed since).
     """
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:  # checked even where private addresses are allowed
+        return "only http(s) URLs with a host name are delivered"
     if settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES:
         return None
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return "only http(s) URLs with a host name are delivered"
     try:
         infos = socket.getaddrinfo(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
     except (socket.gaierror, UnicodeError, ValueError):
@@ -92,12 +94,77 @@ def destination_problem(url: str) -> str | None:
 
 
 
+def _check_events(events: list[str]) -> None:
+    unknown = sorted(set(events) - set(EVENT_KINDS))
+    if unknown:
+        raise ValidationError(
+            {"events": [f"unknown event kind(s) {', '.join(unknown)}; the kinds are {', '.join(EVENT_KINDS)}"]}
+        )
+
+
 @transaction.atomic
 def webhook_subscribe(*, url: str, events: list[str], secret: str, owner) -> WebhookSubscription:
+    _check_events(events)
     subscription = WebhookSubscription(url=url, events=sorted(set(events)), secret=secret, owner=owner)
     subscription.full_clean()
     subscription.save()
     return subscription
+
+
+@transaction.atomic
+def webhook_update(
+    *, subscription_id: int, is_active: bool | None = None, events: list[str] | None = None, secret: str | None = None
+) -> WebhookSubscription:
+    """Deactivate or reactivate a subscription, change its events, or rotate its secret.
+
+    A new secret signs every delivery attempted from now on, retries of earlier events
+    included. A deactivated subscription's open deliveries wait (they are not attempted)
+    and go out if it is reactivated.
+    """
+    subscription = WebhookSubscription.objects.select_for_update().get(pk=subscription_id)
+    fields = []
+    if is_active is not None:
+        subscription.is_active = is_active
+        fields.append("is_active")
+    if events is not None:
+        _check_events(events)
+        subscription.events = sorted(set(events))
+        fields.append("events")
+    if secret is not None:
+        subscription.secret = secret
+        fields.append("secret")
+    subscription.full_clean()
+    if fields:
+        subscription.save(update_fields=fields)
+    return subscription
+
+
+@transaction.atomic
+def webhook_delete(*, subscription_id: int) -> None:
+    """Remove a subscription and its delivery log."""
+    WebhookSubscription.objects.filter(pk=subscription_id).delete()
+
+
+@transaction.atomic
+def deliveries_retry_now(*, delivery_ids: list[int]) -> int:
+    """Make open or given-up deliveries due now (one more attempt each); returns how many.
+
+    Delivered rows are left alone. A delivery that had given up gets one attempt: if it
+    fails again it gives up again.
+    """
+    rows = list(
+        WebhookDelivery.objects.select_for_update().filter(pk__in=delivery_ids).exclude(status=DeliveryStatus.DELIVERED).order_by("pk")
+    )
+    now = timezone.now()
+    for delivery in rows:
+        if delivery.status == DeliveryStatus.GAVE_UP:
+            delivery.status = DeliveryStatus.FAILED
+            delivery.attempts = min(delivery.attempts, settings.WEBHOOK_MAX_ATTEMPTS - 1)
+        delivery.next_attempt_at = now
+    WebhookDelivery.objects.bulk_update(rows, ["status", "attempts", "next_attempt_at"])
+    if rows:
+        outbox_nudge()
+    return len(rows)
 
 
 def _wants(subscription: WebhookSubscription, event: OutboxEvent) -> bool:
