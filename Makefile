@@ -22,13 +22,17 @@ install: $(STAMP)
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_seeds
-	$(BIN)/python manage.py ensure_reviewer
+	$(BIN)/python manage.py ensure_local_logins
 	@echo "Admin: http://$(HOST):$(PORT)/admin/  (Ctrl-C stops web, worker and beat)"
-	PATH="$(CURDIR)/$(BIN):$$PATH" exec $(BIN)/honcho -f Procfile start
+	PATH="$(CURDIR)/$(BIN):$$PATH" exec $(BIN)/python scripts/supervise.py Procfile
 
-# The whole suite on PostgreSQL and Redis (DATABASE_URL / REDIS_URL, else 127.0.0.1 defaults).
+# The whole suite on PostgreSQL and Redis (DATABASE_URL / REDIS_URL, else 127.0.0.1 defaults),
+# with chromium and docker-compose (installed with apt-get where possible; SKIP_TOOL_TESTS=1
+# skips their tests on purpose).
+SKIP_TOOL_TESTS ?=
 test: install
 	$(BIN)/python scripts/ensure_services.py
+	SKIP_TOOL_TESTS=$(SKIP_TOOL_TESTS) $(BIN)/python scripts/ensure_test_tools.py
 	$(BIN)/python manage.py check
 	DATABASE_URL=sqlite:///:memory: $(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest

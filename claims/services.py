@@ -17,8 +17,39 @@ from sources.models import Source
 from .delivery.outbox import outbox_record
 from .matching.review import match_review
 from .models import Claim, ClaimMatch, ClaimStatus, Evidence
-from .roles import is_editor, is_reviewer
+from .roles import ROLE_GROUPS, is_editor, is_reviewer
 from .workflow import StaleVersion, TransitionForbidden, WorkflowError, allowed_moves
+
+
+@transaction.atomic
+def admin_login_ensure(
+    *, username: str, role: str, password: str | None = None, only_this_role: bool = False
+) -> tuple[AbstractBaseUser, bool]:
+    """A staff user who signs in to the admin in `role` ("reviewer" or "editor"); returns (user, created).
+
+    A new user gets `password`; an existing one keeps theirs unless `password` is given.
+    `only_this_role` also takes the other admin role away (the local logins of `make run`
+    are one reviewer and one editor, never both in one).
+    """
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    if role not in ("reviewer", "editor"):
+        raise ValueError(f"an admin login is a reviewer or an editor, not {role!r}")
+    group = Group.objects.get(name=ROLE_GROUPS[role])
+    user, created = get_user_model().objects.get_or_create(username=username, defaults={"is_staff": True})
+    if created and not password:
+        raise ValueError("a new login needs a password")
+    user.is_staff, user.is_active = True, True
+    if password:
+        user.set_password(password)
+    user.full_clean(exclude=["password"] if not password else None)
+    user.save()
+    user.groups.add(group)
+    if only_this_role:
+        other = "editor" if role == "reviewer" else "reviewer"
+        user.groups.remove(*Group.objects.filter(name=ROLE_GROUPS[other]))
+    return user, created
 
 
 @transaction.atomic

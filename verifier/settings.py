@@ -140,14 +140,18 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 
 # --- Celery -------------------------------------------------------------------
 BROKER_DIR = VAR_DIR / "broker"
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
+# "localhost" names the (unused) host, so kombu does not warn "No hostname was supplied"
+# each time it opens a connection.
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://localhost/")
 if CELERY_BROKER_URL.startswith("filesystem://"):
-    for sub in ("queue", "processed"):
+    for sub in ("queue", "processed", "control"):
         (BROKER_DIR / sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(BROKER_DIR / "queue"),
         "data_folder_out": str(BROKER_DIR / "queue"),
         "processed_folder": str(BROKER_DIR / "processed"),
+        # The broadcast (control) exchange's tables: under var/, never ./control in the repository.
+        "control_folder": str(BROKER_DIR / "control"),
         "store_processed": False,
     }
 else:
