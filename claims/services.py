@@ -93,11 +93,23 @@ def evidence_accept(*, evidence: Evidence, actor: AbstractBaseUser) -> Evidence:
 
 
 @transaction.atomic
-def claim_update_triage(*, claim: Claim, priority: int, recheck_after: datetime | None) -> Claim:
-    """Change the fields an editor may set by hand; status only ever moves through workflow."""
+def claim_update_triage(
+    *, claim: Claim, priority: int, recheck_after: datetime | None, expected_version: int | None = None
+) -> Claim:
+    """Change the fields a reviewer may set by hand (priority, re-check date); status only ever
+    moves through workflow. A change bumps the version, and a stale `expected_version` is refused
+    (StaleVersion): a reviewer on an old page never silently overwrites a colleague's change.
+    """
     locked = Claim.objects.select_for_update(of=("self",)).get(pk=claim.pk)
-    locked.priority, locked.recheck_after = priority, recheck_after
-    locked.save(update_fields=["priority", "recheck_after", "updated_at"])
+    if expected_version is not None and expected_version != locked.version:
+        raise StaleVersion(
+            f"claim {locked.pk} is at version {locked.version}, not {expected_version}: reload it and try again",
+            claim=locked, to=locked.status, allowed=allowed_moves(locked, None),
+        )
+    if (locked.priority, locked.recheck_after) == (priority, recheck_after):
+        return locked
+    locked.priority, locked.recheck_after, locked.version = priority, recheck_after, locked.version + 1
+    locked.save(update_fields=["priority", "recheck_after", "version", "updated_at"])
     return locked
 
 

@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -115,6 +116,35 @@ def _run_moves(modeladmin, request, queryset, to: str, **extra) -> None:
         modeladmin.message_user(request, f"Refused: {line}", messages.WARNING)
 
 
+class ClaimTriageForm(forms.ModelForm):
+    """The only fields a reviewer edits on the claim page (in its workflow panel), with the
+    version the page showed: a save from a stale page is refused, never applied."""
+
+    seen_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Claim
+        fields = ("priority", "recheck_after")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.fields["seen_version"].initial = self.instance.version
+        for field in self.fields.values():  # rendered in the workflow panel, outside the <form> element
+            field.widget.attrs["form"] = "claim_form"
+
+    def clean(self):
+        cleaned = super().clean()
+        seen = cleaned.get("seen_version")
+        if seen is None or seen != self.instance.version:
+            raise forms.ValidationError(
+                f"Someone else changed this claim since you opened the page (it is now version {self.instance.version}); "
+                "nothing was saved. Reload the claim and make your change again.",
+                code="stale_version",
+            )
+        return cleaned
+
+
 @admin.register(Claim)
 class ClaimAdmin(admin.ModelAdmin):
     list_display = (
@@ -126,14 +156,10 @@ class ClaimAdmin(admin.ModelAdmin):
     list_per_page = 50
     ordering = ("-priority", "created_at")
     inlines = [EvidenceListInline, EvidenceInline, StatusChangeInline]
-    fields = (
-        "article", "text", ("start", "end"), "attribution_level", "speaker", "speaker_text", "via_outlet", "cue",
-        "reason", "status", "assignee", "priority", "recheck_after", "verdict_at", "version",
-    )
-    readonly_fields = (
-        "article", "text", "start", "end", "attribution_level", "speaker", "speaker_text", "via_outlet", "cue",
-        "reason", "status", "assignee", "verdict_at", "version",
-    )
+    # Every other fact is shown once, in the page's panels (change_form.html); these are the
+    # only editable ones, rendered in the workflow panel.
+    form = ClaimTriageForm
+    fields = ("priority", "recheck_after", "seen_version")
     actions = ["assign_to_me", "start_review", "mark_needs_recheck", "unassign", "requeue"]
 
     change_list_template = "admin/claims/claim/change_list.html"
@@ -197,7 +223,14 @@ class ClaimAdmin(admin.ModelAdmin):
         return False  # claims come from articles
 
     def save_model(self, request, obj, form, change):
-        services.claim_update_triage(claim=obj, priority=obj.priority, recheck_after=obj.recheck_after)
+        try:
+            services.claim_update_triage(
+                claim=obj, priority=obj.priority, recheck_after=obj.recheck_after,
+                expected_version=form.cleaned_data.get("seen_version"),
+            )
+        except workflow.StaleVersion as exc:  # changed between the form's check and the lock
+            page = reverse("admin:claims_claim_change", args=[obj.pk])
+            self.message_user(request, views.stale_message(exc.claim, page), messages.ERROR)
 
     def save_formset(self, request, form, formset, change):
         if formset.model is not Evidence:

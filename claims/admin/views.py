@@ -7,6 +7,7 @@ Article text is untrusted (it comes from the web): every segment goes through
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -58,6 +59,16 @@ class MoveButton:
     to: str
     label: str
     css: str  # "verdict", "back" or "" (plain)
+    blocked: str = ""  # why the move cannot be made now (the button is disabled), or ""
+    hint: str = ""  # what the move needs that the form can still give (a note)
+
+
+_STATUS_WORDS = re.compile(r"\b(" + "|".join(sorted(map(re.escape, ClaimStatus.values), key=len, reverse=True)) + r")\b")
+
+
+def with_labels(text: str) -> str:
+    """A workflow message for people: status values (`in_review`) as their labels ("In review")."""
+    return _STATUS_WORDS.sub(lambda m: f"\u201c{ClaimStatus(m.group(1)).label}\u201d", text)
 
 
 def safe_link(url: str, text: str | None = None) -> SafeString:
@@ -141,14 +152,44 @@ def claim_in_paragraph(claim: Claim) -> SafeString:
 
 
 def move_buttons(claim: Claim, user) -> list[MoveButton]:
-    """Exactly the moves the workflow allows this user now (guards are checked on click)."""
+    """Exactly the moves the workflow allows this user now, each with its guard's state.
+
+    A guard that fails whatever the note says disables its button, with the reason shown
+    before any click; one that only needs a note (unverifiable, an editor's sign-off note)
+    stays enabled with a hint.
+    """
     buttons = []
     for target in workflow.allowed_moves(claim, user):
         label = MOVE_LABELS.get((claim.status, target)) or S(target).label
         css = "verdict" if target in (S.CORROBORATED, S.DISPUTED, S.REFUTED, S.UNVERIFIABLE) else ""
         css = "back" if target == S.UNVERIFIED else css
-        buttons.append(MoveButton(to=target, label=label, css=css))
+        blocked = hint = ""
+        guard = workflow.MOVES[(claim.status, target)].guard
+        if guard is not None and (reason := guard(claim, "", user)):
+            if guard(claim, "a note", user) is None:
+                hint = with_labels(reason)
+            else:
+                blocked = with_labels(reason)
+        buttons.append(MoveButton(to=target, label=label, css=css, blocked=blocked, hint=hint))
     return buttons
+
+
+def why_no_move(claim: Claim, user) -> str:
+    """Why a claim page offers this user no move, and what they can do instead."""
+    if claim.assignee_id is not None and claim.assignee_id != user.pk and not is_editor(user):
+        who = claim.assignee.get_username() if claim.assignee else f"user {claim.assignee_id}"
+        return (
+            f"This claim is assigned to {who}: only {who} or an editor can move it. "
+            "Ask an editor to reassign it to you, or take your next claim from My queue."
+        )
+    if claim.status in workflow.VERDICTS:
+        return (
+            f"The verdict ({claim.get_status_display()}) stands. Its assignee or an editor can mark it "
+            "\u201cNeeds re-check\u201d if new information comes in."
+        )
+    if claim.status == S.NEEDS_RECHECK:
+        return "Waiting for re-check: an editor (or the nightly assignment) queues it again for a reviewer."
+    return f"No move is open to you on this claim while it is {claim.get_status_display()}."
 
 
 def level_legend() -> list[dict]:
@@ -174,6 +215,7 @@ def claim_page_context(claim: Claim, user) -> dict:
         "claim_level_meaning": dashboard.LEVEL_MEANINGS.get(claim.attribution_level, ""),
         "provenance_links": dashboard.claim_provenance(claim, user=user),
         "move_buttons": move_buttons(claim, user),
+        "why_no_move": why_no_move(claim, user),
         "transition_url": reverse("admin:claims_claim_transition", args=[claim.pk]),
         "sla": dashboard.sla_state(claim),
         "article_url": reverse("admin:claims_article_change", args=[claim.article_id]),
@@ -274,11 +316,22 @@ def claim_transition_view(model_admin, request: HttpRequest, object_id: str) -> 
         moved = workflow.transition(
             claim=claim.pk, to=to, actor=request.user, note=note, expected_version=version, assignee=assignee
         )
+    except workflow.StaleVersion as exc:
+        messages.error(request, stale_message(exc.claim, page))
     except workflow.WorkflowError as exc:
-        messages.error(request, f"Refused: {exc}")
+        messages.error(request, f"Refused: {with_labels(str(exc))}")
     else:
         messages.success(request, f"Claim {moved.pk} moved to {moved.get_status_display()} (version {moved.version}).")
     return HttpResponseRedirect(page)
+
+
+def stale_message(current: Claim, page: str) -> SafeString:
+    """Someone else changed the claim since this page was opened: say so, and offer a reload."""
+    return format_html(
+        'Someone else changed this claim since you opened the page (it is now {}, version {}): nothing was '
+        'changed. <a href="{}" class="reload-link">Reload the claim</a> to see the change, then try again.',
+        current.get_status_display(), current.version, page,
+    )
 
 
 def claim_corroboration_view(model_admin, request: HttpRequest, object_id: str) -> HttpResponse:
@@ -306,7 +359,7 @@ def claim_corroboration_view(model_admin, request: HttpRequest, object_id: str) 
         else:
             messages.error(request, "Refused: only the claim's assignee or an editor may do that.")
     except workflow.WorkflowError as exc:
-        messages.error(request, f"Refused: {exc}")
+        messages.error(request, f"Refused: {with_labels(str(exc))}")
     except (Evidence.DoesNotExist, ClaimMatch.DoesNotExist, ValueError):
         messages.error(request, "Refused: that evidence or match does not belong to this claim.")
     except ValidationError as exc:

@@ -67,7 +67,7 @@ def test_claim_page_shows_history_and_evidence_and_adds_evidence(client, reviewe
     body = page.content.decode()
     assert "budget line 14" in body and "unverified" in body and "queued" in body
     form = {
-        "priority": "3", "recheck_after_0": "", "recheck_after_1": "",
+        "priority": "3", "recheck_after_0": "", "recheck_after_1": "", "seen_version": str(claim.version),
         # The read-only list of evidence, then the add-evidence form (a second inline: prefix "evidence-2").
         "evidence-TOTAL_FORMS": "1", "evidence-INITIAL_FORMS": "1", "evidence-MIN_NUM_FORMS": "0",
         "evidence-MAX_NUM_FORMS": "1000",

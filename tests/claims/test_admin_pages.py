@@ -165,10 +165,12 @@ def test_transition_view_refusals_show_the_workflow_reason(client, reviewer, oth
     url = reverse("admin:claims_claim_transition", args=[claim.pk])
     # Guard: corroborated without evidence.
     shown = messages_of(client.post(url, {"to": S.CORROBORATED, "version": 3}, follow=True))
-    assert any(m.startswith("Refused: cannot move to corroborated") for m in shown), shown
+    # Messages use the labels, never API values (issue 17).
+    assert any(m.startswith("Refused: cannot move to \u201cCorroborated\u201d") for m in shown), shown
     # Stale version: the page was loaded before someone else moved the claim.
     shown = messages_of(client.post(url, {"to": S.UNVERIFIABLE, "version": 1, "note": "x"}, follow=True))
-    assert any("is at version 3, not 1" in m for m in shown), shown
+    # Says that someone else changed the claim, and offers a reload (issue 17).
+    assert any("Someone else changed this claim" in m and "version 3" in m and "Reload the claim" in m for m in shown), shown
     # Someone else's claim.
     client.force_login(other_reviewer)
     shown = messages_of(client.post(url, {"to": S.REFUTED, "version": 3}, follow=True))
