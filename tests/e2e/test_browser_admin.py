@@ -82,7 +82,8 @@ class PageWatch:
 
 @pytest.fixture
 def watched(browser, live_server):
-    context = browser.new_context(base_url=live_server.url, viewport={"width": 1360, "height": 900})
+    # A newsroom laptop's screen (issue 17): every page must fit its width.
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1366, "height": 768})
     context.set_default_timeout(15_000)
     watch = PageWatch(context.new_page())
     yield watch
@@ -113,6 +114,17 @@ def screenshot(page, name: str, *, down_to: str | None = None) -> Path:
     page.screenshot(path=str(path), full_page=True, clip=clip)
     assert path.stat().st_size > 10_000
     return path
+
+
+def assert_no_horizontal_overflow(page, name: str) -> None:
+    """The page fits the viewport's width (no sideways scrolling), with a screenshot as evidence."""
+    screenshot(page, name)
+    widths = page.evaluate(
+        "() => ({scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth,"
+        " wide: [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right >"
+        " document.documentElement.clientWidth + 1).slice(0, 5).map(e => e.tagName + '.' + e.className + '#' + e.id)})"
+    )
+    assert widths["scroll"] <= widths["client"], f"{name} overflows: {widths}"
 
 
 def load_seed_article() -> Article:
@@ -176,13 +188,26 @@ def test_reviewer_triages_a_claim_in_the_browser(watched, live_server):
     expect(page.locator("#claim-status")).to_have_attribute("data-status", "in_review")
     expect(page.locator("button[data-move='corroborated']")).to_be_visible()
 
-    # A refused move: one supporting url is not two independent origins.
-    page.click("button[data-move='corroborated']")
-    refusal = page.locator(".messagelist .error")
-    expect(refusal).to_contain_text("Refused: cannot move to corroborated")
+    # A move its guard refuses is disabled before the click, with the reason (issue 17):
+    # one supporting url is not two independent origins.
+    expect(page.locator("button[data-move='corroborated']")).to_be_disabled()
+    expect(page.locator("#guard-corroborated")).to_contain_text("independent")
     anonymous.refresh_from_db()
     assert anonymous.status == S.IN_REVIEW and anonymous.history.first().note == "taking it"
-    screenshot(page, "claim-page.png")
+    # Each fact once: no raw form rows under the panels; priority is edited in the workflow panel.
+    expect(page.locator(".form-row.field-speaker_text")).to_have_count(0)
+    expect(page.locator("#workflow #id_priority")).to_be_visible()
+    page.fill("#workflow #id_priority", "7")
+    page.click("#workflow .triage-save")
+    expect(page.locator(".messagelist .success")).to_contain_text("was changed successfully")
+    anonymous.refresh_from_db()
+    assert anonymous.priority == 7
+    assert_no_horizontal_overflow(page, "claim-page.png")
+
+    # The claim list: one line per claim, fits the screen.
+    page.goto("/admin/claims/claim/")
+    assert_no_horizontal_overflow(page, "claim-list.png")
+    page.goto(f"/admin/claims/claim/{anonymous.pk}/change/")
 
     # The article page: every claim highlighted by level, legend and the sourcing bars.
     page.click("#claim-in-article h2 a")
@@ -194,6 +219,8 @@ def test_reviewer_triages_a_claim_in_the_browser(watched, live_server):
     expect(page.locator("#legend .lvl-badge")).to_have_count(len(AttributionLevel.choices))
     expect(page.locator("#sourcing .bar-row")).to_have_count(len(AttributionLevel.choices))
     expect(page.locator("#anonymous-share")).to_have_text(re.compile(r"^\d+(\.\d)?%$"))
+    expect(page.locator("input[name='_save']")).to_have_count(0)  # nothing to edit: no Save buttons
+    assert_no_horizontal_overflow(page, "article-page-full.png")
     path = screenshot(page, "article-page.png", down_to="#article-body")
     if os.environ.get("SAVE_DOCS_SCREENSHOT") == "1":
         DOCS_SCREENSHOT.parent.mkdir(exist_ok=True)
