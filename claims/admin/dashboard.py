@@ -154,10 +154,34 @@ def oldest_waiting_claims(*, limit: int = 10) -> QuerySet[Claim]:
     )
 
 
-def beat_schedules() -> QuerySet:
+# Celery's own housekeeping: with results off (no result backend) it does nothing worth showing.
+HIDDEN_BEAT_TASKS = ("celery.backend_cleanup",)
+
+
+def beat_schedules() -> list:
+    """The desk's beat schedules, each with `every`: its period in words ("every 15 minutes")."""
     from django_celery_beat.models import PeriodicTask
 
-    return PeriodicTask.objects.select_related("interval", "crontab").order_by("name")
+    tasks = list(
+        PeriodicTask.objects.select_related("interval", "crontab").exclude(task__in=HIDDEN_BEAT_TASKS).order_by("name")
+    )
+    for task in tasks:
+        task.every = every(task.interval) if task.interval else (f"cron {task.crontab}" if task.crontab else "—")
+    return tasks
+
+
+_PERIOD_SECONDS = {"days": 86400, "hours": 3600, "minutes": 60, "seconds": 1, "microseconds": 1e-6}
+_UNITS = ((86400, "day"), (3600, "hour"), (60, "minute"), (1, "second"))
+
+
+def every(interval) -> str:
+    """An IntervalSchedule in words, in the largest whole unit: 900 seconds is "every 15 minutes"."""
+    seconds = interval.every * _PERIOD_SECONDS.get(interval.period, 1)
+    for size, unit in _UNITS:
+        if seconds >= size and seconds % size == 0:
+            count = int(seconds // size)
+            return f"every {unit}" if count == 1 else f"every {count} {unit}s"
+    return f"every {seconds:g} seconds"
 
 
 # --- one article ----------------------------------------------------------------
