@@ -45,3 +45,26 @@ def test_the_desk_hides_celery_backend_cleanup(client, editor):
     desk = html[html.index('id="beat-schedules"'):]
     assert "issue17 sweep" in desk and "every 15 minutes" in desk and "backend_cleanup" not in desk
     assert "900 seconds" not in desk
+
+
+def test_claim_list_is_one_line_per_claim_with_article_and_outlet_filters(client, editor):
+    from claims.models import Claim
+    from tests.factories import ArticleFactory, ClaimFactory, OutletFactory, SourceFactory
+
+    herald = OutletFactory(name="The Miami Herald")
+    long_title = "White House gives Maduro ultimatum as U.S. moves toward land operations in the region"
+    article = ArticleFactory(publisher=herald, title=long_title)
+    claim = ClaimFactory(article=article, text="x" * 200, speaker=SourceFactory(name="Trump", kind="person"))
+    ClaimFactory()
+    client.force_login(editor)
+    page = client.get("/admin/claims/claim/")
+    html = page.content.decode()
+    assert "x" * 200 not in html.split('title="')[0] and ("x" * 139 + "\u2026") in html  # shortened, full text on hover
+    assert f'href="/admin/claims/article/{article.pk}/change/"' in html and long_title[:27] in html
+    filters = {spec.title: [choice["display"] for choice in spec.choices(page.context["cl"])] for spec in page.context["cl"].filter_specs}
+    assert "The Miami Herald" in filters["publisher"] and "Trump" not in filters["publisher"]
+    assert any(str(display).startswith("White House gives") for display in filters["article"])
+    only = client.get("/admin/claims/claim/", {"article": article.pk}).context["cl"].result_list
+    assert [c.pk for c in only] == [claim.pk]
+    by_outlet = client.get("/admin/claims/claim/", {"publisher": herald.pk}).context["cl"].result_list
+    assert [c.pk for c in by_outlet] == [claim.pk] and Claim.objects.count() == 2
