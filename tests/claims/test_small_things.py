@@ -68,3 +68,25 @@ def test_claim_list_is_one_line_per_claim_with_article_and_outlet_filters(client
     assert [c.pk for c in only] == [claim.pk]
     by_outlet = client.get("/admin/claims/claim/", {"publisher": herald.pk}).context["cl"].result_list
     assert [c.pk for c in by_outlet] == [claim.pk] and Claim.objects.count() == 2
+
+
+def test_evidence_source_autocomplete_ranks_exact_names_and_outlets_first(client, reviewer):
+    from tests.factories import OutletFactory, SourceFactory
+
+    SourceFactory(name="(the Miami Herald)", kind="anonymous")
+    SourceFactory(name="sources told the Miami Herald", kind="group")
+    SourceFactory(name="Miami Herald reporter Jay Weaver", kind="person")
+    OutletFactory(name="Miami Herald Media")
+    OutletFactory(name="the Miami Herald")
+    client.force_login(reviewer)
+    response = client.get(
+        "/admin/autocomplete/",
+        {"term": "the Miami Herald", "app_label": "claims", "model_name": "evidence", "field_name": "source"},
+    )
+    assert response.status_code == 200, response.content
+    names = [row["text"].split(" (")[0] or row["text"] for row in response.json()["results"]]
+    assert names[0] == "the Miami Herald"
+    broad = client.get("/admin/autocomplete/", {"term": "Miami", "app_label": "claims", "model_name": "evidence", "field_name": "source"})
+    names = [row["text"] for row in broad.json()["results"]]
+    assert [n.rsplit(" (", 1)[0] for n in names[:2]] == ["Miami Herald Media", "the Miami Herald"]  # outlets first
+    assert [n.rsplit(" (", 1)[0] for n in names[-2:]] == ["(the Miami Herald)", "sources told the Miami Herald"]  # then anonymous, groups
