@@ -153,6 +153,13 @@ class Evidence(models.Model):
     # Proposed by the system (a matching claim elsewhere); counts for nothing until a reviewer accepts it.
     is_suggestion = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Added by mistake: withdrawn (never deleted) by whoever added it or an editor, with the
+    # reason also kept in the claim's history. Withdrawn evidence counts for nothing.
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    withdrawal_reason = models.TextField(blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -169,6 +176,7 @@ class AppendOnlyError(Exception):
 class HistoryKind(models.TextChoices):
     TRANSITION = "transition", "Status change"
     SIGN_OFF = "sign_off", "Editor sign-off"
+    WITHDRAWAL = "withdrawal", "Evidence withdrawn"
 
 
 class StatusChange(models.Model):

@@ -460,7 +460,7 @@ def match_rows(*, claim_id: int) -> list[dict]:
 
 def evidence_rows(*, claim_id: int) -> list[dict]:
     rows = (
-        Evidence.objects.filter(claim_id=claim_id)
+        Evidence.objects.filter(claim_id=claim_id, withdrawn_at__isnull=True)  # withdrawn: in the history only
         .order_by("created_at", "id")
         .values(
             "id", "stance", "source_id", "source__name", "source__kind", "url", "related_claim_id",

@@ -16,7 +16,7 @@ from sources.models import Source
 
 from .delivery.outbox import outbox_record
 from .matching.review import match_review
-from .models import Claim, ClaimMatch, ClaimStatus, Evidence
+from .models import Claim, ClaimMatch, ClaimStatus, Evidence, HistoryKind, StatusChange
 from .roles import ROLE_GROUPS, is_editor, is_reviewer
 from .workflow import StaleVersion, TransitionForbidden, WorkflowError, allowed_moves
 
@@ -89,6 +89,32 @@ def evidence_accept(*, evidence: Evidence, actor: AbstractBaseUser) -> Evidence:
         match = ClaimMatch.objects.filter(claim_a_id=low, claim_b_id=high).first()
         if match is not None:
             match_review(match=match, actor=actor, confirm=True)
+    return evidence
+
+
+@transaction.atomic
+def evidence_withdraw(*, evidence: Evidence, actor: AbstractBaseUser, reason: str) -> Evidence:
+    """Withdraw evidence added by mistake: whoever added it, or an editor, with a reason.
+
+    The row stays (marked withdrawn) and a history row keeps the reason; the guards and the
+    corroboration count without it from now on. A verdict already given is not undone: mark
+    the claim for re-check if it rested on this evidence.
+    """
+    evidence = Evidence.objects.select_for_update().get(pk=evidence.pk)
+    if evidence.withdrawn_at is not None:
+        raise ValidationError(f"evidence #{evidence.pk} was already withdrawn")
+    if not (is_editor(actor) or (evidence.added_by_id is not None and evidence.added_by_id == actor.pk)):
+        raise ValidationError("only whoever added this evidence, or an editor, may withdraw it")
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError("say why the evidence is withdrawn (kept in the claim's history)")
+    evidence.withdrawn_at, evidence.withdrawn_by, evidence.withdrawal_reason = timezone.now(), actor, reason
+    evidence.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_reason"])
+    claim = Claim.objects.get(pk=evidence.claim_id)
+    StatusChange.objects.create(
+        claim=claim, kind=HistoryKind.WITHDRAWAL, from_status=claim.status, to_status=claim.status, actor=actor,
+        note=f"Evidence #{evidence.pk} ({evidence}) withdrawn: {reason}",
+    )
     return evidence
 
 

@@ -82,7 +82,9 @@ Guard = Callable[[Claim, str, AbstractBaseUser | None], str | None]
 
 def _stances(claim: Claim) -> set[str]:
     # Suggested evidence counts for nothing until a reviewer accepts it.
-    return set(claim.evidence.filter(is_suggestion=False).values_list("stance", flat=True).distinct())
+    return set(
+        claim.evidence.filter(is_suggestion=False, withdrawn_at__isnull=True).values_list("stance", flat=True).distinct()
+    )
 
 
 def signed_off(claim: Claim, note: str, actor: AbstractBaseUser | None) -> bool:

@@ -17,6 +17,7 @@ from . import dashboard, views
 from ..corroboration.track_record import track_record
 from ..delivery import webhooks
 from ..models import Article, Claim, ClaimStatus, DeliveryStatus, Evidence, StatusChange, WebhookDelivery, WebhookSubscription
+from ..roles import is_editor
 
 # The admin index shows the desk: claims by status and level, oldest waiting, health, beat.
 admin.site.index_template = "admin/claims/desk_index.html"
@@ -35,11 +36,32 @@ class EvidenceListInline(admin.TabularInline):
     extra = 0
     can_delete = False
     verbose_name_plural = "evidence"
-    fields = ("stance", "source", "link", "related_claim", "note", "is_suggestion", "added_by", "created_at")
+    fields = ("stance", "source", "link", "related_claim", "note", "is_suggestion", "added_by", "created_at", "withdrawal")
     readonly_fields = fields
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("source", "related_claim", "added_by")
+        self._user = request.user  # inline instances are made per request
+        return super().get_queryset(request).select_related("source", "related_claim", "added_by", "withdrawn_by")
+
+    @admin.display(description="withdraw")
+    def withdrawal(self, obj: Evidence):
+        """Withdrawn: by whom and why. Else, for whoever added it or an editor, a reason and a button
+        (they belong to the withdraw form outside the admin's own form: forms cannot nest)."""
+        if obj.withdrawn_at is not None:
+            return format_html(
+                '<span class="withdrawn">Withdrawn by {}: {}</span>',
+                obj.withdrawn_by.get_username() if obj.withdrawn_by else "?", obj.withdrawal_reason,
+            )
+        user = getattr(self, "_user", None)
+        if obj.is_suggestion or user is None or not (is_editor(user) or obj.added_by_id == user.pk):
+            return "-"
+        return format_html(
+            '<span class="withdraw-control"><input type="text" form="withdraw-form" name="reason-{}" '
+            'placeholder="why (kept in the history)" aria-label="Why withdraw evidence #{}" maxlength="2000">'
+            '<button type="submit" form="withdraw-form" name="evidence" value="{}" class="panel-button secondary">'
+            "Withdraw</button></span>",
+            obj.pk, obj.pk, obj.pk,
+        )
 
     @admin.display(description="url")
     def link(self, obj: Evidence):

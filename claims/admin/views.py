@@ -30,7 +30,7 @@ from ..matching.review import match_review
 from ..models import Article, Claim, ClaimMatch, ClaimStatus, Evidence
 from ..roles import is_editor, may_work_on
 from ..selectors import match_rows
-from ..services import evidence_accept
+from ..services import evidence_accept, evidence_withdraw
 from . import dashboard
 
 S = ClaimStatus
@@ -346,6 +346,10 @@ def claim_corroboration_view(model_admin, request: HttpRequest, object_id: str) 
         if action == "sign_off":
             workflow.sign_off(claim=claim.pk, actor=request.user, note=request.POST.get("note", ""))
             messages.success(request, "Sign-off recorded in the claim's history.")
+        elif action == "withdraw_evidence":
+            evidence = Evidence.objects.get(pk=request.POST.get("evidence"), claim=claim)
+            evidence_withdraw(evidence=evidence, actor=request.user, reason=request.POST.get(f"reason-{evidence.pk}", ""))
+            messages.success(request, f"Evidence #{evidence.pk} withdrawn: the guards and the corroboration count without it.")
         elif action == "accept_evidence" and may_work:
             evidence = Evidence.objects.get(pk=request.POST.get("evidence"), claim=claim)
             evidence_accept(evidence=evidence, actor=request.user)

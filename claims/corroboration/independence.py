@@ -194,7 +194,7 @@ def group_origins(items: list[Evidence]) -> list[Origin]:
 
 def supporting_evidence(claim: Claim) -> list[Evidence]:
     return list(
-        claim.evidence.filter(stance=EvidenceStance.SUPPORTS, is_suggestion=False).select_related(
+        claim.evidence.filter(stance=EvidenceStance.SUPPORTS, is_suggestion=False, withdrawn_at__isnull=True).select_related(
             "source__affiliation",
             "related_claim__speaker__affiliation",
             "related_claim__via_outlet",

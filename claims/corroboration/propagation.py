@@ -24,7 +24,9 @@ def verdict_propagate(*, claim: Claim) -> int:
     )
     if not matches:
         return 0
-    evidence = list(claim.evidence.filter(is_suggestion=False).exclude(stance=EvidenceStance.CONTEXT))
+    evidence = list(
+        claim.evidence.filter(is_suggestion=False, withdrawn_at__isnull=True).exclude(stance=EvidenceStance.CONTEXT)
+    )
     others = Claim.objects.in_bulk([m.other(claim.pk) for m in matches])
     for match in matches:
         other = others[match.other(claim.pk)]
