@@ -10,6 +10,7 @@ from datetime import datetime
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from sources.models import Source
@@ -18,7 +19,7 @@ from .delivery.outbox import outbox_record
 from .matching.review import match_review
 from .models import Claim, ClaimMatch, ClaimStatus, Evidence, HistoryKind, StatusChange
 from .roles import ROLE_GROUPS, is_editor, is_reviewer
-from .workflow import StaleVersion, TransitionForbidden, WorkflowError, allowed_moves
+from .workflow import StaleVersion, TransitionForbidden, WorkflowError, allowed_moves, transition
 
 
 @transaction.atomic
@@ -90,6 +91,55 @@ def evidence_accept(*, evidence: Evidence, actor: AbstractBaseUser) -> Evidence:
         if match is not None:
             match_review(match=match, actor=actor, confirm=True)
     return evidence
+
+
+OPEN = (ClaimStatus.QUEUED, ClaimStatus.IN_REVIEW)
+
+
+@transaction.atomic
+def claim_take_next(*, reviewer: AbstractBaseUser) -> Claim | None:
+    """Work for a reviewer who asks for it ("take next"); None when there is none anywhere.
+
+    1. their own highest-priority open claim; else
+    2. the highest-priority unassigned waiting claim, queued for them; else
+    3. from the most loaded queue (the reviewer with the most queued claims, more than one):
+       its highest-priority claim not yet in review, handed over (version bumped,
+       `claim.assigned` sent to newsroom tools). An idle reviewer never finds an empty
+       queue while a colleague holds dozens.
+    """
+    if not (is_reviewer(reviewer) or is_editor(reviewer)):
+        raise ValidationError("only reviewers and editors take claims")
+    order = ("-priority", "status_changed_at", "pk")
+    own = Claim.objects.filter(assignee_id=reviewer.pk, status__in=OPEN).order_by(*order).first()
+    if own is not None:
+        return own
+    unassigned = (
+        Claim.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(status=ClaimStatus.UNVERIFIED, assignee__isnull=True).order_by(*order).first()
+    )
+    if unassigned is not None:
+        return transition(claim=unassigned.pk, to=ClaimStatus.QUEUED, actor=reviewer, assignee=reviewer)
+    busiest = (
+        Claim.objects.filter(status=ClaimStatus.QUEUED, assignee__isnull=False).exclude(assignee_id=reviewer.pk)
+        .values("assignee_id").annotate(n=Count("id")).filter(n__gt=1).order_by("-n", "assignee_id").first()
+    )
+    if busiest is None:
+        return None
+    claim = (
+        Claim.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(status=ClaimStatus.QUEUED, assignee_id=busiest["assignee_id"]).order_by(*order).first()
+    )
+    if claim is None:
+        return None
+    previous = claim.assignee_id
+    claim.assignee, claim.version = reviewer, claim.version + 1
+    claim.save(update_fields=["assignee", "version", "updated_at"])
+    outbox_record(
+        kind="claim.assigned", claim=claim,
+        payload={"claim": claim.pk, "from": previous, "to": reviewer.pk, "version": claim.version,
+                 "actor": "take next", "at": timezone.now().isoformat()},
+    )
+    return claim
 
 
 @transaction.atomic

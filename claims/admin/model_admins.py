@@ -229,6 +229,7 @@ class ClaimAdmin(admin.ModelAdmin):
         wrap = self.admin_site.admin_view
         return [
             path("queue/", wrap(lambda request: views.my_queue_view(self, request)), name="claims_claim_queue"),
+            path("queue/take/", wrap(lambda request: views.take_next_view(self, request)), name="claims_claim_take_next"),
             path(
                 "<path:object_id>/transition/",
                 wrap(lambda request, object_id: views.claim_transition_view(self, request, object_id)),

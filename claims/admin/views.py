@@ -30,7 +30,7 @@ from ..matching.review import match_review
 from ..models import Article, Claim, ClaimMatch, ClaimStatus, Evidence
 from ..roles import is_editor, may_work_on
 from ..selectors import match_rows
-from ..services import evidence_accept, evidence_withdraw
+from ..services import claim_take_next, evidence_accept, evidence_withdraw
 from . import dashboard
 
 S = ClaimStatus
@@ -284,6 +284,24 @@ def my_queue_view(model_admin, request: HttpRequest) -> HttpResponse:
         "sla_hours": int(settings.REVIEW_SLA.total_seconds() // 3600),
     }
     return TemplateResponse(request, "admin/claims/claim/my_queue.html", context)
+
+
+def take_next_view(model_admin, request: HttpRequest) -> HttpResponse:
+    """POST: "Take next" on My queue: open the claim services.claim_take_next finds for the clicker."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    if not model_admin.has_view_permission(request):
+        raise PermissionDenied
+    try:
+        claim = claim_take_next(reviewer=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return HttpResponseRedirect(reverse("admin:claims_claim_queue"))
+    if claim is None:
+        messages.info(request, "No claim is waiting anywhere: every queue is empty.")
+        return HttpResponseRedirect(reverse("admin:claims_claim_queue"))
+    messages.success(request, f"Claim {claim.pk} is yours now ({claim.get_status_display()}).")
+    return HttpResponseRedirect(reverse("admin:claims_claim_change", args=[claim.pk]))
 
 
 def _posted_claim(model_admin, request: HttpRequest, object_id: str) -> Claim | HttpResponse:

@@ -54,6 +54,7 @@ urlpatterns = [
     path("me/", api.MeApi.as_view(), name="api-me"),
     path("users/", api.UserListApi.as_view(), name="api-users"),
     path("queue/next/", api.QueueNextApi.as_view(), name="api-queue-next"),
+    path("queue/take/", api.QueueTakeApi.as_view(), name="api-queue-take"),
     path("webhooks/", api.WebhookListCreateApi.as_view(), name="api-webhooks"),
     path("webhooks/<int:webhook_id>/", api.WebhookDetailApi.as_view(), name="api-webhook"),
     path("webhooks/<int:webhook_id>/deliveries/", api.WebhookDeliveryListApi.as_view(), name="api-webhook-deliveries"),

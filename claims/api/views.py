@@ -38,7 +38,7 @@ from ..models import Claim, ClaimMatch, ClaimStatus, Evidence, WebhookSubscripti
 from ..pipeline.html import NotArticleHtml, html_to_text
 from ..pipeline.ingestion import article_ingest
 from ..roles import is_editor, is_newsroom, is_reviewer, may_work_on
-from ..services import claim_assign, evidence_accept, evidence_add
+from ..services import claim_assign, claim_take_next, evidence_accept, evidence_add
 from .errors import ErrorResponse409Serializer, ErrorResponse413Serializer
 from .permissions import CanIngest, IsEditor, IsReviewerOrEditor
 from .serializers import (
@@ -641,6 +641,24 @@ class QueueNextApi(APIView):
         if claim_id is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
         return _claim_detail_response(request, claim_id)
+
+
+class QueueTakeApi(APIView):
+    permission_classes = [IsAuthenticated, IsReviewerOrEditor]
+    throttle_scope = "write"
+
+    @extend_schema(
+        operation_id="queue_take",
+        request=None,
+        responses={200: ClaimDetailOutput, 204: OpenApiResponse(description="No claim is waiting anywhere.")},
+        description="Give me work: my highest-priority open claim; else an unassigned waiting claim, queued for me; "
+        "else the top queued claim of the most loaded reviewer, handed to me.",
+    )
+    def post(self, request):
+        claim = claim_take_next(reviewer=request.user)
+        if claim is None:
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        return _claim_detail_response(request, claim.pk)
 
 
 # --- Webhooks -------------------------------------------------------------------------

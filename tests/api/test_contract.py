@@ -117,3 +117,13 @@ def test_publisher_filters_by_id_or_name(api_as, reviewer):
     assert ids(api.get("/api/claims/?publisher=the%20miami%20herald")) == [mine.pk]
     assert ids(api.get("/api/claims/?publisher=Nobody")) == []
     assert [r["id"] for r in api.get("/api/articles/?publisher=The Miami Herald").json()["results"]] == [mine.article_id]
+
+
+def test_queue_take_gives_an_idle_reviewer_work(api_as, reviewer):
+    for _ in range(2):
+        workflow.transition(claim=ClaimFactory(), to=ClaimStatus.QUEUED, actor=None, assignee=reviewer)
+    idle = UserFactory(username="nora", roles=["reviewers"])
+    body = api_as(idle).post("/api/queue/take/").json()
+    assert body["assignee"]["username"] == "nora" and body["status"] == "queued"
+    other = UserFactory(username="nils", roles=["reviewers"])
+    assert api_as(other).post("/api/queue/take/").status_code == 204  # one claim each now: nothing to pull
