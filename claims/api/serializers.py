@@ -199,10 +199,13 @@ class SourceOutput(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
+EVENT_KIND_CHOICES = [(kind, kind) for kind in EVENT_KINDS]  # one schema enum (settings ENUM_NAME_OVERRIDES)
+
+
 class WebhookOutput(serializers.Serializer):
     id = serializers.IntegerField()
     url = serializers.URLField()
-    events = serializers.ListField(child=serializers.ChoiceField(choices=[(k, k) for k in EVENT_KINDS]))
+    events = serializers.ListField(child=serializers.ChoiceField(choices=EVENT_KIND_CHOICES))
     is_active = serializers.BooleanField()
     created_at = serializers.DateTimeField()
 
@@ -210,7 +213,7 @@ class WebhookOutput(serializers.Serializer):
 class WebhookDeliveryOutput(serializers.Serializer):
     id = serializers.IntegerField()
     event = serializers.IntegerField(help_text="The event's id (X-Verifier-Event-Id).")
-    event_kind = serializers.ChoiceField(choices=[(k, k) for k in EVENT_KINDS])
+    event_kind = serializers.ChoiceField(choices=EVENT_KIND_CHOICES)
     claim = serializers.IntegerField(allow_null=True)
     status = serializers.ChoiceField(choices=DeliveryStatus.choices)
     attempts = serializers.IntegerField()
