@@ -15,7 +15,7 @@ ROLE_GROUPS = {"newsroom": NEWSROOM, "reviewer": REVIEWERS, "editor": EDITORS}
 
 _VIEW_ALL = [
     "claims.view_article", "claims.view_claim", "claims.view_evidence", "claims.view_statuschange",
-    "sources.view_source", "sources.view_sourcealias",
+    "sources.view_source", "sources.view_sourcealias", "claims.view_factcheck",
 ]
 # Group -> "app_label.codename" permissions; "app_label.*" is every permission of an app.
 ROLE_PERMISSIONS = {
@@ -44,7 +44,10 @@ def ensure_role_groups(apps=global_apps) -> None:
         models_module, app_config.models_module = getattr(app_config, "models_module", None), True
         create_permissions(app_config, apps=apps, verbosity=0)
         app_config.models_module = models_module
-    for group_name, names in ROLE_PERMISSIONS.items():
+    # A model that a later migration creates has no permissions yet: that migration grants them.
+    present = {(m._meta.app_label, m._meta.model_name) for m in apps.get_models()}
+    for group_name, all_names in ROLE_PERMISSIONS.items():
+        names = [n for n in all_names if n.endswith(".*") or (n.split(".")[0], n.split("_", 1)[1]) in present]
         group, _ = Group.objects.get_or_create(name=group_name)
         wanted = Permission.objects.none()
         for name in names:
