@@ -2,7 +2,7 @@
 
     python bench/api.py [--claims 100000] [--seconds 8] [--threads 4]
 
-Builds (once) its own PostgreSQL database verifier_bench_api on DATABASE_URL's server,
+Builds (once) its own PostgreSQL database verifier_bench_api (BENCH_API_DB) on DATABASE_URL's server,
 migrated, filled with bulk inserts and VACUUM ANALYZEd every run (as autovacuum would); serves the app with gunicorn (2 sync workers)
 on loopback; and in the same run loads three views serving the same page (rows 1-100
 of the claims in article order, with the exact total count):
@@ -36,7 +36,8 @@ ROOT = Path(__file__).resolve().parent.parent
 # Run as a script, bench/ is sys.path[0] and bench/queue.py would shadow the stdlib queue.
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 sys.path.insert(0, str(ROOT))
-BENCH_DB = "verifier_bench_api"
+# BENCH_API_DB: another database name, e.g. one per worktree sharing a PostgreSQL server.
+BENCH_DB = os.environ.get("BENCH_API_DB", "verifier_bench_api")
 PAGE = "?page_size=100"
 
 
@@ -136,9 +137,9 @@ def fill(claims: int) -> None:
     django.setup()
     from django.contrib.auth.models import Group, User
     from django.db import connection
-    from rest_framework.authtoken.models import Token
 
     from claims.models import Article, Claim
+    from claims.tokens import api_token_create
     from sources.models import Source
     from sources.normalize import normalize_name
 
@@ -184,8 +185,8 @@ def fill(claims: int) -> None:
     # exact COUNT(*) can be an index-only scan). Every run, not just after a fill: helps all three views.
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
-    token, _ = Token.objects.get_or_create(user=editor)
-    print(token.key)
+    _, token = api_token_create(user=editor, role="editor", name="bench")
+    print(token)
 
 
 # --- Load -----------------------------------------------------------------------------------

@@ -403,3 +403,67 @@ class FactCheckEmbedding(models.Model):
     title_codes = models.BinaryField(blank=True, help_text="empty when the review has no headline")
     model = models.CharField(max_length=64)
     embedded_at = models.DateTimeField(auto_now=True, db_index=True)
+
+
+class ApiTokenRole(models.TextChoices):
+    """The one role a token acts in (claims.roles.ROLE_GROUPS keys), if its user still holds it."""
+
+    NEWSROOM = "newsroom", "Newsroom"
+    REVIEWER = "reviewer", "Reviewer"
+    EDITOR = "editor", "Editor"
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def usable(self, at=None):
+        """Neither revoked nor expired at `at` (now by default)."""
+        from django.utils import timezone
+
+        at = at or timezone.now()
+        return self.filter(revoked_at__isnull=True).filter(Q(expires_at__isnull=True) | Q(expires_at__gt=at))
+
+
+class ApiToken(models.Model):
+    """A newsroom tool's credential. Only the SHA-256 digest of the token is stored, never the token.
+
+    The token (shown once, at creation) is random (256 bits for new tokens); its first
+    PREFIX_LENGTH characters are stored as `prefix`, a public handle to find the row and
+    to tell tokens apart in the admin, and the digest is compared in constant time.
+    A user may hold several tokens, one per tool; each acts only in its `role` (while
+    the user holds it), or in all the user's roles when the role is empty.
+    """
+
+    PREFIX_LENGTH = 8
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100, help_text="The tool this token is for.")
+    # Empty: every role the user holds (the keys migrated from before tokens had a role).
+    role = models.CharField(max_length=16, choices=ApiTokenRole.choices, blank=True)
+    prefix = models.CharField(max_length=PREFIX_LENGTH, db_index=True, editable=False)
+    digest = models.CharField(max_length=64, unique=True, editable=False, help_text="SHA-256 of the token, hex.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(null=True, blank=True, help_text="Empty: never expires (asked for explicitly).")
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "API token"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…, {self.user})"
+
+    @staticmethod
+    def digest_of(token: str) -> str:
+        import hashlib
+
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    def is_expired(self, at=None) -> bool:
+        from django.utils import timezone
+
+        return self.expires_at is not None and self.expires_at <= (at or timezone.now())

@@ -25,7 +25,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("corroboration", ("claims.corroboration",)),
     ("workflow", ("claims.workflow",)),
     ("matching", ("claims.matching",)),
-    ("services and selectors", ("claims.services", "claims.selectors")),
+    ("services and selectors", ("claims.services", "claims.selectors", "claims.tokens")),
     ("pipeline", ("claims.pipeline",)),
     ("tasks", ("claims.tasks",)),
     ("edges: api, admin, commands", (

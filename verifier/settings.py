@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",  # Swagger UI assets served locally (works offline)
     "drf_standardized_errors",
     "django_celery_beat",
+    "axes",  # sign-in throttling and lockout (last among the auth pieces, see AUTHENTICATION_BACKENDS)
+    "csp",
     "sources",
     "claims",
 ]
@@ -54,6 +56,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",  # Content-Security-Policy on every response (verifier/security.py)
+    "axes.middleware.AxesMiddleware",  # last: turns a locked-out sign-in into the lockout page
 ]
 
 ROOT_URLCONF = "verifier.urls"
@@ -69,6 +73,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "csp.context_processors.nonce",  # {{ CSP_NONCE }} for the few inline blocks
             ],
         },
     },
@@ -92,6 +97,12 @@ else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Axes first: a locked-out client is refused before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "verifier.security.AxesBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -186,8 +197,8 @@ CACHES = {
 REST_FRAMEWORK = {
     # Token first: an anonymous caller gets 401 with WWW-Authenticate, not 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        # DRF's TokenAuthentication that reads the user's role groups in the same query.
-        "claims.api.permissions.TokenWithRolesAuthentication",
+        # Hashed, expiring, per-tool tokens (claims.models.ApiToken); Token or Bearer scheme.
+        "claims.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated", "claims.api.permissions.HasRole"],
@@ -236,7 +247,7 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Claim verification API",
     "DESCRIPTION": (
         "Claims in news stories, who stands behind them, and their verification.\n\n"
-        "Authenticate with `Authorization: Token <key>` (manage.py create_api_token). Every error is "
+        "Authenticate with `Authorization: Token <token>` or `Bearer <token>` (manage.py create_api_token). Every error is "
         '`{"type", "errors": [{"code", "detail", "attr"}]}`; workflow refusals (409, 403) also carry '
         "`allowed` (the moves open to you), `version` and `status`."
     ),
@@ -337,3 +348,55 @@ CLAIM_MATCH_MAX_PER_CLAIM = env.int("CLAIM_MATCH_MAX_PER_CLAIM", default=5)
 # Source track record: Beta(alpha, beta) prior, and how much it moves queue priority.
 TRACK_RECORD_PRIOR = (2.0, 2.0)
 TRACK_RECORD_PRIORITY_WEIGHT = env.int("TRACK_RECORD_PRIORITY_WEIGHT", default=20)
+
+# --- Access (issue 19): sign-in lockout, API tokens, security headers ----------------------
+# Proxies in front of the service whose X-Forwarded-For may be believed (0: none, the
+# client is REMOTE_ADDR). With N, the client is the N-th address from the right.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+REST_FRAMEWORK["NUM_PROXIES"] = TRUSTED_PROXY_COUNT  # the API's per-address throttle agrees
+
+# django-axes: LOGIN_FAILURE_LIMIT failed sign-ins for one username, or from one address,
+# each within LOGIN_COOLOFF_MINUTES of the one before, lock that username / address out
+# until LOGIN_COOLOFF_MINUTES have passed since the last attempt (an attempt while locked
+# out, even with the right password, is refused, recorded, and starts the wait again).
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.float("LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True  # a successful sign-in forgets that client's earlier failures
+AXES_ENABLE_ACCESS_FAILURE_LOG = True  # one row per failed attempt (the admin's "Access failures")
+AXES_CLIENT_IP_CALLABLE = "verifier.security.client_ip"  # X-Forwarded-For only under TRUSTED_PROXY_COUNT
+AXES_LOCKOUT_CALLABLE = "verifier.security.lockout_response"  # the admin's look, and when to try again
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False
+
+# API tokens (claims.models.ApiToken): lifetime unless asked otherwise, and how often
+# last_used_at is written at most per token.
+API_TOKEN_DEFAULT_EXPIRY_DAYS = env.int("API_TOKEN_DEFAULT_EXPIRY_DAYS", default=90)
+API_TOKEN_TOUCH_SECONDS = env.int("API_TOKEN_TOUCH_SECONDS", default=60)
+
+# Content-Security-Policy (django-csp) on every response: scripts and styles from our own
+# origin only, inline blocks only with the request's nonce; no plugins, no framing.
+from csp.constants import NONCE, NONE, SELF  # noqa: E402
+
+# The one inline <style> Django's admin writes (a change list with no actions), by hash.
+_ADMIN_CHANGELIST_STYLE = "'sha256-blvLUW3UscWqsXGByNOqdBboM+ShWAuugp2mC/wbafU='"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE, _ADMIN_CHANGELIST_STYLE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+# The other headers (Django's SecurityMiddleware and XFrameOptionsMiddleware), spelled out.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# --- end of access ----------------------------------------------------------------------

@@ -8,36 +8,10 @@ Object checks run in the views themselves (DRF only runs them in get_object()).
 from __future__ import annotations
 
 from django.conf import settings
-from django.db.models import F
-from django.utils.translation import gettext_lazy as _
-from rest_framework.authentication import TokenAuthentication
-from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import BasePermission
 from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle, UserRateThrottle
 
 from ..roles import is_editor, is_newsroom, is_reviewer
-
-
-class TokenWithRolesAuthentication(TokenAuthentication):
-    """DRF's token authentication that also reads the user's group names in the same query.
-
-    Every API request checks a role; fetching token, user and groups together (one row
-    per group, a LEFT JOIN) saves a query per request. The names feed the per-user cache
-    claims.roles reads (`_role_group_names`).
-    """
-
-    def authenticate_credentials(self, key):
-        rows = list(
-            self.get_model().objects.select_related("user").filter(key=key)
-            .annotate(role_group_name=F("user__groups__name"))
-        )
-        if not rows:
-            raise AuthenticationFailed(_("Invalid token."))
-        token = rows[0]
-        if not token.user.is_active:
-            raise AuthenticationFailed(_("User inactive or deleted."))
-        token.user._role_group_names = frozenset(r.role_group_name for r in rows if r.role_group_name is not None)
-        return (token.user, token)
 
 
 def has_any_role(user) -> bool:

@@ -1,10 +1,22 @@
 """The REST API's routes (included under /api/ by verifier/urls.py)."""
 
 from django.urls import path, re_path
+from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from . import views as api
 from .errors import api_not_found
+
+
+class SwaggerUiView(SpectacularSwaggerView):
+    """Swagger UI with the site's opener policy (drf-spectacular relaxes it for OAuth2 pop-ups, unused here)."""
+
+    @extend_schema(exclude=True)
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        response["Cross-Origin-Opener-Policy"] = "same-origin"
+        return response
+
 
 urlpatterns = [
     path("articles/", api.ArticleListCreateApi.as_view(), name="api-articles"),
@@ -27,7 +39,7 @@ urlpatterns = [
     path("queue/next/", api.QueueNextApi.as_view(), name="api-queue-next"),
     path("webhooks/", api.WebhookListCreateApi.as_view(), name="api-webhooks"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("docs/", SwaggerUiView.as_view(url_name="api-schema"), name="api-docs"),
     # Last: any other /api/ path is a JSON 404, never Django's HTML page.
     re_path(r"^[\s\S]*$", api_not_found),
 ]

@@ -13,11 +13,11 @@ from django.core.management.color import no_style
 from django.db import close_old_connections, connection
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
-from rest_framework.authtoken.models import Token
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from claims import workflow
 from claims.models import Article, Claim, ClaimStatus, EvidenceStance
+from claims.tokens import api_token_create
 from sources.models import Source
 from tests.factories import ArticleFactory, ClaimFactory, EvidenceFactory, SourceFactory, UserFactory
 
@@ -54,7 +54,7 @@ def fuzz_world(db, wsgi_keeps_the_test_connection):
     workflow.transition(claim=refuted, to=ClaimStatus.IN_REVIEW, actor=reviewer)
     EvidenceFactory(claim=refuted, stance=EvidenceStance.CONTRADICTS)
     workflow.transition(claim=refuted, to=ClaimStatus.REFUTED, actor=reviewer, note="checked")
-    return {"Authorization": f"Token {Token.objects.create(user=editor).key}"}
+    return {"Authorization": f"Token {api_token_create(user=editor, role='editor', name='schema fuzz')[1]}"}
 
 
 def _load_schema():

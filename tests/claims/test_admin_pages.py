@@ -221,7 +221,7 @@ def test_article_page_highlights_every_claim_and_summarises_sourcing(client, rev
     counts = {bar.code: (bar.count, bar.width) for bar in sourcing.levels}
     assert counts["anonymous"] == (2, 100.0) and counts["official"] == (1, 50.0) and counts["document"] == (0, 0.0)
     html = page.content.decode()
-    assert 'style="width: 100.0%"' in html and 'id="legend"' in html and "50.0%" in html
+    assert 'width="100.0%"' in html and 'id="legend"' in html and "50.0%" in html
     # The text between claims is all there, in order.
     assert "Sources said the port will close.</a> <a" in body
 

@@ -18,7 +18,7 @@ def rematch_everything(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('claims', '0008_webhook_events_may_be_empty'),
+        ('claims', '0009_hashed_api_tokens'),
     ]
 
     operations = [
