@@ -97,15 +97,20 @@ def build_index(claims: list[tuple[int, str, str]], *, fusion: Fusion | None = N
     return index
 
 
-def pairs(index: SearchIndex, split: Split, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    xs, ys = [], []
+def groups(index: SearchIndex, split: Split, vectors: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Per query: its candidates' features, and 1 for the fact-checks the qrels name."""
+    out = []
     for (qid, text), vector in zip(split.queries, vectors):
         if qid not in split.qrels:
             continue
         keys, features = index.candidates(text, vector, kinds=(FACT_CHECK,), exclude=set())
-        xs.append(features)
-        ys.append(np.array([1.0 if (int(k) >> 1) in split.qrels[qid] else 0.0 for k in keys]))
-    return np.vstack(xs), np.concatenate(ys)
+        out.append((features, np.array([1.0 if (int(k) >> 1) in split.qrels[qid] else 0.0 for k in keys])))
+    return out
+
+
+def pairs(index: SearchIndex, split: Split, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    found = groups(index, split, vectors)
+    return np.vstack([x for x, _ in found]), np.concatenate([y for _, y in found])
 
 
 def rank(index: SearchIndex, split: Split, vectors: np.ndarray, limit: int = 5) -> dict[str, list[int]]:
@@ -132,8 +137,9 @@ def train(data: Path, *, out: Path = FUSION_PATH, cache: Path | None = None) -> 
     claims, splits = load(data)
     index = build_index(claims, cache=cache)
     vectors = {name: embed([text for _, text in split.queries]) for name, split in splits.items()}
-    x_train, y_train = pairs(index, splits["train"], vectors["train"])
-    fusion = Fusion.fit(x_train, y_train)
+    train_groups = groups(index, splits["train"], vectors["train"])
+    fusion = Fusion.fit(train_groups)
+    x_train, y_train = np.vstack([x for x, _ in train_groups]), np.concatenate([y for _, y in train_groups])
     threshold, precision, recall = choose_threshold(fusion.score(x_train), y_train)
     fusion.threshold = threshold
     index.fusion = fusion

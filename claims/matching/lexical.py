@@ -15,15 +15,18 @@ from array import array
 from collections.abc import Iterable, Sequence
 
 import numpy as np
-from spacy.lang.en.stop_words import STOP_WORDS
-
 K1, B = 1.5, 0.75  # bm25s's defaults
 _WORD = re.compile(r"(?u)\b\w\w+\b")  # bm25s's default token pattern
-_STOP = frozenset(STOP_WORDS)
+# Lucene's English stop set (the one bm25s uses): short on purpose. Longer lists drop words that
+# decide a fact-check ("not", "first", "two", "never").
+_STOP = frozenset(
+    "a an and are as at be but by for if in into is it no not of on or such that the their then there these "
+    "they this to was will with".split()
+)
 
 
 def tokens(text: str) -> list[str]:
-    """Lower-cased words without English stop words (numbers, names and hashtags' words kept)."""
+    """Lower-cased words of two characters or more, without the stop set (numbers, names, hashtags' words kept)."""
     return [w for w in (m.lower() for m in _WORD.findall(text or "")) if w not in _STOP]
 
 
@@ -101,19 +104,26 @@ class LexicalIndex:
         order = np.argsort(-summed, kind="stable")
         return keys[order], summed[order]
 
-    def scores_for(self, query: str, keys: Sequence[int]) -> np.ndarray:
-        """BM25 scores of the given keys for the query (0 for a key that shares no term)."""
+    def scores_for(self, query: str, keys: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+        """For the given keys: BM25 scores for the query, and coverage (the idf-weighted share of the
+        query's terms the document contains: 1 when it holds them all, whatever its length)."""
         wanted = {self._slot_of[k]: j for j, k in enumerate(keys) if k in self._slot_of}
-        out = np.zeros(len(keys), dtype=np.float32)
-        if not wanted:
-            return out
+        scores = np.zeros(len(keys), dtype=np.float32)
+        covered = np.zeros(len(keys), dtype=np.float32)
+        terms = set(tokens(query))
+        total_idf = sum(self._idf(len(self._postings[t][0])) for t in terms if t in self._postings)
+        if not wanted or not total_idf:
+            return scores, covered
         wanted_slots = np.fromiter(wanted, dtype=np.uint32, count=len(wanted))
-        for term in set(tokens(query)):
+        for term in terms:
             scored = self._term_scores(term)
             if scored is None:
                 continue
             slots, values = scored
+            idf = self._idf(len(slots))
             hit = np.flatnonzero(np.isin(slots, wanted_slots))
             for index in hit.tolist():  # at most one posting per candidate and term
-                out[wanted[int(slots[index])]] += values[index]
-        return out
+                position = wanted[int(slots[index])]
+                scores[position] += values[index]
+                covered[position] += idf
+        return scores, covered / total_idf

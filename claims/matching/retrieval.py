@@ -43,11 +43,9 @@ MODEL = f"all-MiniLM-L6-v2/onnx{GRAPH_VERSION}"
 CLAIM, FACT_CHECK = "claim", "fact_check"
 KINDS = (CLAIM, FACT_CHECK)
 KIND_CHOICES = [(CLAIM, "Our claim"), (FACT_CHECK, "Imported fact-check")]
-FEATURES = (
-    "cos_joint", "cos_claim", "cos_title", "bm25_rel", "bm25_log",
-    # Relative to the query's other candidates: how far below the best, and the reciprocal rank.
-    "margin_joint", "margin_claim", "margin_title", "rr_joint", "rr_claim", "rr_title", "rr_bm25",
-)
+# Cosine to the claim and headline together and apart; BM25 relative to the query's best and
+# absolute; the idf-weighted share of the query's terms the record contains.
+FEATURES = ("cos_joint", "cos_claim", "cos_title", "bm25_rel", "bm25_log", "coverage")
 FUSION_PATH = Path(__file__).with_name("data") / "fusion.json"
 EMBED_BATCH = 256
 # Rows are picked up by the time they were embedded; a transaction that committed late is
@@ -86,84 +84,66 @@ def embed(texts: Sequence[str]) -> np.ndarray:
     return encoder().encode([strip_links(t) for t in texts])
 
 
-@dataclass
-class Logistic:
-    """L2-regularised logistic regression over some of the FEATURES columns."""
-
-    columns: tuple[int, ...]
-    weights: np.ndarray
-    bias: float
-    mean: np.ndarray
-    scale: np.ndarray
-
-    def probability(self, x: np.ndarray) -> np.ndarray:
-        z = ((x[:, list(self.columns)] - self.mean) / self.scale) @ self.weights + self.bias
-        return 1.0 / (1.0 + np.exp(-z))
-
-    @classmethod
-    def fit(cls, x: np.ndarray, y: np.ndarray, columns: Sequence[int], l2: float = 1.0, iters: int = 50) -> Logistic:
-        """Newton's method: a dozen features, exact and deterministic, no scikit-learn at run time.
-        Unweighted, so the output stays a calibrated probability."""
-        x = x[:, list(columns)]
-        mean, scale = x.mean(0), x.std(0) + 1e-9
-        xb = np.hstack([(x - mean) / scale, np.ones((len(x), 1))])
-        w = np.zeros(xb.shape[1])
-        reg = np.full(xb.shape[1], l2)
-        reg[-1] = 0.0  # the intercept is not shrunk
-        for _ in range(iters):
-            p = 1.0 / (1.0 + np.exp(-(xb @ w)))
-            step = np.linalg.solve((xb * (p * (1 - p))[:, None]).T @ xb + np.diag(reg), xb.T @ (p - y) + reg * w)
-            w -= step
-            if np.abs(step).max() < 1e-8:
-                break
-        return cls(tuple(columns), w[:-1], float(w[-1]), mean, scale)
-
-    def to_dict(self) -> dict:
-        return {"columns": [FEATURES[c] for c in self.columns], "weights": self.weights.tolist(), "bias": self.bias,
-                "mean": self.mean.tolist(), "scale": self.scale.tolist()}
-
-    @classmethod
-    def from_dict(cls, data: dict) -> Logistic:
-        return cls(tuple(FEATURES.index(c) for c in data["columns"]), np.array(data["weights"]), data["bias"],
-                   np.array(data["mean"]), np.array(data["scale"]))
-
-
-# The "same claim" model sees only what a candidate is by itself; the ranking model also sees how
-# it compares with the query's other candidates (which alone would call the best of a bad lot good).
-SAME_COLUMNS = tuple(FEATURES.index(c) for c in ("cos_joint", "cos_claim", "cos_title", "bm25_log"))
+def _newton_logistic(x: np.ndarray, y: np.ndarray, *, l2: float, intercept: bool, iters: int = 50) -> np.ndarray:
+    """L2-regularised logistic regression by Newton's method: a handful of features, exact and
+    deterministic, no scikit-learn at run time. Returns the weights (intercept last, unshrunk)."""
+    xb = np.hstack([x, np.ones((len(x), 1))]) if intercept else x
+    w = np.zeros(xb.shape[1])
+    reg = np.full(xb.shape[1], l2)
+    if intercept:
+        reg[-1] = 0.0
+    for _ in range(iters):
+        p = 1.0 / (1.0 + np.exp(-(xb @ w)))
+        step = np.linalg.solve((xb * (p * (1 - p))[:, None]).T @ xb + np.diag(reg), xb.T @ (p - y) + reg * w)
+        w -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    return w
 
 
 @dataclass
 class Fusion:
-    """score = sqrt(P(rank) x P(same)): ordered by both, and low whenever a candidate alone is not
-    the same claim. `threshold` is the calibrated "same claim" cut on that score."""
+    """A linear ranking of the features, learned from pairs (the right record above a wrong one for
+    the same query), and its calibration (Platt): score = P(same claim) = sigmoid(a * (w . x) + b).
+    One monotone score: the order is the ranking's, the number a probability. `threshold` is the
+    calibrated "same claim" cut."""
 
-    rank: Logistic
-    same: Logistic
+    weights: np.ndarray
+    a: float = 1.0
+    b: float = 0.0
     threshold: float = 0.5
     figures: dict = field(default_factory=dict)
 
     def score(self, x: np.ndarray) -> np.ndarray:
-        return np.sqrt(self.rank.probability(x) * self.same.probability(x))
+        return 1.0 / (1.0 + np.exp(-(self.a * (x @ self.weights) + self.b)))
 
     @classmethod
-    def fit(cls, x: np.ndarray, y: np.ndarray) -> Fusion:
-        return cls(rank=Logistic.fit(x, y, range(len(FEATURES))), same=Logistic.fit(x, y, SAME_COLUMNS))
+    def fit(cls, groups: Sequence[tuple[np.ndarray, np.ndarray]], l2: float = 10.0) -> Fusion:
+        """`groups`: per query, its candidates' features and labels (1 for the right record)."""
+        diffs = [pos[None, :] - x[y == 0] for x, y in groups for pos in x[y > 0] if (y == 0).any()]
+        d = np.vstack(diffs)
+        scale = d.std(0) + 1e-9
+        weights = _newton_logistic(d / scale, np.ones(len(d)), l2=l2, intercept=False) / scale
+        x = np.vstack([x for x, _ in groups])
+        y = np.concatenate([y for _, y in groups])
+        a, b = _newton_logistic((x @ weights)[:, None], y, l2=0.0, intercept=True)
+        return cls(weights=weights, a=float(a), b=float(b))
 
     @classmethod
     def untrained(cls) -> Fusion:
-        zero = Logistic(tuple(range(len(FEATURES))), np.zeros(len(FEATURES)), 0.0, np.zeros(len(FEATURES)), np.ones(len(FEATURES)))
-        return cls(rank=zero, same=zero)
+        return cls(weights=np.zeros(len(FEATURES)))
 
     def to_json(self) -> str:
-        return json.dumps({"features": list(FEATURES), "rank": self.rank.to_dict(), "same": self.same.to_dict(),
+        return json.dumps({"features": list(FEATURES), "weights": self.weights.tolist(), "a": self.a, "b": self.b,
                            "threshold": self.threshold, "figures": self.figures}, indent=1) + "\n"
 
     @classmethod
     def load(cls, path: Path = FUSION_PATH) -> Fusion:
         data = json.loads(path.read_text())
-        return cls(rank=Logistic.from_dict(data["rank"]), same=Logistic.from_dict(data["same"]),
-                   threshold=data["threshold"], figures=data.get("figures", {}))
+        if tuple(data["features"]) != FEATURES:
+            raise ValueError(f"{path} was trained on other features: retrain with manage.py train_retrieval")
+        return cls(weights=np.array(data["weights"]), a=data["a"], b=data["b"], threshold=data["threshold"],
+                   figures=data.get("figures", {}))
 
 
 @dataclass(frozen=True)
@@ -276,7 +256,7 @@ class SearchIndex:
         keys = np.array(wanted, dtype=np.int64)
         if not len(keys):
             return keys, np.zeros((0, len(FEATURES)))
-        bm25 = self.lexical.scores_for(strip_links(text), wanted)
+        bm25, coverage = self.lexical.scores_for(strip_links(text), wanted)
         best = float(lexical_scores.max()) if len(lexical_scores) else 0.0
         cos_joint = self.joint.vectors(wanted) @ vector
         is_fact_check = (keys & 1).astype(bool)
@@ -285,15 +265,12 @@ class SearchIndex:
             fact_check_keys = keys[is_fact_check].tolist()
             cos_claim[is_fact_check] = self.claim_part.vectors(fact_check_keys) @ vector
             cos_title[is_fact_check] = self.title_part.vectors(fact_check_keys) @ vector
-        base = np.column_stack([
+        return keys, np.column_stack([
             cos_joint, cos_claim, cos_title,
             bm25 / best if best > 0 else np.zeros(len(keys)),  # relative to this query's best
-            np.log1p(bm25),  # absolute lexical evidence, so the threshold is not purely relative
+            np.log1p(bm25),  # absolute lexical evidence, so the score is not purely relative
+            coverage,
         ])
-        margins = base[:, :3] - base[:, :3].max(axis=0)
-        # Rank = how many candidates score strictly better: ties share a rank, whatever the key order.
-        ranks = (base[None, :, :4] > base[:, None, :4]).sum(axis=1)
-        return keys, np.hstack([base, margins, 1.0 / (1.0 + ranks)])
 
     def search(self, text: str, *, limit: int = 5, kinds: Sequence[str] = KINDS, exclude: Iterable[int] = (),
                vector: np.ndarray | None = None) -> list[Hit]:
