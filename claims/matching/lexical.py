@@ -30,6 +30,11 @@ def tokens(text: str) -> list[str]:
     return [w for w in (m.lower() for m in _WORD.findall(text or "")) if w not in _STOP]
 
 
+def number_tokens(text: str) -> set[str]:
+    """The figures of a text as tokens ("$2.1bn in 2024" -> {"2", "1bn", "2024"})."""
+    return {t for t in tokens(text) if any(c.isdigit() for c in t)}
+
+
 class LexicalIndex:
     """Documents are addressed by integer keys; a key added again replaces its document."""
 
@@ -69,25 +74,29 @@ class LexicalIndex:
                 self._total_length -= self._lengths[slot]
 
     def _idf(self, df: int) -> float:
-        n = max(len(self._slot_of), 1)
+        n = max(len(self._slot_of), df, 1)
         return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
 
-    def _term_scores(self, term: str) -> tuple[np.ndarray, np.ndarray] | None:
+    def _term_scores(self, term: str) -> tuple[np.ndarray, np.ndarray, float] | None:
+        """(slots, BM25 term scores, idf) of the live documents holding `term`."""
         entry = self._postings.get(term)
         if entry is None:
             return None
         slots = np.frombuffer(entry[0], dtype=np.uint32)
-        freqs = np.frombuffer(entry[1], dtype=np.uint16).astype(np.float32)
+        live = np.frombuffer(self._keys, dtype=np.int64)[slots] >= 0  # a replaced document's postings stay behind
+        slots = slots[live]
+        if not len(slots):
+            return None
+        freqs = np.frombuffer(entry[1], dtype=np.uint16)[live].astype(np.float32)
         lengths = np.frombuffer(self._lengths, dtype=np.uint32)[slots].astype(np.float32)
         average = self._total_length / max(len(self._slot_of), 1) or 1.0
         tf = freqs * (K1 + 1) / (freqs + K1 * (1 - B + B * lengths / average))
-        return slots, self._idf(len(slots)) * tf
+        idf = self._idf(len(slots))
+        return slots, idf * tf, idf
 
     def search(self, query: str, k: int) -> tuple[np.ndarray, np.ndarray]:
         """The k best keys and their BM25 scores (only documents sharing a term with the query)."""
-        accumulated: list[tuple[np.ndarray, np.ndarray]] = [
-            scored for term in set(tokens(query)) if (scored := self._term_scores(term)) is not None
-        ]
+        accumulated = [scored[:2] for term in set(tokens(query)) if (scored := self._term_scores(term)) is not None]
         if not accumulated:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         slots = np.concatenate([s for s, _ in accumulated])
@@ -96,34 +105,33 @@ class LexicalIndex:
         summed = np.zeros(len(unique), dtype=np.float32)
         np.add.at(summed, inverse, scores)
         keys = np.frombuffer(self._keys, dtype=np.int64)[unique]
-        live = keys >= 0
-        keys, summed = keys[live], summed[live]
         if len(keys) > k:
             top = np.argpartition(-summed, k - 1)[:k]
             keys, summed = keys[top], summed[top]
         order = np.argsort(-summed, kind="stable")
         return keys[order], summed[order]
 
-    def scores_for(self, query: str, keys: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
-        """For the given keys: BM25 scores for the query, and coverage (the idf-weighted share of the
-        query's terms the document contains: 1 when it holds them all, whatever its length)."""
+    def scores_for(self, query: str, keys: Sequence[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """For the given keys: BM25 scores for the query; coverage, the idf-weighted share of the
+        query's terms the document contains (1 when it holds them all, whatever its length); and
+        the share of the query's numbers it contains (1 when the query has none): "$15 million in
+        2020" is not "$50 million" however alike the sentences are."""
         wanted = {self._slot_of[k]: j for j, k in enumerate(keys) if k in self._slot_of}
         scores = np.zeros(len(keys), dtype=np.float32)
         covered = np.zeros(len(keys), dtype=np.float32)
         terms = set(tokens(query))
-        total_idf = sum(self._idf(len(self._postings[t][0])) for t in terms if t in self._postings)
-        if not wanted or not total_idf:
-            return scores, covered
-        wanted_slots = np.fromiter(wanted, dtype=np.uint32, count=len(wanted))
-        for term in terms:
-            scored = self._term_scores(term)
-            if scored is None:
-                continue
-            slots, values = scored
-            idf = self._idf(len(slots))
-            hit = np.flatnonzero(np.isin(slots, wanted_slots))
-            for index in hit.tolist():  # at most one posting per candidate and term
-                position = wanted[int(slots[index])]
-                scores[position] += values[index]
-                covered[position] += idf
-        return scores, covered / total_idf
+        numbers = number_tokens(query)
+        numbers_found = np.zeros(len(keys), dtype=np.float32)
+        scored_terms = [(term, scored) for term in terms if (scored := self._term_scores(term)) is not None]
+        total_idf = sum(idf for _, (_, _, idf) in scored_terms)
+        if wanted and total_idf:
+            wanted_slots = np.fromiter(wanted, dtype=np.uint32, count=len(wanted))
+            for term, (slots, values, idf) in scored_terms:
+                hit = np.flatnonzero(np.isin(slots, wanted_slots))
+                for index in hit.tolist():  # at most one posting per candidate and term
+                    position = wanted[int(slots[index])]
+                    scores[position] += values[index]
+                    covered[position] += idf
+                    numbers_found[position] += term in numbers
+            covered /= total_idf
+        return scores, covered, numbers_found / len(numbers) if numbers else np.ones(len(keys), dtype=np.float32)

@@ -21,6 +21,7 @@ from django.utils import timezone
 from ..corroboration.independence import claim_chain
 from ..models import Article, Claim, ClaimMatch, Evidence, EvidenceStance, ExtractionStatus, MatchStatus
 from . import retrieval
+from .lexical import number_tokens
 
 METHOD = "retrieval"
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
@@ -35,6 +36,19 @@ def is_negated(text: str) -> bool:
 
 def stance_between(a: str, b: str) -> str:
     return EvidenceStance.CONTRADICTS if is_negated(a) != is_negated(b) else EvidenceStance.SUPPORTS
+
+
+def numbers_agree(a: str, b: str) -> bool:
+    """The figures of the claim that gives fewer are all in the other: "$15 million in 2020" is not
+    the same claim as "$50 million", however alike the sentences read (retrieval ranks them close)."""
+    mine, theirs = number_tokens(a), number_tokens(b)
+    fewer, more = (mine, theirs) if len(mine) <= len(theirs) else (theirs, mine)
+    return fewer <= more
+
+
+def is_same_claim(score: float, a: str, b: str, *, threshold: float) -> bool:
+    """The match decision: retrieval calls them close enough, and their figures agree."""
+    return score >= threshold and numbers_agree(a, b)
 
 
 def match_threshold() -> float:
@@ -53,7 +67,7 @@ def find_candidates(claims: list[tuple[int, str]]) -> list[Candidate]:
     """The stored claims of other articles that state what these (id, text) claims state."""
     if not claims:
         return []
-    index = retrieval.search_index()
+    index = retrieval.search_index(fresh=True)  # the claims just embedded must be in it
     threshold = match_threshold()
     ids = [pk for pk, _ in claims]
     own = {retrieval.key_of(retrieval.CLAIM, pk) for pk in Claim.objects.filter(
@@ -66,7 +80,7 @@ def find_candidates(claims: list[tuple[int, str]]) -> list[Candidate]:
     return [
         Candidate(pk, hit.id, round(hit.score, 4), stance_between(texts[pk], others[hit.id]))
         for (pk, _), row in zip(claims, hits) for hit in row
-        if hit.score >= threshold and hit.id in others
+        if hit.id in others and is_same_claim(hit.score, texts[pk], others[hit.id], threshold=threshold)
     ]
 
 

@@ -22,6 +22,7 @@ import json
 import logging
 import re
 import threading
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -44,13 +45,15 @@ CLAIM, FACT_CHECK = "claim", "fact_check"
 KINDS = (CLAIM, FACT_CHECK)
 KIND_CHOICES = [(CLAIM, "Our claim"), (FACT_CHECK, "Imported fact-check")]
 # Cosine to the claim and headline together and apart; BM25 relative to the query's best and
-# absolute; the idf-weighted share of the query's terms the record contains.
-FEATURES = ("cos_joint", "cos_claim", "cos_title", "bm25_rel", "bm25_log", "coverage")
+# absolute; the idf-weighted share of the query's terms the record contains; the share of its numbers.
+FEATURES = ("cos_joint", "cos_claim", "cos_title", "bm25_rel", "bm25_log", "coverage", "numbers")
 FUSION_PATH = Path(__file__).with_name("data") / "fusion.json"
 EMBED_BATCH = 256
 # Rows are picked up by the time they were embedded; a transaction that committed late is
 # still seen because each refresh looks this far back (and adding a key again replaces it).
 REFRESH_OVERLAP = timedelta(minutes=10)
+# A burst of queries (a page, a matching batch) asks the database for new rows once.
+REFRESH_EVERY_SECONDS = 1.0
 
 _URL = re.compile(r"(?:https?://|www\.|pic\.twitter\.com/)\S*", re.IGNORECASE)
 _SPACE = re.compile(r"\s+")
@@ -177,6 +180,7 @@ class SearchIndex:
         self.lexical = LexicalIndex()
         self._lock = threading.RLock()
         self._seen_until = None
+        self._refreshed_at = float("-inf")
 
     def __len__(self) -> int:
         return len(self.joint)
@@ -203,8 +207,17 @@ class SearchIndex:
 
     # --- the database side ----------------------------------------------------------
 
+    def refresh_if_due(self) -> None:
+        if time.monotonic() - self._refreshed_at >= REFRESH_EVERY_SECONDS:
+            self.refresh()
+
     def refresh(self) -> int:
-        """Load what was embedded since the last refresh (everything, the first time). Returns rows read."""
+        """Load what was embedded since the last refresh (everything, the first time). Returns rows added.
+
+        Rows are read from a little before the last refresh (a transaction that committed late
+        stamped an earlier time); of those, a record already held is only replaced when it was
+        embedded again after the last refresh.
+        """
         with self._lock:
             now = timezone.now()
             since = None if self._seen_until is None else self._seen_until - REFRESH_OVERLAP
@@ -213,15 +226,21 @@ class SearchIndex:
                                    + FactCheckEmbedding.objects.filter(model=MODEL).count())
             read = self._load_claims(since) + self._load_fact_checks(since)
             self._seen_until = now
+            self._refreshed_at = time.monotonic()
             return read
+
+    def _is_new(self, kind: str, pk: int, embedded_at) -> bool:
+        return key_of(kind, pk) not in self.joint or self._seen_until is None or embedded_at > self._seen_until
 
     def _load_claims(self, since) -> int:
         rows = ClaimEmbedding.objects.filter(model=MODEL)
         if since is not None:
             rows = rows.filter(embedded_at__gte=since)
         read = 0
-        for chunk in _chunks(rows.order_by("pk").values_list("claim_id", "codes", "claim__text").iterator(5000), 5000):
-            self.add([Record(key_of(CLAIM, pk), text) for pk, _, text in chunk], from_codes([c for _, c, _ in chunk]))
+        fields = ("claim_id", "codes", "claim__text", "embedded_at")
+        for chunk in _chunks(rows.order_by("pk").values_list(*fields).iterator(5000), 5000):
+            chunk = [row for row in chunk if self._is_new(CLAIM, row[0], row[3])]
+            self.add([Record(key_of(CLAIM, pk), text) for pk, _, text, _ in chunk], from_codes([c for _, c, _, _ in chunk]))
             read += len(chunk)
         return read
 
@@ -229,9 +248,13 @@ class SearchIndex:
         rows = FactCheckEmbedding.objects.filter(model=MODEL)
         if since is not None:
             rows = rows.filter(embedded_at__gte=since)
-        fields = ("fact_check_id", "codes", "claim_codes", "title_codes", "fact_check__claim_reviewed", "fact_check__headline")
+        fields = ("fact_check_id", "codes", "claim_codes", "title_codes", "fact_check__claim_reviewed",
+                  "fact_check__headline", "embedded_at")
         read = 0
         for chunk in _chunks(rows.order_by("pk").values_list(*fields).iterator(5000), 5000):
+            chunk = [row for row in chunk if self._is_new(FACT_CHECK, row[0], row[6])]
+            if not chunk:
+                continue
             claim = from_codes([row[2] for row in chunk])
             title = claim.copy()
             with_title = [i for i, row in enumerate(chunk) if row[3]]
@@ -256,7 +279,7 @@ class SearchIndex:
         keys = np.array(wanted, dtype=np.int64)
         if not len(keys):
             return keys, np.zeros((0, len(FEATURES)))
-        bm25, coverage = self.lexical.scores_for(strip_links(text), wanted)
+        bm25, coverage, numbers = self.lexical.scores_for(strip_links(text), wanted)
         best = float(lexical_scores.max()) if len(lexical_scores) else 0.0
         cos_joint = self.joint.vectors(wanted) @ vector
         is_fact_check = (keys & 1).astype(bool)
@@ -270,6 +293,7 @@ class SearchIndex:
             bm25 / best if best > 0 else np.zeros(len(keys)),  # relative to this query's best
             np.log1p(bm25),  # absolute lexical evidence, so the score is not purely relative
             coverage,
+            numbers,
         ])
 
     def search(self, text: str, *, limit: int = 5, kinds: Sequence[str] = KINDS, exclude: Iterable[int] = (),
@@ -316,13 +340,16 @@ _index: SearchIndex | None = None
 _index_lock = threading.Lock()
 
 
-def search_index() -> SearchIndex:
-    """This process's index, brought up to date with the database."""
+def search_index(*, fresh: bool = False) -> SearchIndex:
+    """This process's index, brought up to date with the database (within a second, unless `fresh`)."""
     global _index
     with _index_lock:
         if _index is None:
             _index = SearchIndex(n_candidates=settings.RETRIEVAL_CANDIDATES)
-    _index.refresh()
+    if fresh:
+        _index.refresh()
+    else:
+        _index.refresh_if_due()
     return _index
 
 

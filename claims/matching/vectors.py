@@ -70,6 +70,9 @@ class ExactInt8Index:
     def __len__(self) -> int:
         return len(self._row_of)
 
+    def __contains__(self, key: int) -> bool:
+        return key in self._row_of
+
     @classmethod
     def build(cls, ids: Sequence[int], vectors: np.ndarray, **kw: int) -> "ExactInt8Index":
         index = cls(**kw)

@@ -62,7 +62,7 @@ def test_the_index_follows_new_embeddings_without_a_rebuild():
     index = retrieval.search_index()
     assert index.search(REWORDED, limit=5) == []
     (claim,) = _claims([TARGET])
-    assert [h.id for h in retrieval.search_index().search(REWORDED, limit=1)] == [claim.pk]
+    assert [h.id for h in retrieval.search_index(fresh=True).search(REWORDED, limit=1)] == [claim.pk]
     assert retrieval.search_index() is index
 
 
@@ -75,11 +75,24 @@ def test_lexical_index_add_replace_remove():
     index = LexicalIndex()
     index.add([1, 2], ["The mayor cut the budget", "Rain is expected on Sunday"])
     assert index.search("budget cut", 5)[0].tolist() == [1]
+    _, _, numbers = index.scores_for("a 2.1 budget cut in 2024", [1, 2])
+    assert numbers.tolist() == [0.0, 0.0]
+    index.add([4], ["The 2024 budget"])
+    assert index.scores_for("a budget cut in 2024", [1, 4])[2].tolist() == [0.0, 1.0]
+    assert index.scores_for("a budget cut", [1, 4])[2].tolist() == [1.0, 1.0]
+    index.remove([4])
     index.add([1], ["Snow is expected on Monday"])
     assert index.search("budget", 5)[0].tolist() == []
     index.remove([2])
     assert index.search("rain", 5)[0].tolist() == []
     assert len(index) == 1
+    for _ in range(3):  # a document added again and again leaves dead postings: they never count
+        index.add([3], ["Snow is expected on Monday"])
+    keys, scores = index.search("snow monday", 5)
+    assert keys.tolist() == [1, 3] or keys.tolist() == [3, 1]
+    assert np.isfinite(scores).all() and (scores > 0).all()
+    bm25, coverage, _ = index.scores_for("snow on monday", [1, 3, 99])
+    assert np.isfinite(bm25).all() and coverage.tolist()[2] == 0.0 and coverage[0] == pytest.approx(1.0)
 
 
 def test_sqlite_and_postgresql_give_the_same_ranking(tmp_path):
