@@ -37,6 +37,9 @@ class Article(models.Model):
     extractor_version = models.CharField(max_length=32, blank=True)
     extraction_attempts = models.PositiveIntegerField(default=0)
     extraction_enqueued_at = models.DateTimeField(null=True, blank=True)
+    # The Celery worker (hostname) running the extraction: the sweeper requeues the
+    # article as soon as that worker's heartbeat is gone, not only after the time limit.
+    extraction_worker = models.CharField(max_length=200, blank=True)
     extracted_at = models.DateTimeField(null=True, blank=True)
     # When its claims were last matched against other articles (the sweeper redoes older ones).
     matched_at = models.DateTimeField(null=True, blank=True)
@@ -245,6 +248,10 @@ class JobLease(models.Model):
     expires_at = models.DateTimeField()
     last_started_at = models.DateTimeField(null=True, blank=True)
     last_finished_at = models.DateTimeField(null=True, blank=True)
+    # The start of the beat period the last scheduled run belonged to: a second beat's
+    # send in the same period is skipped (each beat job once per period).
+    period_start = models.DateTimeField(null=True, blank=True)
+    runs = models.PositiveIntegerField(default=0, help_text="Runs that took the lease (skipped sends not counted).")
 
     def __str__(self) -> str:
         return self.name

@@ -9,6 +9,8 @@ run each job once at a time. Transient database/broker errors retry with backoff
 
 import os
 import socket
+import threading
+import time
 
 from celery import shared_task
 from celery.signals import worker_ready
@@ -19,7 +21,7 @@ from .delivery import notifications, webhooks
 from .matching import matches as matching
 from .models import Article
 from .pipeline import assignment, health, ingestion, sweeper
-from .pipeline.leases import job_lease
+from .pipeline.leases import beat_period, job_lease
 
 TRANSIENT = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
 RETRY = {"autoretry_for": TRANSIENT, "retry_backoff": True, "retry_backoff_max": 300, "retry_jitter": True}
@@ -29,7 +31,8 @@ RUN_BUDGET_SECONDS = 0.8 * settings.CELERY_TASK_SOFT_TIME_LIMIT
 
 @shared_task(bind=True, max_retries=8, **RETRY)
 def extract_article(self, article_id: int, force: bool = False) -> None:
-    article = ingestion.article_extract(article_id=article_id, force=force)  # idempotent: unique (article, start, end)
+    # idempotent: unique (article, start, end); the hostname lets the sweeper see this worker die
+    article = ingestion.article_extract(article_id=article_id, force=force, worker=self.request.hostname or "")
     if article is None:
         return
     try:  # the next steps run now rather than at the next beat tick; beat and the sweeper cover a lost kick
@@ -51,7 +54,7 @@ def match_article(self, article_id: int) -> int:
 
 @shared_task(bind=True, max_retries=3, **RETRY)
 def assign_claims(self) -> dict:
-    with job_lease("assign_claims") as lease:
+    with job_lease("assign_claims", period=beat_period(self.request)) as lease:
         if not lease:
             return {"skipped": "another run holds the lease"}
         result = assignment.claims_assign(lease=lease, max_seconds=RUN_BUDGET_SECONDS)
@@ -62,7 +65,7 @@ def assign_claims(self) -> dict:
 
 @shared_task(bind=True, max_retries=3, **RETRY)
 def recheck_due(self) -> dict:
-    with job_lease("recheck_due") as lease:
+    with job_lease("recheck_due", period=beat_period(self.request)) as lease:
         if not lease:
             return {"skipped": "another run holds the lease"}
         result = assignment.claims_recheck_due(lease=lease, max_seconds=RUN_BUDGET_SECONDS, lanes=settings.PIPELINE_LANES)
@@ -73,7 +76,7 @@ def recheck_due(self) -> dict:
 
 @shared_task(bind=True, max_retries=3, **RETRY)
 def escalate_stale(self) -> dict:
-    with job_lease("escalate_stale") as lease:
+    with job_lease("escalate_stale", period=beat_period(self.request)) as lease:
         if not lease:
             return {"skipped": "another run holds the lease"}
         result = assignment.claims_escalate_stale(lease=lease)
@@ -83,7 +86,7 @@ def escalate_stale(self) -> dict:
 
 @shared_task(bind=True, max_retries=3, **RETRY)
 def reextract_outdated(self) -> dict:
-    with job_lease("reextract_outdated") as lease:
+    with job_lease("reextract_outdated", period=beat_period(self.request)) as lease:
         if not lease:
             return {"skipped": "another run holds the lease"}
         return {"queued": len(sweeper.articles_reextract_outdated())}
@@ -91,7 +94,7 @@ def reextract_outdated(self) -> dict:
 
 @shared_task(bind=True, max_retries=3, **RETRY)
 def sweep_pending(self) -> dict:
-    with job_lease("sweep_pending") as lease:
+    with job_lease("sweep_pending", period=beat_period(self.request)) as lease:
         if not lease:
             return {"skipped": "another run holds the lease"}
         result = sweeper.articles_sweep()
@@ -116,11 +119,29 @@ def heartbeat(self) -> None:
 
 @worker_ready.connect
 def _heartbeat_on_start(sender=None, **kwargs) -> None:
-    """A freshly started worker shows as alive at once, not a minute later."""
+    """A freshly started worker shows as alive at once, not a minute later; and it keeps its own heartbeat."""
     try:
         heartbeat.delay()
     except Exception:  # no broker yet: the beat schedule sends the next one
         pass
+    hostname = getattr(sender, "hostname", None) or socket.gethostname()
+    threading.Thread(target=_own_heartbeat, args=(hostname,), name="worker-heartbeat", daemon=True).start()
+
+
+def _own_heartbeat(hostname: str) -> None:
+    """This worker's row `worker:<hostname>`, written every WORKER_HEARTBEAT_SECONDS by its main process.
+
+    It needs no broker and no beat: when the whole worker dies (kill -9, a lost machine),
+    the row goes stale and the sweeper requeues the article it was running.
+    """
+    from django.db import connection
+
+    while True:
+        try:
+            health.heartbeat_record(name=f"worker:{hostname}", hostname=hostname, pid=os.getpid())
+        except Exception:  # the database is down: the next beat tries again
+            connection.close()
+        time.sleep(settings.WORKER_HEARTBEAT_SECONDS)
 
 
 # --- Webhooks (claims/delivery/webhooks.py) ----------------------------------------------

@@ -216,15 +216,17 @@ def transition(
     """
     claim_id = claim.pk if isinstance(claim, Claim) else claim
     locked = Claim.objects.select_for_update(of=("self",)).get(pk=claim_id)
-    move = check_move(locked, to, actor)
-    if to == S.QUEUED and not actor_roles(locked, actor) & {SYSTEM, EDITOR} and assignee != actor:
-        raise TransitionForbidden(
-            "a reviewer may only queue a claim for themselves", claim=locked, to=to, allowed=allowed_moves(locked, actor)
-        )
+    # The version first: the loser of a race sees the claim already moved, and the truth
+    # is that its copy is stale (stale_version), not that the move is invalid.
     if expected_version is not None and expected_version != locked.version:
         raise StaleVersion(
             f"claim {locked.pk} is at version {locked.version}, not {expected_version}: reload it and try again",
             claim=locked, to=to, allowed=allowed_moves(locked, actor),
+        )
+    move = check_move(locked, to, actor)
+    if to == S.QUEUED and not actor_roles(locked, actor) & {SYSTEM, EDITOR} and assignee != actor:
+        raise TransitionForbidden(
+            "a reviewer may only queue a claim for themselves", claim=locked, to=to, allowed=allowed_moves(locked, actor)
         )
     if move.guard is not None and (reason := move.guard(locked, note, actor)):
         raise GuardFailed(

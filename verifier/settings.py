@@ -5,10 +5,12 @@ var/broker/, DEBUG on. Production sets DATABASE_URL, CELERY_BROKER_URL, SECRET_K
 DEBUG=false and ALLOWED_HOSTS.
 """
 
+import sys
 from datetime import timedelta
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -17,11 +19,28 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=True)
+
+
+def _required_in_production(name: str, read):
+    """A setting production must provide: missing, the process stops with one line naming it (no traceback)."""
+    try:
+        return read()
+    except ImproperlyConfigured:
+        sys.stderr.write(f"configuration error: {name} is required when DEBUG=false (set it in the environment or .env)\n")
+        raise SystemExit(2) from None
+
+
 # The fallback key is only usable with DEBUG on; production must provide SECRET_KEY.
-SECRET_KEY = env.str("SECRET_KEY", default="dev-insecure-key-do-not-use-in-production" if DEBUG else environ.Env.NOTSET)
+SECRET_KEY = _required_in_production(
+    "SECRET_KEY",
+    lambda: env.str("SECRET_KEY", default="dev-insecure-key-do-not-use-in-production" if DEBUG else environ.Env.NOTSET),
+)
 # Production (DEBUG off) must name its hosts; the local defaults serve development only.
-ALLOWED_HOSTS = env.list(
-    "ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"] if DEBUG else environ.Env.NOTSET
+ALLOWED_HOSTS = _required_in_production(
+    "ALLOWED_HOSTS",
+    lambda: env.list(
+        "ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"] if DEBUG else environ.Env.NOTSET
+    ),
 )
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -136,8 +155,8 @@ else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
         # A dead Redis must not hang a web request that enqueues on commit.
-        "socket_connect_timeout": 3,
-        "socket_timeout": 10,
+        "socket_connect_timeout": 2,
+        "socket_timeout": 5,
         # How often a worker looks for messages whose consumer died (unacked past the
         # visibility timeout): every interval * throttle seconds (kombu defaults 10 * 10).
         "unacked_restore_interval": env.int("CELERY_UNACKED_RESTORE_INTERVAL", default=10),
@@ -159,7 +178,11 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Publishing when the broker is down fails fast (about 2 s) instead of hanging the
 # request; the article stays pending and the sweeper enqueues it later.
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
-CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+# The hard bound of one enqueue (claims/jobs.py), whatever the broker does (down or frozen);
+# after a timeout, sends fail at once for ENQUEUE_BACKOFF_SECONDS (no retry storm).
+ENQUEUE_TIMEOUT_SECONDS = env.float("ENQUEUE_TIMEOUT_SECONDS", default=2.0)
+ENQUEUE_BACKOFF_SECONDS = env.float("ENQUEUE_BACKOFF_SECONDS", default=10.0)
 # With acks_late, a task still running when the broker connection drops cannot be
 # acked any more: cancel it so it is redelivered, rather than finishing it twice.
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
@@ -171,6 +194,10 @@ PIPELINE_LANES = env.int("PIPELINE_LANES", default=2)
 EXTRACTION_PENDING_GRACE = timedelta(seconds=env.int("EXTRACTION_PENDING_GRACE_SECONDS", default=60))
 EXTRACTION_PENDING_TIMEOUT = timedelta(seconds=env.int("EXTRACTION_PENDING_TIMEOUT_SECONDS", default=900))
 EXTRACTION_RUNNING_TIMEOUT = timedelta(seconds=env.int("EXTRACTION_RUNNING_TIMEOUT_SECONDS", default=CELERY_TASK_TIME_LIMIT + 60))
+# Each worker's main process writes its own heartbeat row this often; a running article
+# whose worker's heartbeat is older than WORKER_LOST_AFTER is requeued by the sweeper.
+WORKER_HEARTBEAT_SECONDS = env.float("WORKER_HEARTBEAT_SECONDS", default=15.0)
+WORKER_LOST_AFTER = timedelta(seconds=env.int("WORKER_LOST_AFTER_SECONDS", default=60))
 # Failed extractions are retried with exponential backoff (base * 2**(attempts-1)), up to a max.
 EXTRACTION_MAX_ATTEMPTS = env.int("EXTRACTION_MAX_ATTEMPTS", default=5)
 EXTRACTION_RETRY_BASE = timedelta(seconds=env.int("EXTRACTION_RETRY_BASE_SECONDS", default=300))
@@ -185,9 +212,16 @@ REDIS_URL = env.str("REDIS_URL", default="")
 # Throttle counters and other cached state must be shared by every web process:
 # CACHE_URL (redis://...) selects Django's Redis cache; without it, per-process memory.
 CACHE_URL = env.str("CACHE_URL", default="")
+# Short socket timeouts: a dead or frozen cache costs a request half a second once, then
+# throttling fails open for CACHE_RETRY_SECONDS (claims/api/permissions.py) and logs it.
+CACHE_TIMEOUT_SECONDS = env.float("CACHE_TIMEOUT_SECONDS", default=0.5)
+CACHE_RETRY_SECONDS = env.float("CACHE_RETRY_SECONDS", default=10.0)
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL, "KEY_PREFIX": "verifier"}
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL, "KEY_PREFIX": "verifier",
+            "OPTIONS": {"socket_connect_timeout": CACHE_TIMEOUT_SECONDS, "socket_timeout": CACHE_TIMEOUT_SECONDS},
+        }
         if CACHE_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
@@ -329,8 +363,18 @@ if not DEBUG:
         "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
     }
 # --- end of production shape ----------------------------------------------------------------
-# Largest article body accepted (characters); the extractor works in chunks below it.
-ARTICLE_MAX_CHARS = env.int("ARTICLE_MAX_CHARS", default=5_000_000)
+# --- Bounded work per article (claims/pipeline/limits.py) ---------------------------
+# Largest article body accepted (characters; longer is refused at ingestion, API 400 / ingest
+# error line). Long-form journalism stays far below it.
+ARTICLE_MAX_CHARS = env.int("ARTICLE_MAX_CHARS", default=1_000_000)
+# Most claims one article may give; beyond it the article is failed with the reason (checked
+# before parsing from the raw sentence count, and after extraction). 0 = no limit.
+ARTICLE_MAX_CLAIMS = env.int("ARTICLE_MAX_CLAIMS", default=1000)
+# Longest claim (characters): a run-on "sentence" is cut at clause, else length, boundaries.
+CLAIM_MAX_CHARS = env.int("CLAIM_MAX_CHARS", default=1000)
+# A worker pool process is replaced after a task that left it above this resident size (KiB).
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int("WORKER_MAX_MEMORY_PER_CHILD_KB", default=1_000_000)
+CELERY_WORKER_MAX_TASKS_PER_CHILD = env.int("WORKER_MAX_TASKS_PER_CHILD", default=1000)
 # Sourcing policy: corroboration resting only on unnamed sources needs an editor's sign-off.
 ANONYMOUS_CORROBORATION_NEEDS_SIGN_OFF = env.bool("ANONYMOUS_CORROBORATION_NEEDS_SIGN_OFF", default=True)
 # Retrieval (claims/matching/retrieval.py): encoder threads per process (one worker process per

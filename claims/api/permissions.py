@@ -7,11 +7,16 @@ Object checks run in the views themselves (DRF only runs them in get_object()).
 
 from __future__ import annotations
 
+import logging
+import time
+
 from django.conf import settings
 from rest_framework.permissions import BasePermission
 from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle, UserRateThrottle
 
 from ..roles import is_editor, is_newsroom, is_reviewer
+
+logger = logging.getLogger(__name__)
 
 
 def has_any_role(user) -> bool:
@@ -51,6 +56,21 @@ class IsReviewerOrEditor(BasePermission):
 # --- Throttles: rates read from settings.API_THROTTLE_RATES at request time -----------
 
 
+class _CacheOutage:
+    """Throttling fails open while the cache (Redis) is unreachable: accepting work never depends on it.
+
+    The first error is logged once per outage; for CACHE_RETRY_SECONDS afterwards no
+    request touches the cache (a frozen Redis would cost each one its socket timeout).
+    """
+
+    down_until = 0.0
+    logged = False
+
+    @classmethod
+    def reset(cls) -> None:
+        cls.down_until, cls.logged = 0.0, False
+
+
 class _SettingsRate:
     scope: str | None
 
@@ -58,6 +78,22 @@ class _SettingsRate:
         # A scope without a configured rate (or "off") is not throttled.
         rate = settings.API_THROTTLE_RATES.get(self.scope or "")
         return None if not rate or str(rate).lower() in ("off", "none") else rate
+
+    def allow_request(self, request, view):
+        if time.monotonic() < _CacheOutage.down_until:
+            return True
+        try:
+            allowed = super().allow_request(request, view)
+        except Exception as exc:  # redis.ConnectionError, TimeoutError, ...: never a 500
+            _CacheOutage.down_until = time.monotonic() + settings.CACHE_RETRY_SECONDS
+            if not _CacheOutage.logged:
+                _CacheOutage.logged = True
+                logger.warning("throttling is off while the cache is unreachable (%s: %s)", type(exc).__name__, exc)
+            return True
+        if _CacheOutage.logged and self.rate is not None:  # this one did read the cache
+            _CacheOutage.logged = False
+            logger.warning("the cache is back: throttling is on again")
+        return allowed
 
 
 class UserThrottle(_SettingsRate, UserRateThrottle):

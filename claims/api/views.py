@@ -35,6 +35,7 @@ from .. import selectors, workflow
 from ..delivery.webhooks import webhook_subscribe
 from ..matching.review import match_review
 from ..models import Claim, ClaimMatch, ClaimStatus, Evidence, WebhookSubscription
+from ..pipeline.html import NotArticleHtml, html_to_text
 from ..pipeline.ingestion import article_ingest
 from ..roles import is_editor, may_work_on
 from ..services import claim_assign, evidence_accept, evidence_add
@@ -253,15 +254,10 @@ class ArticleListCreateApi(RowListApi):
 
 
 def _html_to_text(html: str) -> str:
-    import trafilatura  # late: heavy import, only needed for HTML submissions
-
     try:
-        text = trafilatura.extract(html, include_comments=False, include_tables=False, favor_precision=True)
-    except Exception as exc:  # malformed markup is the client's problem, never a 500
-        raise ValidationError({"html": [f"could not read the HTML: {type(exc).__name__}"]}) from exc
-    if not (text or "").strip():
-        raise ValidationError({"html": ["no article text found in the HTML"]})
-    return text
+        return html_to_text(html)
+    except NotArticleHtml as exc:  # malformed markup is the client's problem, never a 500
+        raise ValidationError({"html": [str(exc)]}) from exc
 
 
 class ArticleDetailApi(APIView):

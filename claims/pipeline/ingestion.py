@@ -9,6 +9,7 @@ import logging
 import time
 from datetime import datetime
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -22,6 +23,8 @@ from sources.services import source_resolve
 from .. import jobs
 from ..corroboration.track_record import priority_adjustment, track_records
 from ..models import Article, Claim, ExtractionStatus
+from .html import NotArticleHtml, html_to_text, looks_like_html
+from .limits import ExtractionRefused, extract_bounded
 
 logger = logging.getLogger(__name__)
 
@@ -77,8 +80,18 @@ def article_ingest(
     body = normalize_body(body)
     if not body.strip():
         raise ArticleRejected("the article body is empty")
+    if looks_like_html(body):  # a saved page, or markup-heavy text: store its article text, never the markup
+        try:
+            body = normalize_body(html_to_text(body))
+        except NotArticleHtml as exc:
+            raise ArticleRejected(
+                f"the body is HTML and {exc}; send the page as the API's `html` field (ingest --html) "
+                "or its plain text as the body"
+            ) from None
     if len(body) > settings.ARTICLE_MAX_CHARS:
-        raise ArticleRejected(f"the article body has {len(body)} characters; the limit is {settings.ARTICLE_MAX_CHARS}")
+        raise ArticleRejected(
+            f"the article body has {len(body)} characters; the limit is {settings.ARTICLE_MAX_CHARS} (ARTICLE_MAX_CHARS)"
+        )
     if not (publisher or "").strip():
         raise ArticleRejected("a publisher is required")
     digest = content_sha256(body)
@@ -207,15 +220,17 @@ def article_store_claims(*, article: Article, extracted: list, extractor_version
     return list(article.claims.all())
 
 
-def article_extract(*, article_id: int, force: bool = False) -> Article | None:
+def article_extract(*, article_id: int, force: bool = False, worker: str = "") -> Article | None:
     """Run the attribution extractor over an article and store its claims.
 
     Safe to run twice (a redelivered task): an article already done by the current
     extractor is left alone unless `force`, and claims are unique per span. Returns None
     when the article no longer exists. `updated_at` marks when a run started, so the
-    sweeper can tell a crashed run (running too long) from a live one.
+    sweeper can tell a crashed run (running too long) from a live one; `worker` (the
+    Celery worker's hostname) lets it tell a dead worker at once from its heartbeat.
+    The caps of claims/pipeline/limits.py apply: beyond them the article fails with the reason.
     """
-    from sources.attribution import EXTRACTOR_VERSION, extract
+    from sources.attribution import EXTRACTOR_VERSION
 
     article = Article.objects.select_related("publisher").filter(pk=article_id).first()
     if article is None:
@@ -226,12 +241,28 @@ def article_extract(*, article_id: int, force: bool = False) -> Article | None:
     Article.objects.filter(pk=article_id).update(
         extraction_status=ExtractionStatus.RUNNING,
         extraction_attempts=F("extraction_attempts") + 1,
+        extraction_worker=worker[:200],
         updated_at=timezone.now(),
     )
     if settings.EXTRACTION_TEST_SLEEP:  # fault injection for the reliability tests only
         time.sleep(settings.EXTRACTION_TEST_SLEEP)
     try:
-        extracted = extract(article.body, publisher=article.publisher.name)
+        extracted = extract_bounded(article.body, publisher=article.publisher.name)
+    except (ExtractionRefused, SoftTimeLimitExceeded, MemoryError) as exc:
+        # Beyond a cap or the task's budget: the same input would fail the same way, so the
+        # article fails for good (no retries), with the reason, and the worker carries on.
+        reason = str(exc) if isinstance(exc, ExtractionRefused) else (
+            f"extraction exceeded its time budget (CELERY_TASK_SOFT_TIME_LIMIT={settings.CELERY_TASK_SOFT_TIME_LIMIT} s)"
+            if isinstance(exc, SoftTimeLimitExceeded) else "extraction ran out of memory"
+        )
+        logger.warning("article %s not extracted: %s", article_id, reason)
+        Article.objects.filter(pk=article_id).update(
+            extraction_status=ExtractionStatus.FAILED, extraction_error=reason[:2000],
+            extraction_attempts=max(settings.EXTRACTION_MAX_ATTEMPTS, article.extraction_attempts + 1),
+            updated_at=timezone.now(),
+        )
+        article.refresh_from_db()
+        return article
     except Exception as exc:
         Article.objects.filter(pk=article_id).update(
             extraction_status=ExtractionStatus.FAILED,

@@ -1,4 +1,9 @@
-"""The extraction sweeper: articles stuck pending, running (a dead worker) or failed are enqueued again."""
+"""The extraction sweeper: articles stuck pending, running (a dead worker) or failed are enqueued again.
+
+A running article carries its worker's hostname; each worker writes its own heartbeat row
+(`worker:<hostname>`, claims/tasks.py), so an article whose worker is gone is requeued
+after WORKER_LOST_AFTER (a minute), not after the whole time limit.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from .. import jobs
-from ..models import Article, ExtractionStatus
+from ..models import Article, ExtractionStatus, Heartbeat
 
 logger = logging.getLogger(__name__)
 
@@ -34,8 +39,17 @@ def _stuck_articles(now: datetime) -> Iterable[tuple[int, str]]:
     pending = Article.objects.filter(Q(extraction_status=ExtractionStatus.PENDING) & (never_enqueued | lost))
     for pk in pending.order_by("id").values_list("id", flat=True).iterator(chunk_size=2000):
         yield pk, "pending"
+    # Running past the time limit, or running on a worker whose own heartbeat is gone
+    # (kill -9 of the whole worker: nobody re-queues its message before the visibility timeout).
+    lost_after = now - settings.WORKER_LOST_AFTER
+    alive = [
+        name.removeprefix("worker:")
+        for name in Heartbeat.objects.filter(name__startswith="worker:", beat_at__gt=lost_after).values_list("name", flat=True)
+    ]
+    worker_gone = Q(updated_at__lte=lost_after) & ~Q(extraction_worker="") & ~Q(extraction_worker__in=alive)
     crashed = Article.objects.filter(
-        extraction_status=ExtractionStatus.RUNNING, updated_at__lte=now - settings.EXTRACTION_RUNNING_TIMEOUT
+        Q(extraction_status=ExtractionStatus.RUNNING)
+        & (Q(updated_at__lte=now - settings.EXTRACTION_RUNNING_TIMEOUT) | worker_gone)
     )
     for pk in crashed.order_by("id").values_list("id", flat=True).iterator(chunk_size=2000):
         yield pk, "running"
@@ -94,8 +108,9 @@ def articles_sweep(*, now: datetime | None = None, batch_size: int = 500) -> Swe
         for index, pk in enumerate(to_send):
             try:
                 jobs.enqueue("extract_article", pk)
-            except Exception:
-                logger.warning("broker unreachable: %d article(s) left for the next sweep", len(to_send) - index, exc_info=True)
+            except Exception as exc:
+                logger.warning("broker unreachable (%s: %s): %d article(s) left for the next sweep",
+                               type(exc).__name__, exc, len(to_send) - index)
                 Article.objects.filter(pk__in=to_send[index:], extraction_status=ExtractionStatus.PENDING,
                                        extraction_enqueued_at=now).update(extraction_enqueued_at=None)
                 result.broker_down = True
@@ -142,8 +157,9 @@ def _send_extractions(ids: Sequence[int]) -> None:
     for pk in ids:
         try:
             jobs.enqueue("extract_article", pk)
-        except Exception:
-            logger.warning("broker unreachable: re-extraction of %d article(s) left to the sweeper", len(ids), exc_info=True)
+        except Exception as exc:
+            logger.warning("broker unreachable (%s: %s): re-extraction of %d article(s) left to the sweeper",
+                           type(exc).__name__, exc, len(ids))
             return
 
 

@@ -52,6 +52,7 @@ class Segment:
     end: int
     body: bool
     paragraph: int = 0
+    cut: bool = False  # a piece of a run-on "sentence" longer than MAX_SEGMENT_CHARS, cut at a space
 
 
 @dataclass
@@ -188,19 +189,22 @@ def _join_quote_tags(text: str, spans: list[tuple[int, int]]) -> list[tuple[int,
     return out
 
 
-def _cap(spans: list[tuple[int, int]], text: str) -> list[tuple[int, int]]:
+def _cap(spans: list[tuple[int, int]], text: str) -> list[tuple[int, int, bool]]:
+    """Spans no longer than MAX_SEGMENT_CHARS, each with whether it was cut from a longer run-on."""
     out = []
     for s, e in spans:
+        was_cut = False
         while e - s > MAX_SEGMENT_CHARS:
             cut = text.rfind(" ", s + MAX_SEGMENT_CHARS // 2, s + MAX_SEGMENT_CHARS)
             if cut <= s:
                 cut = s + MAX_SEGMENT_CHARS
-            out.append((s, cut))
+            out.append((s, cut, True))
+            was_cut = True
             s = cut
             while s < e and text[s].isspace():
                 s += 1
         if e > s:
-            out.append((s, e))
+            out.append((s, e, was_cut))
     return out
 
 
@@ -249,6 +253,6 @@ def clean_and_segment(text: str) -> CleanResult:
         if _is_boilerplate(line):
             segments.append(Segment(s, e, False, paragraph))
             continue
-        for a, b in _cap(split_sentences(text, s, e), text):
-            segments.append(Segment(a, b, True, paragraph))
+        for a, b, was_cut in _cap(split_sentences(text, s, e), text):
+            segments.append(Segment(a, b, True, paragraph, was_cut))
     return CleanResult(segments, publisher_hint)

@@ -104,6 +104,15 @@ def test_stale_version_is_409_with_allowed_moves_and_version(api_as, reviewer, q
     assert Claim.objects.get(pk=queued_claim.pk).status == "queued"
 
 
+def test_the_loser_of_a_race_gets_stale_version_not_invalid_transition(api_as, reviewer, queued_claim):
+    first = api_as(reviewer).post(f"/api/claims/{queued_claim.pk}/transition/", {"to": "in_review", "version": 2}, format="json")
+    assert first.status_code == 200
+    # The second client still holds version 2 of a queued claim: in_review is no longer a move from in_review.
+    second = api_as(reviewer).post(f"/api/claims/{queued_claim.pk}/transition/", {"to": "in_review", "version": 2}, format="json")
+    assert second.status_code == 409
+    assert second.json()["errors"][0]["code"] == "stale_version" and second.json()["version"] == 3
+
+
 def test_disallowed_move_is_409_naming_the_allowed_moves(api_as, reviewer, queued_claim):
     response = api_as(reviewer).post(f"/api/claims/{queued_claim.pk}/transition/", {"to": "refuted", "version": 2}, format="json")
     assert response.status_code == 409

@@ -191,3 +191,19 @@ def test_an_empty_event_list_subscribes_to_every_event(api_as, editor):
     subscription = WebhookSubscription.objects.get()
     event = OutboxEvent.objects.create(kind="claim.signed_off", payload={})
     assert webhooks._wants(subscription, event)
+
+
+def test_one_claims_events_are_delivered_in_version_order_even_under_retries(api_as, editor, reviewer, queued_claim, fast_retries):
+    with Receiver(fail_first=1) as receiver:  # the first attempt (version 3) fails and is retried
+        subscribe(api_as(editor), receiver.url)
+        moves = [(api_as(reviewer), "in_review", 2), (api_as(editor), "unverified", 3)]  # versions 3 and 4
+        for api, to, version in moves:
+            moved = api.post(f"/api/claims/{queued_claim.pk}/transition/", {"to": to, "version": version}, format="json")
+            assert moved.status_code == 200, moved.content
+        first = webhooks.deliver_outbox()
+        assert first["failed"] == 1 and first["delivered"] == 0  # the later event waited for the failed one
+        second = webhooks.deliver_outbox()
+        assert second["delivered"] == 2  # both in this run, one after the other
+    versions = [json.loads(r["body"])["data"]["version"] for r in receiver.requests]
+    assert versions == [3, 3, 4]  # failed, retried, then the next version; never 4 before 3
+    assert WebhookDelivery.objects.filter(status=DeliveryStatus.DELIVERED).count() == 2

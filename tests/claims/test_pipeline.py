@@ -396,3 +396,25 @@ def test_beat_jobs_run_as_tasks_without_error(redis_queue):
     """Each beat task body runs on an empty database (smoke: names, leases, imports)."""
     for task in (tasks.assign_claims, tasks.recheck_due, tasks.escalate_stale, tasks.reextract_outdated, tasks.sweep_pending):
         assert "skipped" not in (task.run() or {})
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_scheduled_job_runs_once_per_period_however_many_beats_send_it():
+    from datetime import datetime, timezone as dt_timezone
+
+    from claims.models import JobLease
+    from claims.pipeline.leases import lease_acquire, lease_release
+
+    period = timedelta(minutes=1)
+    t0 = datetime(2026, 1, 1, 12, 0, 5, tzinfo=dt_timezone.utc)
+    first = lease_acquire(name="sweep_pending", period=period, now=t0)
+    assert first
+    lease_release(first)
+    # A second beat's send 20 s later, after the first run finished: same period, skipped.
+    assert not lease_acquire(name="sweep_pending", period=period, now=t0 + timedelta(seconds=20))
+    # A nudge (no period) still runs: only beat's sends are tied to the period.
+    nudge = lease_acquire(name="sweep_pending", now=t0 + timedelta(seconds=21))
+    assert nudge
+    lease_release(nudge)
+    assert lease_acquire(name="sweep_pending", period=period, now=t0 + timedelta(seconds=60))  # the next period
+    assert JobLease.objects.get(name="sweep_pending").runs == 3

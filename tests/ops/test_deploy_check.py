@@ -51,6 +51,8 @@ def test_production_refuses_to_start_without_secret_key_or_hosts():
     del env["SECRET_KEY"]
     result = _run(["manage.py", "check"], env)
     assert result.returncode != 0 and "SECRET_KEY" in result.stderr
+    # One clear line naming the setting, not an ImproperlyConfigured traceback.
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1, result.stderr
 
 
 PRODUCTION_PROBE = r"""

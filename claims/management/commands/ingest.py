@@ -2,7 +2,9 @@
 
 Prints one article id per line on stdout (nothing else), so scripts can capture it.
 A bad file (missing, empty, not decodable) is reported on stderr and skipped; the
-others are still ingested, and the exit status is 1 if any file failed.
+others are still ingested, and the exit status is 1 if any file failed. A web page is
+stored as its article text (recognised on its own, or every file with --html). With the
+broker unreachable each file is still stored, with one warning line (the sweeper queues it).
 """
 
 from __future__ import annotations
@@ -15,11 +17,19 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
+from claims.pipeline.html import NotArticleHtml, html_to_text
 from claims.pipeline.ingestion import ArticleRejected, ingest_article
 
 
 class FileRejected(Exception):
     pass
+
+
+def page_text(page: str) -> str:
+    try:
+        return html_to_text(page)
+    except NotArticleHtml as exc:
+        raise FileRejected(f"{exc} (--html)") from None
 
 
 def parse_published_at(value: str) -> datetime:
@@ -32,15 +42,16 @@ def parse_published_at(value: str) -> datetime:
     return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
 
 
-def collect(paths: list[str]) -> list[Path]:
-    """Files as given, and the *.txt files under each folder (sorted, hidden ones skipped)."""
+def collect(paths: list[str], suffixes: tuple[str, ...] = (".txt",)) -> list[Path]:
+    """Files as given, and the files with these suffixes under each folder (sorted, hidden ones skipped)."""
     files: list[Path] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
             files += sorted(
-                p for p in path.rglob("*.txt")
-                if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts)
+                p for p in path.rglob("*")
+                if p.suffix.lower() in suffixes and p.is_file()
+                and not any(part.startswith(".") for part in p.relative_to(path).parts)
             )
         else:
             files.append(path)  # a missing path is reported when read
@@ -80,14 +91,19 @@ class Command(BaseCommand):
         parser.add_argument("--url", default="", help="canonical url; one file only")
         parser.add_argument("--published-at", default="", help="publication date, YYYY-MM-DD or ISO datetime")
         parser.add_argument("--encoding", default="utf-8", help="text encoding of the files (default utf-8)")
+        parser.add_argument(
+            "--html", action="store_true",
+            help="the files are web pages (folders: *.html, *.htm too): store each page's article text "
+            "(HTML is also recognised without the flag; markup is never stored as a body)",
+        )
 
-    def handle(self, *args, paths, publisher, title, url, published_at, encoding, **options):
+    def handle(self, *args, paths, publisher, title, url, published_at, encoding, html=False, **options):
         if not publisher.strip():
             raise CommandError("--publisher must name the outlet")
         published = parse_published_at(published_at) if published_at else None
-        files = collect(paths)
+        files = collect(paths, (".txt", ".html", ".htm") if html else (".txt",))
         if not files:
-            raise CommandError(f"no *.txt files under {', '.join(paths)}")
+            raise CommandError(f"no *.txt{' or *.html' if html else ''} files under {', '.join(paths)}")
         if url and len(files) > 1:
             raise CommandError("--url names one article: give it with a single file")
         progress = None
@@ -99,6 +115,8 @@ class Command(BaseCommand):
         for path in files:
             try:
                 body = read_text(path, encoding)
+                if html:
+                    body = page_text(body)
                 article, _ = ingest_article(body=body, publisher=publisher, title=title, url=url, published_at=published)
             except (FileRejected, ArticleRejected) as exc:
                 failed += 1
