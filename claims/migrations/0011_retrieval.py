@@ -18,7 +18,7 @@ def rematch_everything(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('claims', '0009_hashed_api_tokens'),
+        ('claims', '0010_worker_heartbeat_and_beat_periods'),
     ]
 
     operations = [
