@@ -15,6 +15,8 @@ from array import array
 from collections.abc import Iterable, Sequence
 
 import numpy as np
+
+from .vectors import KeyRows
 K1, B = 1.5, 0.75  # bm25s's defaults
 _WORD = re.compile(r"(?u)\b\w\w+\b")  # bm25s's default token pattern
 # Lucene's English stop set (the one bm25s uses): short on purpose. Longer lists drop words that
@@ -42,20 +44,20 @@ class LexicalIndex:
         self._postings: dict[str, tuple[array, array]] = {}  # term -> (slots, term frequencies)
         self._keys = array("q")  # slot -> key (-1 once removed)
         self._lengths = array("I")  # slot -> document length in tokens
-        self._slot_of: dict[int, int] = {}
+        self._slot_of = KeyRows()  # key -> slot
         self._total_length = 0
 
     def __len__(self) -> int:
-        return len(self._slot_of)
+        return self._slot_of.count
 
     def add(self, keys: Sequence[int], texts: Sequence[str]) -> None:
-        self.remove(k for k in keys if k in self._slot_of)
+        self.remove(k for k in keys if self._slot_of.get(k) >= 0)
+        first = len(self._keys)
         for key, text in zip(keys, texts):
             words = tokens(text)
             slot = len(self._keys)
             self._keys.append(key)
             self._lengths.append(len(words))
-            self._slot_of[key] = slot
             self._total_length += len(words)
             counts: dict[str, int] = {}
             for word in words:
@@ -64,17 +66,19 @@ class LexicalIndex:
                 slots, freqs = self._postings.setdefault(word, (array("I"), array("H")))
                 slots.append(slot)
                 freqs.append(min(count, 65535))
+        self._slot_of.set(np.asarray(list(keys), dtype=np.int64), np.arange(first, len(self._keys), dtype=np.int32))
 
     def remove(self, keys: Iterable[int]) -> None:
         """Removed documents keep their postings but score nothing (their key is -1)."""
         for key in list(keys):
-            slot = self._slot_of.pop(key, None)
-            if slot is not None:
+            slot = self._slot_of.get(key)
+            if slot >= 0:
+                self._slot_of.clear(np.array([key]))
                 self._keys[slot] = -1
                 self._total_length -= self._lengths[slot]
 
     def _idf(self, df: int) -> float:
-        n = max(len(self._slot_of), df, 1)
+        n = max(self._slot_of.count, df, 1)
         return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
 
     def _term_scores(self, term: str) -> tuple[np.ndarray, np.ndarray, float] | None:
@@ -89,7 +93,7 @@ class LexicalIndex:
             return None
         freqs = np.frombuffer(entry[1], dtype=np.uint16)[live].astype(np.float32)
         lengths = np.frombuffer(self._lengths, dtype=np.uint32)[slots].astype(np.float32)
-        average = self._total_length / max(len(self._slot_of), 1) or 1.0
+        average = self._total_length / max(self._slot_of.count, 1) or 1.0
         tf = freqs * (K1 + 1) / (freqs + K1 * (1 - B + B * lengths / average))
         idf = self._idf(len(slots))
         return slots, idf * tf, idf
@@ -100,14 +104,12 @@ class LexicalIndex:
         if not accumulated:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         slots = np.concatenate([s for s, _ in accumulated])
-        scores = np.concatenate([v for _, v in accumulated])
-        unique, inverse = np.unique(slots, return_inverse=True)
-        summed = np.zeros(len(unique), dtype=np.float32)
-        np.add.at(summed, inverse, scores)
-        keys = np.frombuffer(self._keys, dtype=np.int64)[unique]
-        if len(keys) > k:
-            top = np.argpartition(-summed, k - 1)[:k]
-            keys, summed = keys[top], summed[top]
+        # One pass over the postings into a dense array (bincount), cheaper than sorting them.
+        summed = np.bincount(slots, weights=np.concatenate([v for _, v in accumulated]), minlength=len(self._keys))
+        touched = np.flatnonzero(summed)
+        if len(touched) > k:
+            touched = touched[np.argpartition(-summed[touched], k - 1)[:k]]
+        keys, summed = np.frombuffer(self._keys, dtype=np.int64)[touched], summed[touched].astype(np.float32)
         order = np.argsort(-summed, kind="stable")
         return keys[order], summed[order]
 
@@ -116,7 +118,8 @@ class LexicalIndex:
         query's terms the document contains (1 when it holds them all, whatever its length); and
         the share of the query's numbers it contains (1 when the query has none): "$15 million in
         2020" is not "$50 million" however alike the sentences are."""
-        wanted = {self._slot_of[k]: j for j, k in enumerate(keys) if k in self._slot_of}
+        slots = self._slot_of.rows(np.asarray(list(keys), dtype=np.int64))
+        wanted = {int(slot): j for j, slot in enumerate(slots.tolist()) if slot >= 0}
         scores = np.zeros(len(keys), dtype=np.float32)
         covered = np.zeros(len(keys), dtype=np.float32)
         terms = set(tokens(query))

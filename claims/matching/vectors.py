@@ -13,6 +13,7 @@ so results are exact up to int8 rounding and need no tuning.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from typing import Protocol
 
@@ -51,30 +52,87 @@ def from_codes(blobs: Sequence[bytes | memoryview]) -> np.ndarray:
     return codes.astype(np.float32) * INT8_SCALE
 
 
+class KeyRows:
+    """key -> row, as an array indexed by key (keys are database ids: dense, non-negative). A dict
+    would cost ~100 bytes a key, 100 MB at 1M claims; this costs 4 bytes per possible key."""
+
+    def __init__(self) -> None:
+        self._rows = np.full(0, -1, dtype=np.int32)
+        self.count = 0
+
+    def get(self, key: int) -> int:
+        return int(self._rows[key]) if 0 <= key < len(self._rows) else -1
+
+    def rows(self, keys: np.ndarray) -> np.ndarray:
+        keys = np.asarray(keys, dtype=np.int64)
+        inside = (keys >= 0) & (keys < len(self._rows))
+        out = np.full(len(keys), -1, dtype=np.int32)
+        out[inside] = self._rows[keys[inside]]
+        return out
+
+    def set(self, keys: np.ndarray, rows: np.ndarray) -> None:
+        if len(keys) and keys.max() >= len(self._rows):
+            grown = np.full(max(int(keys.max()) + 1, int(len(self._rows) * 1.25) + 1024), -1, dtype=np.int32)
+            grown[: len(self._rows)] = self._rows
+            self._rows = grown
+        self.count += int((self._rows[keys] < 0).sum())
+        self._rows[keys] = rows
+
+    def clear(self, keys: np.ndarray) -> None:
+        self.count -= int((self._rows[keys] >= 0).sum())
+        self._rows[keys] = -1
+
+
+@functools.cache
+def _integer_scan():
+    """An onnxruntime session computing int8 codes (n, DIM) x int8 queries (DIM, m) -> int32 (n, m).
+
+    numpy has no integer BLAS (converting the matrix to float32 block by block costs ~8x more);
+    onnxruntime's MatMulInteger runs SIMD int8 kernels straight over the stored codes.
+    """
+    import onnxruntime as ort
+    from onnx import TensorProto, helper
+
+    graph = helper.make_graph(
+        [helper.make_node("MatMulInteger", ["codes", "queries"], ["scores"])], "int8_scan",
+        [helper.make_tensor_value_info("codes", TensorProto.INT8, ["n", DIM]),
+         helper.make_tensor_value_info("queries", TensorProto.INT8, [DIM, "m"])],
+        [helper.make_tensor_value_info("scores", TensorProto.INT32, ["n", "m"])],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)])
+    model.ir_version = 8
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1  # one worker process per core
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    options.enable_cpu_mem_arena = False  # the int32 scores are short-lived; keep no arena around
+    return ort.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
+
+
 class ExactInt8Index:
     """Exact inner-product search over an int8 matrix kept in one growable array.
 
-    Memory: 384 bytes a vector (+8 for its id): 1M vectors = ~390 MB. A query converts the matrix
-    block by block to float32 and uses BLAS; the block size bounds the transient memory.
-    Removal marks rows dead (their ids map to -1) and compacts once half the rows are dead.
+    Memory: 384 bytes a vector, 8 for its key and 4 per possible key for the key map: ~400 MB at
+    1M vectors. A query is quantized to int8 too and the whole matrix is scanned with an integer
+    matrix product in blocks; candidates are then re-scored exactly by the caller (`vectors`).
+    Removal marks rows dead (their ids become -1) and compacts once half the rows are dead.
     """
 
-    def __init__(self, dim: int = DIM, block_rows: int = 16384) -> None:
+    def __init__(self, dim: int = DIM, block_rows: int = 262_144) -> None:
         self.dim = dim
         self.block_rows = block_rows
         self._codes = np.zeros((0, dim), dtype=np.int8)
         self._ids = np.zeros(0, dtype=np.int64)
         self._n = 0  # rows in use (live or dead) at the front of _codes
-        self._row_of: dict[int, int] = {}
+        self._row_of = KeyRows()
 
     def __len__(self) -> int:
-        return len(self._row_of)
+        return self._row_of.count
 
     def __contains__(self, key: int) -> bool:
-        return key in self._row_of
+        return self._row_of.get(int(key)) >= 0
 
     @classmethod
-    def build(cls, ids: Sequence[int], vectors: np.ndarray, **kw: int) -> "ExactInt8Index":
+    def build(cls, ids: Sequence[int], vectors: np.ndarray, **kw: int) -> ExactInt8Index:
         index = cls(**kw)
         index.add(ids, vectors)
         return index
@@ -95,25 +153,26 @@ class ExactInt8Index:
         """Add or replace vectors (an id already present is overwritten)."""
         ids_arr = np.asarray(ids, dtype=np.int64)
         vecs = np.asarray(vectors, dtype=np.float32).reshape(len(ids_arr), self.dim)
-        if len(set(ids_arr.tolist())) != len(ids_arr):
+        if len(np.unique(ids_arr)) != len(ids_arr):
             raise ValueError("duplicate ids in one add() call")
-        self.remove(int(i) for i in ids_arr if int(i) in self._row_of)
+        self.remove(ids_arr[self._row_of.rows(ids_arr) >= 0])
         need = self._n + len(ids_arr)
         if need > len(self._codes):  # grow geometrically: amortised O(1) appends
             self._grow(max(need, int(len(self._codes) * 1.25) + 1024))
         self._codes[self._n:need] = quantize_int8(vecs)
         self._ids[self._n:need] = ids_arr
-        for offset, i in enumerate(ids_arr.tolist()):
-            self._row_of[i] = self._n + offset
+        self._row_of.set(ids_arr, np.arange(self._n, need, dtype=np.int32))
         self._n = need
 
     def remove(self, ids: Iterable[int]) -> None:
-        for i in ids:
-            row = self._row_of.pop(int(i), None)
-            if row is not None:
-                self._ids[row] = -1
-                self._codes[row] = 0  # a dead row scores 0 and is filtered by its id anyway
-        if self._n and len(self._row_of) < self._n // 2:
+        keys = np.fromiter((int(i) for i in ids), dtype=np.int64)
+        rows = self._row_of.rows(keys)
+        present = rows >= 0
+        if present.any():
+            self._ids[rows[present]] = -1
+            self._codes[rows[present]] = 0  # a dead row scores 0 and is filtered by its id anyway
+            self._row_of.clear(keys[present])
+        if self._n and len(self) < self._n // 2:
             self._compact()
 
     def _compact(self) -> None:
@@ -121,10 +180,11 @@ class ExactInt8Index:
         self._codes = np.ascontiguousarray(self._codes[live])
         self._ids = self._ids[live].copy()
         self._n = len(live)
-        self._row_of = {int(i): r for r, i in enumerate(self._ids.tolist())}
+        self._row_of = KeyRows()
+        self._row_of.set(self._ids, np.arange(self._n, dtype=np.int32))
 
     def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """Top-k ids (int64, -1 where fewer than k exist) and cosine scores, best first."""
+        """Top-k ids (int64, -1 where fewer than k exist) and approximate cosines, best first."""
         q = np.atleast_2d(np.asarray(queries, dtype=np.float32))
         nq = len(q)
         k_eff = min(k, len(self))
@@ -132,32 +192,36 @@ class ExactInt8Index:
         out_scores = np.full((nq, k), -np.inf, dtype=np.float32)
         if k_eff == 0:
             return out_ids, out_scores
-        best_s = np.full((nq, 0), -np.inf, dtype=np.float32)
+        # Each query at full int8 resolution (its own scale): ranks are exact up to rounding.
+        scale = 127.0 / np.maximum(np.abs(q).max(axis=1), 1e-12)
+        q_codes = np.ascontiguousarray(np.clip(np.rint(q * scale[:, None]), -127, 127).astype(np.int8).T)
+        session = _integer_scan()
+        best_s = np.full((nq, 0), np.iinfo(np.int32).min, dtype=np.int64)
         best_r = np.zeros((nq, 0), dtype=np.int64)
         for start in range(0, self._n, self.block_rows):
-            block = self._codes[start:start + self.block_rows].astype(np.float32)
-            s = q @ block.T
-            s[:, self._ids[start:start + len(block)] < 0] = -np.inf
-            kk = min(k_eff, s.shape[1])
-            part = np.argpartition(-s, kk - 1, axis=1)[:, :kk]
-            best_s = np.concatenate([best_s, np.take_along_axis(s, part, 1)], axis=1)
+            block = self._codes[start:min(start + self.block_rows, self._n)]
+            (scores,) = session.run(["scores"], {"codes": block, "queries": q_codes})
+            scores = scores.T.astype(np.int64)  # (nq, rows)
+            scores[:, self._ids[start:start + len(block)] < 0] = np.iinfo(np.int32).min
+            kk = min(k_eff, scores.shape[1])
+            part = np.argpartition(-scores, kk - 1, axis=1)[:, :kk]
+            best_s = np.concatenate([best_s, np.take_along_axis(scores, part, 1)], axis=1)
             best_r = np.concatenate([best_r, part + start], axis=1)
             if best_s.shape[1] > k_eff:  # keep only the running top-k
                 keep = np.argpartition(-best_s, k_eff - 1, axis=1)[:, :k_eff]
                 best_s = np.take_along_axis(best_s, keep, 1)
                 best_r = np.take_along_axis(best_r, keep, 1)
         order = np.argsort(-best_s, axis=1, kind="stable")
-        best_s = np.take_along_axis(best_s, order, 1) * INT8_SCALE
+        best_s = np.take_along_axis(best_s, order, 1)
         best_r = np.take_along_axis(best_r, order, 1)
         out_ids[:, :k_eff] = self._ids[best_r]
-        out_scores[:, :k_eff] = best_s
+        out_scores[:, :k_eff] = best_s * (INT8_SCALE / scale[:, None])
         return out_ids, out_scores
 
     def vectors(self, ids: Sequence[int]) -> np.ndarray:
         """Dequantized stored vectors (for re-scoring candidates); zero rows for unknown ids."""
-        out = np.zeros((len(ids), self.dim), dtype=np.float32)
-        for j, i in enumerate(ids):
-            row = self._row_of.get(int(i))
-            if row is not None:
-                out[j] = self._codes[row].astype(np.float32) * INT8_SCALE
+        rows = self._row_of.rows(np.asarray(list(ids), dtype=np.int64))
+        out = np.zeros((len(rows), self.dim), dtype=np.float32)
+        known = rows >= 0
+        out[known] = self._codes[rows[known]].astype(np.float32) * INT8_SCALE
         return out
