@@ -92,7 +92,7 @@ def build_index(claims: list[tuple[int, str, str]], *, fusion: Fusion | None = N
         if cached is not None:
             cached.parent.mkdir(parents=True, exist_ok=True)
             np.savez(cached, joint=joint, claim=claim, title=title)
-    index = SearchIndex(fusion=fusion or Fusion.untrained())
+    index = SearchIndex(fusion=fusion)  # None: the shipped fusion
     index.add([Record(key_of(FACT_CHECK, pk), c, t) for pk, c, t in claims], joint, claim, title)
     return index
 
@@ -135,7 +135,7 @@ def choose_threshold(scores: np.ndarray, labels: np.ndarray) -> tuple[float, flo
 def train(data: Path, *, out: Path = FUSION_PATH, cache: Path | None = None) -> dict:
     started = time.perf_counter()
     claims, splits = load(data)
-    index = build_index(claims, cache=cache)
+    index = build_index(claims, fusion=Fusion.untrained(), cache=cache)
     vectors = {name: embed([text for _, text in split.queries]) for name, split in splits.items()}
     train_groups = groups(index, splits["train"], vectors["train"])
     fusion = Fusion.fit(train_groups)

@@ -238,16 +238,20 @@ class MiniLMEncoder:
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         opts.log_severity_level = 3  # the shape-merge warnings of the built graph are benign
+        # No arena: a worker keeps ~100 MB less between batches, at no measurable cost per batch.
+        opts.enable_cpu_mem_arena = False
         self.session = ort.InferenceSession(self._model_bytes(cache_dir), opts,
                                             providers=["CPUExecutionProvider"])
 
-    def _model_bytes(self, cache_dir: Path | str | None) -> bytes:
+    def _model_bytes(self, cache_dir: Path | str | None) -> bytes | str:
+        """The graph: the cached file's path when there is one (onnxruntime reads it without a Python
+        copy in between), else the built bytes."""
         weights = self.model_dir / "model.safetensors"
         st = weights.stat()
         key = hashlib.sha256(f"{GRAPH_VERSION}|{weights}|{st.st_size}|{st.st_mtime_ns}|{self.int8}".encode())
         path = Path(cache_dir) / f"minilm-{key.hexdigest()[:16]}.onnx" if cache_dir else None
         if path is not None and path.is_file():
-            return path.read_bytes()
+            return str(path)
         data = build_onnx_model(self.model_dir, self.int8)
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
