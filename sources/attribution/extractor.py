@@ -360,7 +360,7 @@ class _Article:
             return f
         ctx = self.ctx
         if f.pronoun in rules._PRONOUNS_PERSON:
-            ante = ctx.last_person
+            ante = ctx.last_person or self._last_mentioned()
         elif f.pronoun in rules._PRONOUNS_THING:
             ante = ctx.last_thing
         else:
@@ -376,8 +376,24 @@ class _Article:
         g.extra["pronoun"] = True
         return g
 
+    def _last_mentioned(self) -> rules.Finding | None:
+        """A person the article named in passing ("Trump toured the plant ...",
+        "... the plant Trump toured"): the antecedent of a "he" when no speaker
+        or subject person came before (rule 9)."""
+        tok = self.ctx.last_mentioned
+        if tok is None:
+            return None
+        res = rules.classify_np(self.gaz, self.ctx, tok)
+        if res is None or res[1] != "person":
+            return None
+        return rules.Finding(res[0], res[2], res[1], "", "", person_like=True, named=True)
+
     def _update(self, f: rules.Finding | None, span) -> None:
         ctx = self.ctx
+        for ent in reversed(span.ents):
+            if ent.label_ == "PERSON" and ent.root.dep_ not in ("poss", "compound"):
+                ctx.last_mentioned = ent.root
+                break
         if f is None:
             self._subject_person(span)
             return

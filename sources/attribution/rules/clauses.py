@@ -41,8 +41,18 @@ def subject_of(v):
         for later in subs[1:]:
             if any(doc[i].text in ("-", "—", "–", "--") and doc[i].whitespace_ for i in range(subs[0].i + 1, later.left_edge.i)):
                 return later
+            # "The motive, police said: ...": a topic set off by a comma, then the speaker
+            if later.right_edge.i == v.i - 1 and v.i > later.i and doc[later.left_edge.i - 1].text == "," \
+                    and subs[0].right_edge.i == later.left_edge.i - 2:
+                return later
     if subs:
         return subs[0]
+    # "responded by saying ...": the subject of the verb the phrase hangs on
+    if v.dep_ == "pcomp" and v.head.lower_ == "by" and v.head.head.pos_ in ("VERB", "AUX"):
+        v = v.head.head
+        subs = [c for c in v.children if c.dep_ in ("nsubj", "nsubjpass")]
+        if subs:
+            return subs[0]
     # shared subject of a coordinated verb / participle
     if v.dep_ in ("conj", "advcl", "xcomp") and v.head is not v:
         for c in v.head.children:

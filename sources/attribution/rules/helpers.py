@@ -143,6 +143,7 @@ class ArticleContext:
     weak_persons: set = field(default_factory=set)  # names only the NER calls people (orgs win)
     weak_orgs: set = field(default_factory=set)  # names only the NER calls organisations (weak persons win)
     record_writers: set = field(default_factory=set)  # surnames of people who wrote a record cited earlier
+    last_mentioned: object = None  # the last person the NER saw anywhere (token), the weakest antecedent
 
 
 def _outlet_key(name: str) -> frozenset[str]:

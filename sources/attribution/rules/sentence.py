@@ -125,6 +125,14 @@ def attribute_sentence(
             elif c.dep_ == "ccomp" and c.i > v.i:
                 # trailing tags parsed as the complement's head: '"...", X said'
                 consider(c, 5)
+            elif c.dep_ == "xcomp" and v.lemma_.lower() in _RAISING_VERBS and c.i > v.i:
+                # "continues to insist that ...", "went on to say": the speech is the main act
+                consider(c, 2)
+            elif c.dep_ == "prep" and c.lower_ == "by" and v.lemma_.lower() in _BY_VERBS | gaz.reporting_verbs:
+                # "responded by saying ...", "began by telling them ...": the saying is the act
+                for g in c.children:
+                    if g.dep_ == "pcomp" and g.tag_ == "VBG":
+                        consider(g, 4)
     # quote tags anywhere (", the source added," / "..., sources told the Herald.")
     for t in sent_tokens:
         if t.pos_ in ("VERB", "AUX") and t.lemma_.lower() in gaz.reporting_verbs and t.i not in seen:
@@ -157,6 +165,10 @@ def attribute_sentence(
         # sources tell; whoever the sentence cites for it governs (rule 2)
         best = _according_to(gaz, ctx, mains, start, end, anonymity) or best
     if best is None:
+        best = _loose_tag(gaz, ctx, sent_tokens, quoted, anonymity)
+    if best is None:
+        best = _as_clause(gaz, ctx, sent_tokens, quoted, anonymity, root)
+    if best is None:
         best = _trailing_record_tag(gaz, sent_tokens)
     if best is None:
         best = _hedges(gaz, mains, start, end)
@@ -179,6 +191,106 @@ def attribute_sentence(
             if res is not None:
                 best.extra["later_person"] = Finding(res[0], res[2], res[1], "", "", person_like=True, named=True)
     return best
+
+
+_RAISING_VERBS = frozenset({"continue", "keep", "appear", "seem", "go", "begin", "start", "proceed", "repeat",
+                            "hasten", "rush", "tend", "like", "love", "dare"})
+_BY_VERBS = frozenset({"respond", "react", "reply", "begin", "start", "open", "close", "end", "finish", "conclude",
+                       "answer", "counter", "punctuate", "kick", "wrap"})
+_TAG_FORMS = frozenset({"VBD", "VBZ", "VBP"})
+
+
+def _loose_tag(gaz, ctx, sent_tokens, quoted, anonymity) -> Finding | None:
+    """A parenthetical tag the parser did not attach as one: "Democrats, the
+    author notes, applaud ...", "The motive, police said: ...", "..., its chair,
+    Ruth Okafor, said on Monday." -- a finite reporting verb right after a short
+    noun phrase that follows a comma, closed by punctuation or the sentence end.
+    Read off the token sequence, since the small parser often hangs these
+    phrases on the wrong head."""
+    doc = sent_tokens.doc
+    start, end = sent_tokens.start, sent_tokens.end
+    for t in sent_tokens:
+        if t.tag_ not in _TAG_FORMS or t.i in quoted or t.i - start < 3:
+            continue
+        lemma = t.lemma_.lower()
+        if lemma not in gaz.reporting_verbs and lemma not in gaz.speech_acts:
+            continue
+        if any(c.dep_ in ("nsubj", "nsubjpass") for c in t.children) and t.dep_ in ("ROOT", "ccomp", "parataxis"):
+            continue  # an ordinary clause: the verb rules saw it
+        nxt = t.i + 1
+        while nxt < end and doc[nxt].dep_ in ("npadvmod", "advmod", "prep", "pobj", "det", "compound", "amod") \
+                and doc[nxt].text not in (",", ":", ".") and nxt - t.i <= 4:
+            nxt += 1
+        if nxt < end and doc[nxt].text not in (",", ":", ".", ";", "—", "–") or nxt - t.i > 4:
+            continue
+        # the noun phrase before the verb, back to the comma that opens the tag;
+        # a name in apposition to a role ("its chair, Ruth Okafor,") is one phrase
+        k = t.i - 1
+        if doc[k].text == ",":
+            k -= 1
+        hi = k
+        commas = 0
+        while k >= start and doc[k].text != "," and hi - k < 6:
+            k -= 1
+        if k >= start and doc[k].text == "," and k - 1 >= start:
+            # one more comma-separated piece when it is a role with a name after it
+            j = k - 1
+            while j >= start and doc[j].text != "," and k - j < 5:
+                j -= 1
+            if j >= start and doc[j].text == "," and j > start and any(
+                    doc[i].pos_ == "NOUN" and _human_noun_tok(gaz, doc[i]) for i in range(j + 1, k)):
+                commas = 1
+                k = j
+        if k < start or doc[k].text != "," or k == start or k + 1 > hi:
+            continue
+        phrase = [doc[i] for i in range(k + 1, hi + 1)]
+        if any(x.is_punct and x.text != "," for x in phrase) or any(x.pos_ in ("VERB", "AUX") for x in phrase):
+            continue
+        nouns = [x for x in phrase if x.pos_ in ("NOUN", "PROPN", "PRON")]
+        if not nouns:
+            continue
+        head = nouns[-1] if not commas else next((x for x in phrase if x.pos_ == "NOUN"), nouns[-1])
+        if head.lower_ in _PRONOUNS_FIRST:
+            continue
+        f = _finding_from_np(gaz, ctx, head, t, t.text, "parenthetical tag '{cue}': '{speaker}'", anonymity, True)
+        if f is None or (f.level == UNATTRIBUTED and not f.pronoun):
+            continue
+        a, b = np_bounds(head)
+        if not commas and f.speaker and k + 1 < a and b <= hi and all(
+                x.pos_ in ("DET", "ADJ", "NOUN", "PROPN", "PART", "NUM") for x in phrase):
+            # the parser cut the phrase short ("the author" as a compound of "notes")
+            f.speaker = _span_text(doc, k + 1, hi)
+        return f
+    return None
+
+
+def _human_noun_tok(gaz, tok) -> bool:
+    from .speakers import _human_noun
+
+    return _human_noun(gaz, tok)
+
+
+def _as_clause(gaz, ctx, sent_tokens, quoted, anonymity, root) -> Finding | None:
+    """'As Politico reported, ...', 'As the senator acknowledges: "..."': an "as"
+    clause of reporting with no object of its own attributes the clause it
+    introduces (the reported content is the main clause)."""
+    for t in sent_tokens:
+        if t.dep_ != "advcl" or t.i in quoted or t.head.i != root.i or t.pos_ != "VERB":
+            continue
+        lemma = t.lemma_.lower()
+        if lemma not in gaz.reporting_verbs and lemma not in gaz.speech_acts:
+            continue
+        if not any(c.dep_ == "mark" and c.lower_ == "as" for c in t.children):
+            continue
+        if any(c.dep_ in ("dobj", "ccomp", "auxpass", "nsubjpass", "xcomp") for c in t.children):
+            continue
+        subj = next((c for c in t.children if c.dep_ == "nsubj"), None)
+        if subj is None:
+            continue
+        f = _finding_from_np(gaz, ctx, subj, t, t.text, "'as' clause '{cue}': '{speaker}'", anonymity, False)
+        if f is not None:
+            return f
+    return None
 
 
 _AUTHOR_VERBS = frozenset({"send", "write", "sign", "author", "draft", "pen", "circulate"})
@@ -325,6 +437,9 @@ def _verb_finding(gaz, ctx, v, start, end, anonymity, mains) -> Finding | None:
 
     clausal = has_clausal_complement(v) or tag
     ok_verb = (lemma in gaz.reporting_verbs and clausal) or lemma in gaz.speech_acts
+    # "did not mention the project": a speech act that did not happen asserts nothing
+    if ok_verb and not clausal and lemma not in gaz.reporting_verbs and any(c.dep_ == "neg" for c in v.children):
+        return None
     # "declined to comment", "refused to discuss the matter": no assertion is made
     if lemma in _NO_COMMENT_VERBS and any(c.dep_ == "xcomp" and c.lemma_.lower() in _COMMENT_VERBS for c in v.children):
         return None

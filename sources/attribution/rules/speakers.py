@@ -151,6 +151,12 @@ def classify_np(gaz: Gazetteers, ctx: ArticleContext, head, sentence_anonymity: 
         # a capitalised first word the tagger took for a name ("Polls show", "Workers said")
         propn = False
         lemma = low[:-1] if low.endswith("s") and low[:-1] in _lexicon(gaz) else low
+    if not propn and head.pos_ == "NOUN" and head.text[:1].isupper() and (
+            low in ctx.persons or low in ctx.officials or low in ctx.weak_persons
+            or (not head.is_sent_start and head.i != a and head.ent_type_ == "PERSON")):
+        # a name the tagger took for a common noun ("Trump shot back", "Fields tweeted")
+        # that the article introduced as a person
+        propn = True
     role_toks = _role_tokens(head)
     role = [t.lower_ for t in role_toks]
     orole = [t.text for t in role_toks]
@@ -309,6 +315,17 @@ def classify_np(gaz: Gazetteers, ctx: ArticleContext, head, sentence_anonymity: 
         low in gaz.human_nouns or lemma in gaz.human_nouns or gaz.person_roles.find([lemma])
     ):
         return (VAGUE, "group", text, a, b, False, False)
+    # rule 15: one individual identified only by a description. "a bartender said",
+    # "one voter said": the reader cannot check who it is (anonymous); "the
+    # businessman said", "the Republican nominee's spokesman": a definite
+    # description points back to the individual the article named (named person)
+    if not propn and not plural and not institution and head.pos_ == "NOUN" and _human_noun(gaz, head):
+        if not det and a == head.i and head.i > 0 and doc[head.i - 1].pos_ == "DET":
+            det = doc[head.i - 1].lower_  # "the author notes" parsed as a compound of the verb
+        if det in _INDEF:
+            return (ANON, "anonymous", text, a, b, True, False)
+        if det in ("the", "this", "that") or any(c.dep_ == "poss" for c in head.children):
+            return (NAMED, "person", text, a, b, True, False)
     return None
 
 
