@@ -162,6 +162,7 @@ class _Article:
         self.states: list[tuple[bool, bool, int | None, bool]] = []
         self._open_q = False
         self._par = None
+        self._plural_subject = None
 
     def _quote_state(self, seg: Segment):
         """Quote bookkeeping for one segment: (open at start, open at end, first
@@ -364,7 +365,7 @@ class _Article:
         elif f.pronoun in rules._PRONOUNS_THING:
             ante = ctx.last_thing
         else:
-            ante = ctx.last_plural or ctx.last_thing
+            ante = ctx.last_plural or ctx.last_thing or self._last_group()
         if ante is None:
             return None
         g = rules.Finding(
@@ -388,8 +389,22 @@ class _Article:
             return None
         return rules.Finding(res[0], res[2], res[1], "", "", person_like=True, named=True)
 
+    def _last_group(self) -> rules.Finding | None:
+        """The plural subject of an earlier main clause ("Republicans ...", "The
+        plaintiffs ..."): the antecedent of a "they" when no plural speaker came before."""
+        tok = self._plural_subject
+        if tok is None:
+            return None
+        res = rules.classify_np(self.gaz, self.ctx, tok)
+        if res is None or res[0] in (rules.OWN, rules.DOCUMENT):
+            return None
+        return rules.Finding(res[0], res[2], res[1], "", "", person_like=False, named=False)
+
     def _update(self, f: rules.Finding | None, span) -> None:
         ctx = self.ctx
+        for c in span.root.children:
+            if c.dep_ == "nsubj" and c.tag_ in ("NNS", "NNPS"):
+                self._plural_subject = c
         for ent in reversed(span.ents):
             if ent.label_ == "PERSON" and ent.root.dep_ not in ("poss", "compound"):
                 ctx.last_mentioned = ent.root

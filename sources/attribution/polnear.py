@@ -17,7 +17,8 @@ nouns ("his claim that"). ATTRIBUTION.md treats inner states as the article's
 own voice, so the headline recall is over *speech cues*: a cue with a verb of
 saying (:data:`SPEECH_LEMMAS`: "said", "told", "has argued", "wrote", "noted",
 "concluded", "outlined" ...) or "according to", that asserts (not "did not
-say", "never mentioned") and whose Source is not the author ("I said", "we
+say", "never mentioned"), is a verb (not the noun of "his claim that", "a
+report that") and whose Source is not the author ("I said", "we
 told" in a columnist's copy are the publisher's own voice, rule 14). Recall over
 all cues is printed too, for information; it is not a target.
 
@@ -102,12 +103,13 @@ class Relation:
     cue: Span
     source: Span | None
     contents: list[Span] = field(default_factory=list)
+    nominal: bool = False  # the cue is a noun ("his claim that", "a report that")
 
     @property
     def speech(self) -> bool:
         """A verb of saying or "according to", asserted, by someone other than the author."""
         cue = self.cue.text.lower().replace("n't", " n't ")
-        if not set(words(cue)) & SPEECH_FORMS or set(cue.split()) & NEGATIONS:
+        if self.nominal or not set(words(cue)) & SPEECH_FORMS or set(cue.split()) & NEGATIONS:
             return False
         return self.source is None or not set(words(self.source.text)) <= FIRST_PERSON
 
@@ -196,6 +198,28 @@ def read_ann(path: Path) -> list[Relation]:
     return out
 
 
+_DETERMINERS = frozenset({"a", "an", "the", "this", "that", "these", "those", "his", "her", "its", "their", "our",
+                          "my", "your", "s"})
+_NOUN_CUES = frozenset({"claim", "claims", "report", "reports", "statement", "statements", "account", "accounts",
+                        "description", "suggestion", "mention", "quote", "quotes", "assertion", "prediction",
+                        "warning", "announcement", "tweet", "tweets", "explanation", "recollection", "comments",
+                        "comment", "remarks", "denial", "admission", "testimony", "argument", "arguments"})
+
+
+def mark_nominal(text: str, relations: list[Relation]) -> None:
+    """A one-word cue that is a noun after a determiner or possessive ("Trump's
+    claim that", "a report that") names a statement; it is not a verb of saying."""
+    for rel in relations:
+        cue = rel.cue.text.strip().lower()
+        if cue not in _NOUN_CUES:
+            continue
+        before = words(text[max(0, rel.cue.start - 40) : rel.cue.start])
+        while before and before[-1] in {"new", "latest", "earlier", "false", "repeated", "own", "recent", "initial"}:
+            before.pop()
+        rel.nominal = bool(before) and (before[-1] in _DETERMINERS or text[: rel.cue.start].rstrip().endswith(
+            ("'s", "’s")))
+
+
 def read_publishers(folder: Path) -> dict[str, str]:
     for meta in (folder / "metadata.tsv", folder.parent / "metadata.tsv"):
         if meta.is_file():
@@ -213,7 +237,10 @@ def articles(folder: Path) -> list[tuple[str, str, str | None, list[Relation]]]:
         if not ann.is_file():
             continue
         code = pubs.get(txt.stem, "")
-        out.append((txt.stem, txt.read_text(encoding="utf-8"), PUBLISHERS.get(code, code or None), read_ann(ann)))
+        text = txt.read_text(encoding="utf-8")
+        rels = read_ann(ann)
+        mark_nominal(text, rels)
+        out.append((txt.stem, text, PUBLISHERS.get(code, code or None), rels))
     return out
 
 

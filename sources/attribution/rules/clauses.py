@@ -41,6 +41,10 @@ def subject_of(v):
         for later in subs[1:]:
             if any(doc[i].text in ("-", "—", "–", "--") and doc[i].whitespace_ for i in range(subs[0].i + 1, later.left_edge.i)):
                 return later
+            # '"My reaction, that was outrageous," the strategist said': the first
+            # "subject" is inside the quote that the tag closes
+            if any(doc[i].text in ("”", "\"", "''") for i in range(subs[0].i + 1, later.left_edge.i)):
+                return later
             # "The motive, police said: ...": a topic set off by a comma, then the speaker
             if later.right_edge.i == v.i - 1 and v.i > later.i and doc[later.left_edge.i - 1].text == "," \
                     and subs[0].right_edge.i == later.left_edge.i - 2:
@@ -58,6 +62,12 @@ def subject_of(v):
         for c in v.head.children:
             if c.dep_ in ("nsubj", "nsubjpass") and c.i < v.i:
                 return c
+        # a participle coordinated with a participle: "..., calling it X and insisting ..."
+        h = v.head
+        if v.dep_ == "conj" and v.tag_ == "VBG" and h.dep_ == "advcl" and h.tag_ == "VBG":
+            for c in h.head.children:
+                if c.dep_ in ("nsubj", "nsubjpass") and c.i < h.i:
+                    return c
     return None
 
 

@@ -122,6 +122,10 @@ def attribute_sentence(
                 consider(c, 2)
             elif c.dep_ == "advcl" and c.tag_ == "VBG" and c.i > v.i and subject_of_own(c) is None:
                 consider(c, 4)
+                # "..., calling it a disgrace and insisting that ...": the participles coordinated with it
+                for g in c.children:
+                    if g.dep_ == "conj" and g.tag_ == "VBG" and subject_of_own(g) is None:
+                        consider(g, 4)
             elif c.dep_ == "ccomp" and c.i > v.i:
                 # trailing tags parsed as the complement's head: '"...", X said'
                 consider(c, 5)
@@ -193,6 +197,10 @@ def attribute_sentence(
     return best
 
 
+_REBUT_VERBS = frozenset({"reject", "refute", "contest", "rebut", "challenge", "question"})
+_CLAIM_NOUNS = frozenset({"characterisation", "characterization", "claim", "allegation", "accusation", "suggestion",
+                          "assertion", "notion", "idea", "report", "account", "description", "criticism", "charge",
+                          "premise", "narrative", "assessment", "conclusion", "finding", "argument"})
 _RAISING_VERBS = frozenset({"continue", "keep", "appear", "seem", "go", "begin", "start", "proceed", "repeat",
                             "hasten", "rush", "tend", "like", "love", "dare"})
 _BY_VERBS = frozenset({"respond", "react", "reply", "begin", "start", "open", "close", "end", "finish", "conclude",
@@ -452,6 +460,10 @@ def _verb_finding(gaz, ctx, v, start, end, anonymity, mains) -> Finding | None:
     if lemma == "report" and not clausal and not any(c.dep_ in _OBJ for c in v.children) and any(
             c.dep_ == "prep" and c.lower_ in ("to", "for", "back") for c in v.children):
         ok_verb = False
+    # "rejects that characterisation", "refuted the claim": rejecting a statement is one
+    if not ok_verb and lemma in _REBUT_VERBS and any(
+            c.dep_ in _OBJ and c.lemma_.lower() in _CLAIM_NOUNS for c in v.children):
+        ok_verb = True
     # a request on the record ("asked the judge to ...", "asked for eight years") is the requester's
     if not ok_verb and lemma in gaz.request_verbs and _is_request(v):
         ok_verb = True

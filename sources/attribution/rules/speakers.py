@@ -142,6 +142,11 @@ def classify_np(gaz: Gazetteers, ctx: ArticleContext, head, sentence_anonymity: 
                 a += 1
             return (res[0], res[1], _span_text(doc, a, res[4]), a, res[4], res[5], res[6])
     a, b = np_bounds(head)
+    if _poll_share(head):
+        # "Twenty-four percent said", "six in 10 say", "majorities of primary voters
+        # said": the respondents of a survey, whose results are the record
+        a, b = head.left_edge.i, max(b, head.right_edge.i)
+        return (DOCUMENT, "document", _span_text(doc, a, b), a, b, False, False)
     text = _span_text(doc, a, b)
     words = _words(doc, a, b)
     owords = _owords(doc, a, b)
@@ -222,6 +227,11 @@ def classify_np(gaz: Gazetteers, ctx: ArticleContext, head, sentence_anonymity: 
             if sentence_anonymity:
                 return (ANON, "anonymous", text, a, b, True, False)
 
+    # "his aides say", "campaign advisers said": staff speaking on the record for
+    # their principal or campaign are official (rule 10), unless anonymity is granted
+    if not has_person and plural and not sentence_anonymity and lemma in _STAFF_ROLES and (
+            any(c.dep_ in ("poss", "compound", "amod") for c in head.children)):
+        return (OFFICIAL, "organization", text, a, b, False, False)
     # a person named in apposition to a role: "Voss's attorney, Linda Okafor" /
     # "the housing minister, Lee Pritchard" -- the name is the speaker
     if not propn and not has_person:
@@ -327,6 +337,37 @@ def classify_np(gaz: Gazetteers, ctx: ArticleContext, head, sentence_anonymity: 
         if det in ("the", "this", "that") or any(c.dep_ == "poss" for c in head.children):
             return (NAMED, "person", text, a, b, True, False)
     return None
+
+
+_STAFF_ROLES = frozenset({"aide", "adviser", "advisor", "staffer", "strategist", "operative", "spokesperson"})
+_SHARE_HEADS = frozenset({"percent", "%", "majority", "majorities", "plurality", "pluralities", "half", "third",
+                          "thirds", "quarter", "quarters", "fifth", "fifths"})
+
+
+def _poll_share(head) -> bool:
+    """A share of respondents: "47 percent", "six in 10", "a majority of voters"."""
+    low = head.lower_
+    kids = list(head.children)
+    if low in ("percent", "%") and any(c.dep_ == "nummod" or c.pos_ == "NUM" for c in kids):
+        return True
+    if low in _SHARE_HEADS and low not in ("percent", "%") and any(
+            c.dep_ == "prep" and c.lower_ == "of" and any(
+                g.dep_ == "pobj" and g.tag_ == "NNS" and g.lower_ in _RESPONDENTS for g in c.children)
+            for c in kids):
+        return True
+    # "six in 10 (voters) say": a number with "in" + number
+    if head.pos_ == "NUM" and head.text in ("10", "ten") and any(
+            c.dep_ == "quantmod" and c.lower_ == "in" for c in kids):
+        return True
+    if head.pos_ == "NUM" and any(c.dep_ == "prep" and c.lower_ == "in" and any(
+            g.pos_ == "NUM" and g.text in ("10", "ten", "100", "five", "4", "3", "three", "four")
+            for g in c.children) for c in kids):
+        return True
+    return False
+
+
+_RESPONDENTS = frozenset({"voters", "respondents", "americans", "adults", "democrats", "republicans",
+                          "independents", "people", "those", "residents", "likely", "caucus-goers", "participants"})
 
 
 def _publisher_desk(gaz: Gazetteers, ctx: ArticleContext, doc, a: int, b: int) -> bool:
