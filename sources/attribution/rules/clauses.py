@@ -50,7 +50,7 @@ def subject_of(v):
                     and subs[0].right_edge.i == later.left_edge.i - 2:
                 return later
     if subs:
-        return subs[0]
+        return _dateline_or_misparse(subs[0], v)
     # "responded by saying ...": the subject of the verb the phrase hangs on
     if v.dep_ == "pcomp" and v.head.lower_ == "by" and v.head.head.pos_ in ("VERB", "AUX"):
         v = v.head.head
@@ -69,6 +69,24 @@ def subject_of(v):
                 if c.dep_ in ("nsubj", "nsubjpass") and c.i < h.i:
                     return c
     return None
+
+
+def _dateline_or_misparse(subj, v):
+    """A person's name in apposition to a "subject" that cannot speak: a dateline
+    ("WASHINGTON -- President Obama, ..., said") or a fronted phrase the parser
+    made the subject ("To understand the real X, Chief Justice Y said, ...")."""
+    if subj.pos_ != "PROPN":
+        return subj
+    doc = subj.doc
+    ap = next((c for c in subj.children if c.dep_ == "appos" and c.pos_ == "PROPN" and c.i > subj.i), None)
+    if ap is None:
+        return subj
+    if subj.text.isupper() and len(subj.text) > 2 and subj.i + 1 < len(doc) and doc[subj.i + 1].text in (
+            "--", "—", "–", "-"):
+        return ap
+    if ap.right_edge.i == v.i - 1 and doc[ap.left_edge.i - 1].text == "," and ap.ent_type_ == "PERSON":
+        return ap
+    return subj
 
 
 def _inverted_subject(v):

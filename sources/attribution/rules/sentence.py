@@ -197,6 +197,7 @@ def attribute_sentence(
     return best
 
 
+_SAYING = frozenset({"say", "tell", "write", "add", "claim", "warn", "argue", "insist", "tweet", "admit"})
 _REBUT_VERBS = frozenset({"reject", "refute", "contest", "rebut", "challenge", "question"})
 _CLAIM_NOUNS = frozenset({"characterisation", "characterization", "claim", "allegation", "accusation", "suggestion",
                           "assertion", "notion", "idea", "report", "account", "description", "criticism", "charge",
@@ -420,6 +421,14 @@ def _verb_finding(gaz, ctx, v, start, end, anonymity, mains) -> Finding | None:
     subj = subject_of(v)
     if subj is not None and not start <= subj.i < end:
         subj = None
+    if subj is not None and subj.i > v.i + 3 and doc[v.i - 1].text == "," and v.i - 2 >= start:
+        # '..." Flynn, a top surrogate, said Thursday on "Fox and Friends."': a
+        # "subject" far after the verb is a misparsed title; the speaker is the
+        # phrase that closes before the verb
+        t = doc[v.i - 2]
+        while t.dep_ == "appos" and t.head.i < t.i and t.head.pos_ == "PROPN" and t.head.i >= start:
+            t = t.head
+        subj = t if t.pos_ in ("PROPN", "NOUN") else None
     if subj is None and lemma in gaz.reporting_verbs and v.i > start and (tag or doc[v.i - 1].text in (",", "”", "\"")):
         subj = _inverted_subject(v)
     reporting = lemma in gaz.reporting_verbs or lemma in gaz.speech_acts
@@ -612,6 +621,12 @@ def _verb_finding(gaz, ctx, v, start, end, anonymity, mains) -> Finding | None:
     if f.level not in (DOCUMENT, OUTLET, OWN) and not tag:
         adv = next((c for c in v.children if c.dep_ == "advmod" and c.lower_ in gaz.report_adverbs), None)
         if adv is not None:
+            if lemma in _SAYING and f.speaker:
+                # "X reportedly told teammates ...": X spoke, unnamed reports relay it;
+                # an adverb is never the speaker
+                return Finding(OUTLET, f.speaker, f.kind, adv.text,
+                               f"unnamed reports ('{adv.text}') of what '{f.speaker}' {v.text}",
+                               cue_token=adv.i, tag=tag, person_like=f.person_like, named=f.named)
             return Finding(OUTLET, adv.text, "outlet", adv.text, f"unnamed reports: '{adv.text}' on '{v.text}'",
                            cue_token=adv.i, tag=tag)
     return f
