@@ -89,9 +89,14 @@ class _Chunk:
     seg_tokens: list | None = None
 
 
+_DASHES = str.maketrans({"\u2015": "\u2014", "\u2012": "\u2013"})  # horizontal bar, figure dash
+
+
 def _sanitize(text: str) -> str:
-    """Same-length copy with control characters blanked (offsets are unchanged)."""
-    return _CONTROL_RE.sub(" ", text)
+    """Same-length copy with control characters blanked and rare dashes mapped
+    to the ones the tagger knows ("WASHINGTON ― Clinton said": the horizontal
+    bar is otherwise read as a verb); offsets are unchanged."""
+    return _CONTROL_RE.sub(" ", text).translate(_DASHES)
 
 
 def _chunks(article: int, text: str, publisher: str | None) -> list[_Chunk]:

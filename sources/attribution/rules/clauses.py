@@ -39,7 +39,7 @@ def subject_of(v):
         # is a dateline cut off by a dash; the subject proper follows it
         doc = v.doc
         for later in subs[1:]:
-            if any(doc[i].text in ("-", "—", "–", "--") and doc[i].whitespace_ for i in range(subs[0].i + 1, later.left_edge.i)):
+            if any(doc[i].text in ("-", "—", "–", "--", "―") and doc[i].whitespace_ for i in range(subs[0].i + 1, later.left_edge.i)):
                 return later
             # '"My reaction, that was outrageous," the strategist said': the first
             # "subject" is inside the quote that the tag closes
@@ -82,7 +82,7 @@ def _dateline_or_misparse(subj, v):
     if ap is None:
         return subj
     if subj.text.isupper() and len(subj.text) > 2 and subj.i + 1 < len(doc) and doc[subj.i + 1].text in (
-            "--", "—", "–", "-"):
+            "--", "—", "–", "-", "―"):
         return ap
     if ap.right_edge.i == v.i - 1 and doc[ap.left_edge.i - 1].text == "," and ap.ent_type_ == "PERSON":
         return ap
@@ -113,7 +113,7 @@ def is_tag(v, start: int, end: int) -> bool:
         hi = max(hi, c.right_edge.i)
     before = doc[lo - 1].text if lo - 1 >= start else ""
     after = doc[hi + 1].text if hi + 1 < end else ""
-    if before not in (",", "”", "\"", "—", "–", ":", "’", "'") or lo == start:
+    if before not in (",", "”", "\"", "—", "–", ":", "’", "'", "''") or lo == start:
         return False
     return after in (",", ".", "!", "?", "—", "–", ":", ";", "") or hi + 1 >= end
 

@@ -170,7 +170,7 @@ def np_bounds(tok) -> tuple[int, int]:
     # a dateline ("Vornholm (AMP) - ", "WASHINGTON (Reuters) — ") is not part of
     # the speaker: a phrase never runs across a spaced dash before its head
     for i in range(left, tok.i):
-        if doc[i].text in ("-", "—", "–", "--") and doc[i].whitespace_ and i > 0 and doc[i - 1].whitespace_:
+        if doc[i].text in ("-", "—", "–", "--", "―") and doc[i].whitespace_ and i > 0 and doc[i - 1].whitespace_:
             left = i + 1
     # never start with punctuation / conjunction leftovers
     while left < tok.i and (doc[left].is_punct or doc[left].dep_ in ("cc", "punct") or doc[left].lower_ in ("but", "and")):

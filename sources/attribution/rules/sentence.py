@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from ..gazetteers import Gazetteers, load
 from .helpers import (  # noqa: F401
+    _INDEF,
     ANON,
     ArticleContext,
     DOCUMENT,
@@ -53,7 +54,8 @@ from .clauses import (  # noqa: F401
 
 def _finding_from_np(gaz, ctx, head, v, cue, reason_fmt, anonymity, tag=False):
     low = head.lower_
-    if head.pos_ == "PRON" or low in _PRONOUNS_PERSON | _PRONOUNS_THING | _PRONOUNS_PLURAL | _PRONOUNS_FIRST:
+    if (head.pos_ == "PRON" and low not in gaz.vague_groups) or low in (
+            _PRONOUNS_PERSON | _PRONOUNS_THING | _PRONOUNS_PLURAL | _PRONOUNS_FIRST):
         if low not in _PRONOUNS_PERSON | _PRONOUNS_THING | _PRONOUNS_PLURAL:
             return None
         return Finding(UNATTRIBUTED, None, None, cue, "", pronoun=low, cue_token=v.i, tag=tag)
@@ -169,6 +171,8 @@ def attribute_sentence(
         # sources tell; whoever the sentence cites for it governs (rule 2)
         best = _according_to(gaz, ctx, mains, start, end, anonymity) or best
     if best is None:
+        best = _fronted_tag(gaz, ctx, sent_tokens, quoted, anonymity)
+    if best is None:
         best = _loose_tag(gaz, ctx, sent_tokens, quoted, anonymity)
     if best is None:
         best = _as_clause(gaz, ctx, sent_tokens, quoted, anonymity, root)
@@ -197,6 +201,21 @@ def attribute_sentence(
     return best
 
 
+def _quote_follows(v, end: int) -> bool:
+    """'..., writing "Feels great to ..."', 'tweeted in response: "..."': a quotation
+    opening right after the verb (or its short adverbial) is its complement."""
+    doc = v.doc
+    for i in range(v.i + 1, min(v.i + 5, end)):
+        t = doc[i]
+        if t.text in ("“", "\"", "''", "‘") and i + 1 < end and not doc[i + 1].is_punct:
+            return True
+        if t.text == ":":
+            continue
+        if t.is_punct or t.pos_ in ("VERB", "AUX", "NOUN", "PROPN", "PRON") and t.dep_ not in ("pobj", "npadvmod"):
+            return False
+    return False
+
+
 _SAYING = frozenset({"say", "tell", "write", "add", "claim", "warn", "argue", "insist", "tweet", "admit"})
 _REBUT_VERBS = frozenset({"reject", "refute", "contest", "rebut", "challenge", "question"})
 _CLAIM_NOUNS = frozenset({"characterisation", "characterization", "claim", "allegation", "accusation", "suggestion",
@@ -209,19 +228,29 @@ _BY_VERBS = frozenset({"respond", "react", "reply", "begin", "start", "open", "c
 _TAG_FORMS = frozenset({"VBD", "VBZ", "VBP"})
 
 
+_TAG_OPENERS = frozenset({",", "”", "\"", "''", "—", "–"})
+_PLAIN_NP = frozenset({"DET", "ADJ", "NOUN", "PROPN", "PART", "NUM"})
+
+
 def _loose_tag(gaz, ctx, sent_tokens, quoted, anonymity) -> Finding | None:
-    """A parenthetical tag the parser did not attach as one: "Democrats, the
-    author notes, applaud ...", "The motive, police said: ...", "..., its chair,
-    Ruth Okafor, said on Monday." -- a finite reporting verb right after a short
-    noun phrase that follows a comma, closed by punctuation or the sentence end.
-    Read off the token sequence, since the small parser often hangs these
-    phrases on the wrong head."""
+    """A parenthetical or trailing tag the parser did not attach as one:
+    "Democrats, the author notes, applaud ...", "The motive, police said: ...",
+    "..., its chair, Ruth Okafor, said on Monday.", '..." Tulsa police Chief Ann
+    Bell said Monday.', '..., Ann Bell, a fellow at the institute, said.' -- a
+    finite reporting verb right after a short noun phrase (or a name and its role)
+    opened by a comma, a closing quote or a dash, and closed by punctuation or
+    the sentence end. Read off the token sequence, since the small parser often
+    hangs these phrases on the wrong head."""
     doc = sent_tokens.doc
     start, end = sent_tokens.start, sent_tokens.end
     for t in sent_tokens:
-        if t.tag_ not in _TAG_FORMS or t.i in quoted or t.i - start < 3:
+        if t.i in quoted or t.i - start < 3:
             continue
         lemma = t.lemma_.lower()
+        if t.tag_ == "NNS" and t.lower_.endswith("s") and t.lower_ != "reports":
+            lemma = t.lower_[:-1]  # "..., the doctor maintains." tagged as a plural noun
+        elif t.tag_ not in _TAG_FORMS:
+            continue
         if lemma not in gaz.reporting_verbs and lemma not in gaz.speech_acts:
             continue
         if any(c.dep_ in ("nsubj", "nsubjpass") for c in t.children) and t.dep_ in ("ROOT", "ccomp", "parataxis"):
@@ -232,44 +261,88 @@ def _loose_tag(gaz, ctx, sent_tokens, quoted, anonymity) -> Finding | None:
             nxt += 1
         if nxt < end and doc[nxt].text not in (",", ":", ".", ";", "—", "–") or nxt - t.i > 4:
             continue
-        # the noun phrase before the verb, back to the comma that opens the tag;
-        # a name in apposition to a role ("its chair, Ruth Okafor,") is one phrase
+        # the comma-separated pieces before the verb, nearest first
         k = t.i - 1
         if doc[k].text == ",":
             k -= 1
-        hi = k
-        commas = 0
-        while k >= start and doc[k].text != "," and hi - k < 6:
-            k -= 1
-        if k >= start and doc[k].text == "," and k - 1 >= start:
-            # one more comma-separated piece when it is a role with a name after it
-            j = k - 1
-            while j >= start and doc[j].text != "," and k - j < 5:
+        pieces = []
+        while len(pieces) < 2 and k >= start:
+            j = k
+            while j >= start and doc[j].text not in _TAG_OPENERS and k - j < 9:
                 j -= 1
-            if j >= start and doc[j].text == "," and j > start and any(
-                    doc[i].pos_ == "NOUN" and _human_noun_tok(gaz, doc[i]) for i in range(j + 1, k)):
-                commas = 1
-                k = j
-        if k < start or doc[k].text != "," or k == start or k + 1 > hi:
+            if j <= start or doc[j].text not in _TAG_OPENERS or j == k:
+                break
+            pieces.append((j + 1, k))
+            if doc[j].text != ",":
+                break  # a closing quote or a dash opens the tag
+            k = j - 1
+        if not pieces:
             continue
-        phrase = [doc[i] for i in range(k + 1, hi + 1)]
-        if any(x.is_punct and x.text != "," for x in phrase) or any(x.pos_ in ("VERB", "AUX") for x in phrase):
+        lo, hi = pieces[0]
+        phrase = [doc[i] for i in range(lo, hi + 1)]
+        if phrase[0].pos_ == "SCONJ" or phrase[0].lower_ in ("if", "when", "while", "because", "although"):
             continue
-        nouns = [x for x in phrase if x.pos_ in ("NOUN", "PROPN", "PRON")]
-        if not nouns:
-            continue
-        head = nouns[-1] if not commas else next((x for x in phrase if x.pos_ == "NOUN"), nouns[-1])
+        names = [x for x in phrase if x.pos_ == "PROPN" and x.ent_type_ == "PERSON"]
+        head = None
+        if len(pieces) == 2 and not names and any(x.pos_ == "NOUN" and _human_noun_tok(gaz, x) for x in phrase):
+            # "Ann Bell, a fellow at the institute, said": the name before the role speaks
+            lo2, hi2 = pieces[1]
+            earlier = [doc[i] for i in range(lo2, hi2 + 1)]
+            if all(x.pos_ in ("PROPN", "PUNCT") for x in earlier) and any(x.ent_type_ == "PERSON" for x in earlier):
+                head, lo, hi, phrase = earlier[-1], lo2, hi2, earlier
+        if head is None:
+            if any(x.is_punct or x.pos_ in ("VERB", "AUX") and not x.text[:1].isupper() for x in phrase):
+                continue
+            nouns = [x for x in phrase if x.pos_ in ("NOUN", "PROPN", "PRON")]
+            if not nouns:
+                continue
+            head = names[-1] if names else nouns[-1]
+            if len(pieces) == 2 and not names and any(doc[i].ent_type_ == "PERSON" for i in range(*pieces[1])) is False:
+                pass
         if head.lower_ in _PRONOUNS_FIRST:
             continue
         f = _finding_from_np(gaz, ctx, head, t, t.text, "parenthetical tag '{cue}': '{speaker}'", anonymity, True)
+        if f is None and head.pos_ == "NOUN" and _human_noun_tok(gaz, head) and all(x.pos_ in _PLAIN_NP for x in phrase):
+            # rule 15 on a phrase the parser split: "the candidate's former doctor"
+            first = phrase[0].lower_
+            level = ANON if first in _INDEF else NAMED if first == "the" or any(
+                x.tag_ == "POS" or x.dep_ == "poss" for x in phrase) else None
+            if level is not None:
+                text = _span_text(doc, lo, hi)
+                f = Finding(level, text, "anonymous" if level == ANON else "person", t.text,
+                            f"parenthetical tag '{t.text}': '{text}'", cue_token=t.i, tag=True, person_like=True)
         if f is None or (f.level == UNATTRIBUTED and not f.pronoun):
             continue
         a, b = np_bounds(head)
-        if not commas and f.speaker and k + 1 < a and b <= hi and all(
-                x.pos_ in ("DET", "ADJ", "NOUN", "PROPN", "PART", "NUM") for x in phrase):
+        if f.speaker and lo < a and b <= hi and all(x.pos_ in _PLAIN_NP for x in phrase):
             # the parser cut the phrase short ("the author" as a compound of "notes")
-            f.speaker = _span_text(doc, k + 1, hi)
+            f.speaker = _span_text(doc, lo, hi)
         return f
+    return None
+
+
+_FRONTED_TAGS = frozenset({"said", "says", "added", "adds", "wrote", "writes", "noted", "notes", "explained",
+                           "recalled", "argued", "asked", "replied", "warned", "tweeted"})
+
+
+def _fronted_tag(gaz, ctx, sent_tokens, quoted, anonymity) -> Finding | None:
+    """'Said Ellis: "..."', 'Added the senator, "..."': an inverted tag that opens
+    the sentence and introduces the quotation after it."""
+    doc = sent_tokens.doc
+    start, end = sent_tokens.start, sent_tokens.end
+    first = doc[start]
+    if first.lower_ not in _FRONTED_TAGS or first.i in quoted:
+        return None
+    for k in range(start + 2, min(start + 10, end)):
+        if doc[k].text in (":", ",") and k + 1 < end and (doc[k + 1].text in ("“", "\"", "''", "‘") or doc[k].text == ":"):
+            nouns = [t for t in doc[start + 1 : k] if t.pos_ in ("PROPN", "NOUN")]
+            if not nouns or any(t.pos_ in ("VERB", "AUX") and not t.text[:1].isupper() for t in doc[start + 1 : k]):
+                return None
+            f = _finding_from_np(gaz, ctx, nouns[-1], first, first.text, "fronted tag '{cue}': '{speaker}'", anonymity,
+                                 True)
+            if f is not None and f.speaker and f.level != UNATTRIBUTED:
+                f.speaker = _span_text(doc, start + 1, k - 1)
+            return f
     return None
 
 
@@ -415,7 +488,14 @@ def _as_evidence_that(gaz, v) -> bool:
 def _verb_finding(gaz, ctx, v, start, end, anonymity, mains) -> Finding | None:
     doc = v.doc
     lemma = v.lemma_.lower()
-    if v.pos_ not in ("VERB", "AUX"):
+    if v.pos_ not in ("VERB", "AUX") and not (
+            v.pos_ == "NOUN" and v.dep_ == "ROOT" and v.tag_ == "NNS" and lemma in gaz.reporting_verbs
+            and any(c.dep_ == "nsubj" for c in v.children) and any(c.dep_ == "ccomp" for c in v.children)):
+        return None  # (a root "claims"/"notes" with a subject and a clause is the verb, mis-tagged)
+    # "did not say whether ...", "does not answer whether ...": no assertion
+    if any(c.dep_ == "neg" for c in v.children) and any(
+            c.dep_ == "ccomp" and any(m.dep_ == "mark" and m.lower_ in ("whether", "if") for m in c.children)
+            for c in v.children):
         return None
     tag = is_tag(v, start, end)
     subj = subject_of(v)
@@ -452,7 +532,7 @@ def _verb_finding(gaz, ctx, v, start, end, anonymity, mains) -> Finding | None:
                            cue_token=v.i, tag=tag)
         return None
 
-    clausal = has_clausal_complement(v) or tag
+    clausal = has_clausal_complement(v) or tag or _quote_follows(v, end)
     ok_verb = (lemma in gaz.reporting_verbs and clausal) or lemma in gaz.speech_acts
     # "did not mention the project": a speech act that did not happen asserts nothing
     if ok_verb and not clausal and lemma not in gaz.reporting_verbs and any(c.dep_ == "neg" for c in v.children):

@@ -287,6 +287,11 @@ def classify_np(gaz: Gazetteers, ctx: ArticleContext, head, sentence_anonymity: 
         ):
             return (NAMED, "person", text, a, b, True, False)
         return (VAGUE, "group", text, a, b, False, False)
+    # "the Centerview founders", "the company's co-founders": a definite group tied
+    # to a name is those identifiable people, not a weasel group
+    if not has_person and plural and det == "the" and (low in gaz.human_nouns or lemma in gaz.human_nouns) and any(
+            c.dep_ == "compound" and c.text[:1].isupper() and c.i > a for c in head.children):
+        return (NAMED, "person", text, a, b, True, False)
 
     all_words = words + role
     all_orig = owords + orole
