@@ -108,7 +108,7 @@ class Relation:
     @property
     def speech(self) -> bool:
         """A verb of saying or "according to", asserted, by someone other than the author."""
-        cue = self.cue.text.lower().replace("n't", " n't ")
+        cue = self.cue.text.lower().replace("’", "'").replace("n't", " n't ")
         if self.nominal or not set(words(cue)) & SPEECH_FORMS or set(cue.split()) & NEGATIONS:
             return False
         return self.source is None or not set(words(self.source.text)) <= FIRST_PERSON

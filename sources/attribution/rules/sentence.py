@@ -139,6 +139,23 @@ def attribute_sentence(
                 for g in c.children:
                     if g.dep_ == "pcomp" and g.tag_ == "VBG":
                         consider(g, 4)
+    # "Clinton is stressing that ...: a, b and c." parsed with the reporting verb as
+    # the complement of a later verb: an opening "X says that" frames the sentence
+    for t in sent_tokens:
+        if t.dep_ != "ccomp" or t.head.i <= t.i or t.i in quoted or t.i in seen:
+            continue
+        if t.lemma_.lower() not in gaz.reporting_verbs or t.pos_ != "VERB":
+            continue
+        subj = subject_of_own(t)
+        if subj is None or subj.pos_ not in ("PROPN", "NOUN"):
+            continue
+        lead = subj.left_edge.i
+        while lead > start and doc[lead - 1].lower_ in ("but", "and", "still", ",", "yet", "so", "now"):
+            lead -= 1
+        if lead == start and any(c.dep_ == "ccomp" and c.i > t.i for c in t.children):
+            consider(t, 0)
+            mains.append(t)
+        break
     # quote tags anywhere (", the source added," / "..., sources told the Herald.")
     for t in sent_tokens:
         if t.pos_ in ("VERB", "AUX") and t.lemma_.lower() in gaz.reporting_verbs and t.i not in seen:

@@ -180,7 +180,7 @@ def classify_np(gaz: Gazetteers, ctx: ArticleContext, head, sentence_anonymity: 
     institution = lemma in gaz.institutions or low in gaz.institutions
 
     # the publisher's own voice ("our correspondent", "the BBC's reporter", "Mirror Sport")
-    if "our" in words or (ctx.publisher_keys and _outlet_key(text) and _outlet_key(text) <= ctx.publisher_keys
+    if "our" in owords or (ctx.publisher_keys and _outlet_key(text) and _outlet_key(text) <= ctx.publisher_keys
                           and is_outlet(gaz, doc, a, b, head)) or (ctx.publisher_keys and _publisher_desk(gaz, ctx, doc, a, b)):
         return (OWN, None, text, a, b, True, False)
 
