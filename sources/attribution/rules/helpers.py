@@ -83,7 +83,7 @@ _OUTLET_SUFFIXES = frozenset(
 _PAPER_WORDS = frozenset(
     {"times", "post", "journal", "herald", "tribune", "gazette", "chronicle", "telegraph", "guardian",
      "independent", "observer", "mail", "express", "mirror", "standard", "star", "courier", "examiner",
-     "inquirer", "sentinel", "dispatch", "globe"}
+     "inquirer", "sentinel", "dispatch", "globe", "ledger", "bulletin"}
 )
 
 
@@ -316,7 +316,8 @@ def is_outlet_name(gaz: Gazetteers, doc, a: int, b: int, head) -> bool:
     # "X Times", "Y Herald": a proper name ending in a newspaper word
     if head.pos_ == "PROPN" and head.lower_ in _OUTLET_SUFFIXES and any(
         doc[i].pos_ == "PROPN" for i in range(a, head.i)
-    ):
+    ) and (head.lower_ != "agency" or doc[head.i - 1].lower_ in ("news", "press")):
+        # ("the Environment Agency" is a government body; "Yonhap News Agency" an outlet)
         return True
     # "the Chilean daily El Mercurio", "newspaper La Tercera": an outlet noun
     # in front of a proper name names a news organisation

@@ -541,6 +541,16 @@ def _verb_finding(gaz, ctx, v, start, end, anonymity, mains) -> Finding | None:
             pobj = next((c for c in agent.children if c.dep_ == "pobj"), None)
             if pobj is not None:
                 return _finding_from_np(gaz, ctx, pobj, v, v.text, "agent of '{cue}': '{speaker}'", anonymity, tag)
+        # '"described as "a breach" by the agency"': the parser hung the agent on the
+        # complement; the first "by" phrase after the verb is still its agent
+        for t in doc[v.i + 1 : end]:
+            if t.dep_ == "prep" and t.lower_ == "by" and t.head.i != v.i:
+                pobj = next((c for c in t.children if c.dep_ == "pobj"), None)
+                if pobj is not None and pobj.pos_ in ("PROPN", "NOUN"):
+                    f = _finding_from_np(gaz, ctx, pobj, v, v.text, "agent of '{cue}': '{speaker}'", anonymity, tag)
+                    if f is not None and f.level not in (UNATTRIBUTED,):
+                        return f
+                break
         if lemma == "tell":
             a, b = np_bounds(subj)
             lo, hi = hedge_phrase(v)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from ..gazetteers import Gazetteers
 from .helpers import (  # noqa: F401
+    _PAPER_WORDS,
     ANON,
     ArticleContext,
     DOCUMENT,
@@ -152,7 +153,9 @@ def classify_np(gaz: Gazetteers, ctx: ArticleContext, head, sentence_anonymity: 
     owords = _owords(doc, a, b)
     lemma = head.lemma_.lower()
     propn = head.pos_ == "PROPN"
-    if propn and (head.is_sent_start or head.i == a) and _common_word(gaz, low):
+    if propn and (head.is_sent_start or head.i == a) and _common_word(gaz, low) and not (
+            low in ctx.persons or low in ctx.officials or low in ctx.weak_persons):
+        # (a surname the article introduced as a person stays one: "Critic said")
         # a capitalised first word the tagger took for a name ("Polls show", "Workers said")
         propn = False
         lemma = low[:-1] if low.endswith("s") and low[:-1] in _lexicon(gaz) else low
@@ -184,6 +187,11 @@ def classify_np(gaz: Gazetteers, ctx: ArticleContext, head, sentence_anonymity: 
                           and is_outlet(gaz, doc, a, b, head)) or (ctx.publisher_keys and _publisher_desk(gaz, ctx, doc, a, b)):
         return (OWN, None, text, a, b, True, False)
 
+    # "<publisher> meteorologist X", "the Ledger's columnist X": a journalist speaks
+    # for the outlet that employs them -- the publisher's own voice, or another outlet
+    staff = _outlet_staff(gaz, ctx, doc, a, b, head)
+    if staff is not None:
+        return (staff, "outlet" if staff == OUTLET else None, text, a, b, True, False)
     # outlets and their reports
     if low in _REPORT_NOUNS or lemma in ("report", "story", "article"):
         if plural and (det in ("", "some", "several", "many", "other") or set(words) & _MEDIA_WORDS):
@@ -373,6 +381,34 @@ def _poll_share(head) -> bool:
 
 _RESPONDENTS = frozenset({"voters", "respondents", "americans", "adults", "democrats", "republicans",
                           "independents", "people", "those", "residents", "likely", "caucus-goers", "participants"})
+
+
+_JOURNALISTS = frozenset({"columnist", "correspondent", "reporter", "editor", "writer", "journalist",
+                          "meteorologist", "forecaster", "anchor", "commentator", "critic", "photographer",
+                          "producer", "presenter", "host", "analyst", "contributor", "blogger"})
+
+
+def _outlet_staff(gaz: Gazetteers, ctx: ArticleContext, doc, a: int, b: int, head) -> str | None:
+    """OWN for the publisher's staff, OUTLET for another outlet's, else None: a
+    journalist's role word in the phrase, with the outlet's name before it
+    ("Gazette meteorologist Tom Reyes", "the Ledger's columnist Maria Fenn")."""
+    role = next((i for i in range(a, b + 1) if doc[i].lower_ in _JOURNALISTS and doc[i].pos_ == "NOUN"), None)
+    if role is None or role == a:
+        return None
+    lo = a
+    while lo < role and doc[lo].lower_ == "the":
+        lo += 1
+    hi = role - 1
+    if hi >= lo and doc[hi].lower_ in ("'s", "’s"):
+        hi -= 1
+    if hi < lo or not all(doc[i].text[:1].isupper() or doc[i].is_punct for i in range(lo, hi + 1)):
+        return None
+    key = _outlet_key(_span_text(doc, lo, hi))
+    if ctx.publisher_keys and key and key <= ctx.publisher_keys:
+        return OWN
+    if is_outlet(gaz, doc, lo, hi, doc[hi]) or (doc[hi].lower_ in _PAPER_WORDS and doc[hi].text[:1].isupper()):
+        return OUTLET
+    return None
 
 
 def _publisher_desk(gaz: Gazetteers, ctx: ArticleContext, doc, a: int, b: int) -> bool:
