@@ -193,6 +193,15 @@ def np_bounds(tok) -> tuple[int, int]:
         # its descriptor, with no comma, is the same phrase, not an apposition
         if child.dep_ == "appos" and child.pos_ == "PROPN" and child.left_edge.i == tok.i + 1:
             continue
+        # "Developers and supporters in Congress say": a coordinated subject speaks as one
+        if child.dep_ == "cc" and tok.dep_ == "nsubj" and any(
+                c.dep_ == "conj" and c.pos_ in ("NOUN", "PROPN") and c.i == child.i + 1 + (
+                    1 if doc[child.i + 1].dep_ in ("det", "poss", "amod", "compound") else 0)
+                for c in tok.children):
+            continue
+        if child.dep_ == "conj" and tok.dep_ == "nsubj" and child.pos_ in ("NOUN", "PROPN") and doc[
+                child.left_edge.i - 1].dep_ == "cc" and doc[child.left_edge.i - 1].lower_ == "and":
+            continue
         if child.dep_ in ("relcl", "acl", "appos", "punct", "cc", "conj", "parataxis", "advcl") or (
             child.dep_ == "prep" and child.lower_ in _TOPIC_PREPS and child.i > tok.i + 0
             and not _prep_is_identity(child)
