@@ -131,7 +131,8 @@ def attribute_sentence(
             elif c.dep_ == "ccomp" and c.i > v.i:
                 # trailing tags parsed as the complement's head: '"...", X said'
                 consider(c, 5)
-            elif c.dep_ == "xcomp" and v.lemma_.lower() in _RAISING_VERBS and c.i > v.i:
+            elif c.dep_ in ("xcomp", "advcl") and v.lemma_.lower() in _RAISING_VERBS and c.i > v.i and (
+                    c.dep_ == "xcomp" or any(g.dep_ == "aux" and g.lower_ == "to" for g in c.children)):
                 # "continues to insist that ...", "went on to say": the speech is the main act
                 consider(c, 2)
             elif c.dep_ == "prep" and c.lower_ == "by" and v.lemma_.lower() in _BY_VERBS | gaz.reporting_verbs:

@@ -34,7 +34,8 @@ from .helpers import (  # noqa: F401
 
 
 _QUANT_HEADS = frozenset({"one", "two", "three", "four", "some", "several", "each", "both", "many", "none",
-                          "all", "either", "neither", "most", "another"})
+                          "all", "either", "neither", "most", "another", "chorus", "handful", "number", "host",
+                          "slew", "dozens", "scores", "hundreds", "thousands", "string"})
 
 
 # after an anonymous source, "the people said" / "the person added" refers back to it
