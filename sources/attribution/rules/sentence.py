@@ -34,6 +34,7 @@ from .helpers import (  # noqa: F401
     np_bounds,
 )
 from .speakers import (  # noqa: F401
+    _poll_share,
     _appos_name,
     classify_np,
     known_org,
@@ -66,6 +67,8 @@ def _finding_from_np(gaz, ctx, head, v, cue, reason_fmt, anonymity, tag=False):
     f = Finding(level, text, kind, cue, reason_fmt.format(cue=cue, speaker=text), cue_token=v.i, tag=tag,
                 person_like=person_like, named=named)
     f.extra["plural"] = head.tag_ in ("NNS", "NNPS")
+    if level == DOCUMENT and _poll_share(head):
+        f.extra["not_source"] = True  # "47 percent": respondents, not a source to store
     if kind == "person" and head.pos_ != "PROPN":
         # a later "she said" resolves to the name itself, not its introduction (rule 9)
         name = _appos_name(gaz, ctx, head)
