@@ -364,11 +364,14 @@ def _poll_share(head) -> bool:
     kids = list(head.children)
     if low in ("percent", "%") and any(c.dep_ == "nummod" or c.pos_ == "NUM" for c in kids):
         return True
-    if low in _SHARE_HEADS and low not in ("percent", "%") and any(
-            c.dep_ == "prep" and c.lower_ == "of" and any(
-                g.dep_ == "pobj" and g.tag_ == "NNS" and g.lower_ in _RESPONDENTS for g in c.children)
-            for c in kids):
-        return True
+    if low in _SHARE_HEADS and low not in ("percent", "%"):
+        ofs = [c for c in kids if c.dep_ == "prep" and c.lower_ == "of"]
+        if any(g.dep_ == "pobj" and g.tag_ in ("NNS", "NNPS") and g.lower_ in _RESPONDENTS
+               for c in ofs for g in c.children):
+            return True
+        # "Nearly half said ...", "A majority say ...": a bare share speaking is a poll's
+        if not ofs and head.dep_ == "nsubj" and head.head.lemma_.lower() in ("say", "tell", "think", "believe"):
+            return True
     # "six in 10 (voters) say": a number with "in" + number
     if head.pos_ == "NUM" and head.text in ("10", "ten") and any(
             c.dep_ == "quantmod" and c.lower_ == "in" for c in kids):
