@@ -57,11 +57,17 @@ def subject_of(v):
         subs = [c for c in v.children if c.dep_ in ("nsubj", "nsubjpass")]
         if subs:
             return subs[0]
-    # shared subject of a coordinated verb / participle
+    # shared subject of a coordinated verb / participle, through coordinated heads:
+    # "The senator sought to calm them, and took a heckler in stride, saying ..."
     if v.dep_ in ("conj", "advcl", "xcomp") and v.head is not v:
-        for c in v.head.children:
-            if c.dep_ in ("nsubj", "nsubjpass") and c.i < v.i:
-                return c
+        h = v.head
+        for _ in range(3):
+            for c in h.children:
+                if c.dep_ in ("nsubj", "nsubjpass") and c.i < v.i:
+                    return c
+            if h.dep_ not in ("conj", "xcomp") or h.head.i == h.i or h.pos_ not in ("VERB", "AUX"):
+                break
+            h = h.head
         # a participle coordinated with a participle: "..., calling it X and insisting ..."
         h = v.head
         if v.dep_ == "conj" and v.tag_ == "VBG" and h.dep_ == "advcl" and h.tag_ == "VBG":
