@@ -18,7 +18,8 @@ own voice, so the headline recall is over *speech cues*: a cue with a verb of
 saying (:data:`SPEECH_LEMMAS`: "said", "told", "has argued", "wrote", "noted",
 "concluded", "outlined" ...) or "according to", that asserts (not "did not
 say", "never mentioned"), is a verb (not the noun of "his claim that", "a
-report that") and whose Source is not the author ("I said", "we
+report that"), stands outside quotation marks (a cue inside a quote is the
+quoted speaker's, rules 5 and 7) and whose Source is not the author ("I said", "we
 told" in a columnist's copy are the publisher's own voice, rule 14). Recall over
 all cues is printed too, for information; it is not a target.
 
@@ -104,12 +105,13 @@ class Relation:
     source: Span | None
     contents: list[Span] = field(default_factory=list)
     nominal: bool = False  # the cue is a noun ("his claim that", "a report that")
+    quoted: bool = False  # the cue lies inside a quotation (the quoted speaker's own attribution)
 
     @property
     def speech(self) -> bool:
         """A verb of saying or "according to", asserted, by someone other than the author."""
         cue = self.cue.text.lower().replace("’", "'").replace("n't", " n't ")
-        if self.nominal or not set(words(cue)) & SPEECH_FORMS or set(cue.split()) & NEGATIONS:
+        if self.nominal or self.quoted or not set(words(cue)) & SPEECH_FORMS or set(cue.split()) & NEGATIONS:
             return False
         return self.source is None or not set(words(self.source.text)) <= FIRST_PERSON
 
@@ -220,6 +222,32 @@ def mark_nominal(text: str, relations: list[Relation]) -> None:
             ("'s", "’s")))
 
 
+def quote_spans(text: str) -> list[tuple[int, int]]:
+    """Character spans inside quotation marks, paragraph by paragraph (curly
+    quotes open and close; a straight quote toggles; a paragraph closes all)."""
+    spans = []
+    pos = 0
+    for para in text.split("\n"):
+        open_at = None
+        for k, ch in enumerate(para):
+            if ch == "“" or (ch == '"' and open_at is None):
+                open_at = pos + k if open_at is None else open_at
+            elif ch in "”\"" and open_at is not None:
+                spans.append((open_at, pos + k))
+                open_at = None
+        pos += len(para) + 1
+    return spans
+
+
+def mark_quoted(text: str, relations: list[Relation]) -> None:
+    """A cue inside a quotation is the quoted speaker's own attribution ("'..., he
+    said, ...'" inside a quote): by ATTRIBUTION.md the sentence is the quote's
+    (rules 5 and 7), so it is no cue of the article's."""
+    spans = quote_spans(text)
+    for rel in relations:
+        rel.quoted = any(a < rel.cue.start < b for a, b in spans)
+
+
 def read_publishers(folder: Path) -> dict[str, str]:
     for meta in (folder / "metadata.tsv", folder.parent / "metadata.tsv"):
         if meta.is_file():
@@ -240,6 +268,7 @@ def articles(folder: Path) -> list[tuple[str, str, str | None, list[Relation]]]:
         text = txt.read_text(encoding="utf-8")
         rels = read_ann(ann)
         mark_nominal(text, rels)
+        mark_quoted(text, rels)
         out.append((txt.stem, text, PUBLISHERS.get(code, code or None), rels))
     return out
 
