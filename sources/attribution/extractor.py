@@ -44,8 +44,8 @@ class ExtractedClaim:
     # share of poll respondents ("47 percent"). Such claims keep their level and
     # speaker text but must not become Source rows.
     speaker_is_source: bool = False
-    # the longest form of the speaker's name in this article ("President Donald
-    # Trump" for "Trump"): store the claim under it, with ``speaker`` as an alias
+    # the longest form of the speaker's name in this article ("Governor Lena
+    # Marsh" for "Marsh"): store the claim under it, with ``speaker`` as an alias
     speaker_name: str | None = None
 
     def as_dict(self) -> dict:
@@ -102,7 +102,7 @@ _DASHES = str.maketrans({"\u2015": "\u2014", "\u2012": "\u2013"})  # horizontal 
 
 def _sanitize(text: str) -> str:
     """Same-length copy with control characters blanked and rare dashes mapped
-    to the ones the tagger knows ("WASHINGTON ― Clinton said": the horizontal
+    to the ones the tagger knows ("SPRINGFIELD ― the governor said": the horizontal
     bar is otherwise read as a verb); offsets are unchanged."""
     return _CONTROL_RE.sub(" ", text).translate(_DASHES)
 
@@ -391,8 +391,8 @@ class _Article:
         return g
 
     def _last_mentioned(self) -> rules.Finding | None:
-        """A person the article named in passing ("Trump toured the plant ...",
-        "... the plant Trump toured"): the antecedent of a "he" when no speaker
+        """A person the article named in passing ("Marsh toured the plant ...",
+        "... the plant Marsh toured"): the antecedent of a "he" when no speaker
         or subject person came before (rule 9)."""
         tok = self.ctx.last_mentioned
         if tok is None:
@@ -527,7 +527,7 @@ _TOKEN_RE = re.compile(r"[\w.'’-]+")
 
 
 def _with_full_names(claims: list[ExtractedClaim], known: Iterable[str]) -> list[ExtractedClaim]:
-    """"Trump" and "President Trump" in one article are one source: a person's
+    """"Marsh" and "Governor Marsh" in one article are one source: a person's
     shorter name takes the longest name of this article that ends with the same
     surname and holds all its words (the introductions the article remembered
     and the speakers it cited)."""

@@ -79,7 +79,7 @@ def subject_of(v):
 
 def _dateline_or_misparse(subj, v):
     """A person's name in apposition to a "subject" that cannot speak: a dateline
-    ("WASHINGTON -- President Obama, ..., said") or a fronted phrase the parser
+    ("SPRINGFIELD -- Governor Marsh, ..., said") or a fronted phrase the parser
     made the subject ("To understand the real X, Chief Justice Y said, ...")."""
     if subj.pos_ != "PROPN":
         return subj

@@ -143,7 +143,7 @@ def attribute_sentence(
                 for g in c.children:
                     if g.dep_ == "pcomp" and g.tag_ == "VBG":
                         consider(g, 4)
-    # "Clinton is stressing that ...: a, b and c." parsed with the reporting verb as
+    # "The mayor is stressing that ...: a, b and c." parsed with the reporting verb as
     # the complement of a later verb: an opening "X says that" frames the sentence
     for t in sent_tokens:
         if t.dep_ != "ccomp" or t.head.i <= t.i or t.i in quoted or t.i in seen:
@@ -256,7 +256,7 @@ _PLAIN_NP = frozenset({"DET", "ADJ", "NOUN", "PROPN", "PART", "NUM"})
 def _loose_tag(gaz, ctx, sent_tokens, quoted, anonymity) -> Finding | None:
     """A parenthetical or trailing tag the parser did not attach as one:
     "Democrats, the author notes, applaud ...", "The motive, police said: ...",
-    "..., its chair, Ruth Okafor, said on Monday.", '..." Tulsa police Chief Ann
+    "..., its chair, Ruth Okafor, said on Monday.", '..." City police Chief Ann
     Bell said Monday.', '..., Ann Bell, a fellow at the institute, said.' -- a
     finite reporting verb right after a short noun phrase (or a name and its role)
     opened by a comma, a closing quote or a dash, and closed by punctuation or
@@ -323,7 +323,8 @@ def _loose_tag(gaz, ctx, sent_tokens, quoted, anonymity) -> Finding | None:
         if head.lower_ in _PRONOUNS_FIRST:
             continue
         f = _finding_from_np(gaz, ctx, head, t, t.text, "parenthetical tag '{cue}': '{speaker}'", anonymity, True)
-        if f is None and head.pos_ == "NOUN" and _human_noun_tok(gaz, head) and all(x.pos_ in _PLAIN_NP for x in phrase):
+        if f is None and head.pos_ == "NOUN" and _human_noun_tok(gaz, head) and all(
+                x.pos_ in _PLAIN_NP for x in phrase):
             # rule 15 on a phrase the parser split: "the candidate's former doctor"
             first = phrase[0].lower_
             level = ANON if first in _INDEF else NAMED if first == "the" or any(
@@ -347,7 +348,7 @@ _FRONTED_TAGS = frozenset({"said", "says", "added", "adds", "wrote", "writes", "
 
 
 def _fronted_tag(gaz, ctx, sent_tokens, quoted, anonymity) -> Finding | None:
-    """'Said Ellis: "..."', 'Added the senator, "..."': an inverted tag that opens
+    """'Said Pratt: "..."', 'Added the senator, "..."': an inverted tag that opens
     the sentence and introduces the quotation after it."""
     doc = sent_tokens.doc
     start, end = sent_tokens.start, sent_tokens.end
@@ -355,7 +356,8 @@ def _fronted_tag(gaz, ctx, sent_tokens, quoted, anonymity) -> Finding | None:
     if first.lower_ not in _FRONTED_TAGS or first.i in quoted:
         return None
     for k in range(start + 2, min(start + 10, end)):
-        if doc[k].text in (":", ",") and k + 1 < end and (doc[k + 1].text in ("“", "\"", "''", "‘") or doc[k].text == ":"):
+        if doc[k].text in (":", ",") and k + 1 < end and (
+                doc[k + 1].text in ("“", "\"", "''", "‘") or doc[k].text == ":"):
             nouns = [t for t in doc[start + 1 : k] if t.pos_ in ("PROPN", "NOUN")]
             if not nouns or any(t.pos_ in ("VERB", "AUX") and not t.text[:1].isupper() for t in doc[start + 1 : k]):
                 return None
@@ -374,7 +376,7 @@ def _human_noun_tok(gaz, tok) -> bool:
 
 
 def _as_clause(gaz, ctx, sent_tokens, quoted, anonymity, root) -> Finding | None:
-    """'As Politico reported, ...', 'As the senator acknowledges: "..."': an "as"
+    """'As the Ledger reported, ...', 'As the senator acknowledges: "..."': an "as"
     clause of reporting with no object of its own attributes the clause it
     introduces (the reported content is the main clause)."""
     for t in sent_tokens:
@@ -523,7 +525,7 @@ def _verb_finding(gaz, ctx, v, start, end, anonymity, mains) -> Finding | None:
     if subj is not None and not start <= subj.i < end:
         subj = None
     if subj is not None and subj.i > v.i + 3 and doc[v.i - 1].text == "," and v.i - 2 >= start:
-        # '..." Flynn, a top surrogate, said Thursday on "Fox and Friends."': a
+        # '..." Roe, a top adviser, said Thursday on "Morning Desk."': a
         # "subject" far after the verb is a misparsed title; the speaker is the
         # phrase that closes before the verb
         t = doc[v.i - 2]

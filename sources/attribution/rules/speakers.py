@@ -163,7 +163,7 @@ def classify_np(gaz: Gazetteers, ctx: ArticleContext, head, sentence_anonymity: 
     if not propn and head.pos_ == "NOUN" and head.text[:1].isupper() and (
             low in ctx.persons or low in ctx.officials or low in ctx.weak_persons
             or (not head.is_sent_start and head.i != a and head.ent_type_ == "PERSON")):
-        # a name the tagger took for a common noun ("Trump shot back", "Fields tweeted")
+        # a name the tagger took for a common noun ("Marsh shot back", "Cook tweeted")
         # that the article introduced as a person
         propn = True
     role_toks = _role_tokens(head)
@@ -296,7 +296,7 @@ def classify_np(gaz: Gazetteers, ctx: ArticleContext, head, sentence_anonymity: 
         ):
             return (NAMED, "person", text, a, b, True, False)
         return (VAGUE, "group", text, a, b, False, False)
-    # "the Centerview founders", "the company's co-founders": a definite group tied
+    # "the Brantwood founders", "the company's co-founders": a definite group tied
     # to a name is those identifiable people, not a weasel group
     if not has_person and plural and det == "the" and (low in gaz.human_nouns or lemma in gaz.human_nouns) and any(
             c.dep_ == "compound" and c.text[:1].isupper() and c.i > a for c in head.children):
