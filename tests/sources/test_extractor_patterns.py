@@ -56,6 +56,7 @@ def one(sentence: str, publisher: str | None = None, lead: str = ""):
         ("Some have suggested that the senator is an imperfect messenger.", "vague", "Some"),
         # saying as the act of a non-speech verb
         ("The senator responded by saying the vote had been rigged.", "official", "The senator"),
+        ("The mayor pitched himself to commuters by telling them that fares would fall.", "official", "The mayor"),
         ("The governor continues to insist that the bridge is safe.", "official", "The governor"),
         # a tag opening the sentence
         ('Said the coach: "We were not good enough."', "official", "the coach"),

@@ -138,10 +138,12 @@ def attribute_sentence(
                     c.dep_ == "xcomp" or any(g.dep_ == "aux" and g.lower_ == "to" for g in c.children)):
                 # "continues to insist that ...", "went on to say": the speech is the main act
                 consider(c, 2)
-            elif c.dep_ == "prep" and c.lower_ == "by" and v.lemma_.lower() in _BY_VERBS | gaz.reporting_verbs:
-                # "responded by saying ...", "began by telling them ...": the saying is the act
+            elif c.dep_ == "prep" and c.lower_ == "by":
+                # "responded by saying ...", "began by telling them ...", "landed in trouble
+                # by saying ...": a statement as the means is what the sentence reports
                 for g in c.children:
-                    if g.dep_ == "pcomp" and g.tag_ == "VBG":
+                    if g.dep_ == "pcomp" and g.tag_ == "VBG" and (
+                            v.lemma_.lower() in _BY_VERBS or g.lemma_.lower() in _SAYING):
                         consider(g, 4)
     # "The mayor is stressing that ...: a, b and c." parsed with the reporting verb as
     # the complement of a later verb: an opening "X says that" frames the sentence
