@@ -141,14 +141,19 @@ def claim_priority(level: str) -> int:
 def _resolve_speaker(extracted, *, publisher_name: str) -> Source | None:
     if not extracted.speaker or extracted.attribution_level == AttributionLevel.UNATTRIBUTED:
         return None
+    if not getattr(extracted, "speaker_is_source", True):
+        return None  # a hedge ("is seen as"), "reportedly", a poll share: speaker text, never a Source
     kind = getattr(extracted, "speaker_kind", None) or LEVEL_SOURCE_KIND[extracted.attribution_level]
-    name = extracted.speaker
+    name, aliases = extracted.speaker, ()
     if kind in (SourceKind.ANONYMOUS, SourceKind.GROUP):
         # "the sources" of one outlet are not the "sources" of another: scope unnamed
         # groups by the outlet that speaks for them.
         name = f"{extracted.speaker} ({extracted.via_outlet or publisher_name})"
+    elif getattr(extracted, "speaker_name", None) and extracted.speaker_name != extracted.speaker:
+        # "Trump" after "President Donald Trump" in one article: one Source, the short form its alias.
+        name, aliases = extracted.speaker_name, (extracted.speaker,)
     try:
-        return source_resolve(name=name, kind=kind)
+        return source_resolve(name=name, kind=kind, aliases=aliases)
     except ValueError:
         return None
 
