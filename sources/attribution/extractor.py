@@ -42,8 +42,8 @@ class ExtractedClaim:
     # False when the speaker text names no source a reader could look up: a hedge
     # phrase ("is seen as", "widely interpreted as"), the adverb "reportedly", a
     # share of poll respondents ("47 percent"). Such claims keep their level and
-    # speaker text but must not become Source rows.
-    speaker_is_source: bool = False
+    # speaker text but must not become Source rows. A speaker is a source unless flagged.
+    speaker_is_source: bool = True
     # the longest form of the speaker's name in this article ("Governor Lena
     # Marsh" for "Marsh"): store the claim under it, with ``speaker`` as an alias
     speaker_name: str | None = None
@@ -482,7 +482,7 @@ class _Article:
                 cue = f.cue if f is not None else ""
                 reason = (f.reason + " (the publisher's own voice)") if f is not None else "no attribution cue in the main clause"
                 out.append(ExtractedClaim(seg.start, seg.end, text[seg.start : seg.end], "unattributed",
-                                          None, None, None, cue, reason))
+                                          None, None, None, cue, reason, speaker_is_source=False))
                 continue
             level = f.level if f.level in LEVEL_CODES else "unattributed"
             kind = f.kind if f.kind in SPEAKER_KINDS else _default_kind(level)
