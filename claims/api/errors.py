@@ -79,6 +79,7 @@ class WorkflowErrorCode(TextChoices):
     STALE_VERSION = "stale_version"
     GUARD_FAILED = "guard_failed"
     ASSIGNMENT_REFUSED = "assignment_refused"
+    NOT_PUBLISHED = "not_published"
 
 
 class Error403Code(TextChoices):
