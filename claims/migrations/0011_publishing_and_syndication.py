@@ -27,6 +27,12 @@ def publish_existing_verdicts(apps, schema_editor):
     )
 
 
+def grant(apps, schema_editor):
+    from claims.roles import ensure_role_groups
+
+    ensure_role_groups(apps)  # every role views appearances and published fact-checks
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -76,4 +82,5 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.RunPython(publish_existing_verdicts, migrations.RunPython.noop),
+        migrations.RunPython(grant, migrations.RunPython.noop),
     ]

@@ -68,7 +68,8 @@ def fact_check_page(request, claim_id: int):
     ]
     history = [
         {"at": change.at, "withdrawal": change.kind == HistoryKind.WITHDRAWAL,
-         "verdict": ClaimStatus(change.to_status).label, "note": change.note}
+         "verdict": RATINGS[change.to_status][1] if change.to_status in RATINGS else ClaimStatus(change.to_status).label,
+         "note": change.note}
         for change in selectors.claim_verdict_history(claim_id=claim.pk)
     ]
     context = {

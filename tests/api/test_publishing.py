@@ -104,7 +104,7 @@ def test_a_recheck_keeps_the_page_the_claimreview_and_the_feed_item_until_a_new_
     page = client.get(f"/fact-checks/{claim.pk}/").content.decode()
     assert "Disputed" in page and 'id="rechecking"' not in page
     history = page.split('id="history"', 1)[1]
-    assert history.index("Refuted") < history.index("Disputed")  # the history of verdicts, oldest first
+    assert history.index("False") < history.index("Disputed")  # the history of verdicts, oldest first
 
 
 def test_never_a_verdict_is_404_on_the_api_and_the_page(api_as, reviewer, client, queued_claim):
