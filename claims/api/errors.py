@@ -131,6 +131,21 @@ class ErrorResponse413Serializer(serializers.Serializer):
     errors = Error413(many=True)
 
 
+class Error410Code(TextChoices):
+    WITHDRAWN = "withdrawn"
+
+
+class Error410(_Error):
+    code = serializers.ChoiceField(choices=Error410Code.choices)
+
+
+class ErrorResponse410Serializer(serializers.Serializer):
+    """The fact-check was withdrawn by an editor; `detail` gives the reason."""
+
+    type = serializers.ChoiceField(choices=ClientErrorEnum.choices)
+    errors = Error410(many=True)
+
+
 # --- Errors raised outside DRF views (middleware, unknown URLs) -------------------------
 
 

@@ -21,7 +21,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import serializers, status
-from rest_framework.exceptions import APIException, NotFound, PermissionDenied, ValidationError
+from rest_framework.exceptions import APIException, ErrorDetail, NotFound, PermissionDenied, ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.pagination import CursorPagination, PageNumberPagination
 from rest_framework.permissions import IsAuthenticated
@@ -41,7 +41,7 @@ from ..pipeline.html import NotArticleHtml, html_to_text
 from ..pipeline.ingestion import article_ingest
 from ..roles import is_editor, may_work_on
 from ..services import claim_assign, evidence_accept, evidence_add
-from .errors import ErrorResponse409Serializer, ErrorResponse413Serializer
+from .errors import ErrorResponse409Serializer, ErrorResponse410Serializer, ErrorResponse413Serializer
 from .permissions import CanIngest, IsEditor, IsReviewerOrEditor
 from .serializers import (
     CLAIM_REVIEW_FEED_SCHEMA,
@@ -497,7 +497,7 @@ def request_origin(request) -> str:
     return request.build_absolute_uri("/").rstrip("/")
 
 
-GONE = OpenApiResponse(description="The fact-check was withdrawn by an editor (the reason is in `detail`).")
+GONE = OpenApiResponse(ErrorResponse410Serializer, description="The fact-check was withdrawn by an editor (the reason is in `detail`).")
 
 
 class ClaimReviewApi(APIView):
@@ -519,7 +519,14 @@ class FeedPagination(CursorPagination):
     ordering = ("-modified_at", "-claim_id")
     page_size = 50
     page_size_query_param = "page_size"
-    max_page_size = 200
+    max_page_size = settings.API_MAX_PAGE_SIZE
+    get_page_size = ApiPagination.get_page_size  # a malformed page_size is a 400, a large one capped
+
+    def decode_cursor(self, request):
+        try:
+            return super().decode_cursor(request)
+        except NotFound:  # a damaged cursor is the client's input, not a missing page
+            raise ValidationError({"cursor": [ErrorDetail("not a cursor from this feed's `next` link", code="invalid")]})
 
 
 class FeedQuery(serializers.Serializer):
@@ -531,10 +538,13 @@ class FeedQuery(serializers.Serializer):
 FEED_PARAMETERS = [
     OpenApiParameter("since", OpenApiTypes.DATETIME, description="Only items changed at or after this time (ISO 8601)."),
     OpenApiParameter("cursor", OpenApiTypes.STR, description="The `next` link's cursor (opaque)."),
-    OpenApiParameter("page_size", OpenApiTypes.INT, description="Items per page (default 50, at most 200)."),
+    OpenApiParameter("page_size", {"type": "integer", "minimum": 1}, description="Items per page (default 50; more than API_MAX_PAGE_SIZE, 200, is capped)."),
 ]
 
 
+@extend_validation_errors(["invalid"], field_name="since", methods=["get"])
+@extend_validation_errors(["invalid"], field_name="cursor", methods=["get"])
+@extend_validation_errors(["invalid"], field_name="page_size", methods=["get"])
 class ClaimReviewFeedApi(GenericAPIView):
     """Every published fact-check as a schema.org DataFeed of ClaimReview items, newest change first."""
 
@@ -543,7 +553,7 @@ class ClaimReviewFeedApi(GenericAPIView):
     filter_backends = []
 
     def get_queryset(self):
-        query = FeedQuery(data=self.request.query_params)
+        query = FeedQuery(data=self.request.query_params.dict())  # a plain dict: `since=` is invalid, not absent
         query.is_valid(raise_exception=True)
         return selectors.fact_check_feed(since=query.validated_data.get("since"))
 
@@ -572,7 +582,8 @@ class ClaimWithdrawApi(APIView):
     @extend_schema(
         operation_id="claims_withdraw",
         request=WithdrawInput,
-        responses={200: OpenApiResponse(CLAIM_REVIEW_SCHEMA, description="The withdrawn ClaimReview."), 409: CONFLICT},
+        responses={200: OpenApiResponse(CLAIM_REVIEW_SCHEMA, description="The withdrawn ClaimReview."), 409: CONFLICT,
+                   413: TOO_LARGE},
         description="Editors: withdraw the claim's published fact-check with a reason (recorded in its history); "
         "its page and ClaimReview answer 410 Gone from then on, until a new verdict republishes it.",
     )
