@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 
-from django.conf import settings
 from rest_framework import serializers
 
 from sources.levels import AttributionLevel
@@ -18,7 +17,7 @@ from sources.models import SourceKind
 
 from ..delivery import publishing
 from ..delivery.webhooks import destination_problem
-from ..models import Claim, ClaimStatus, EvidenceStance, ExtractionStatus, HistoryKind, MatchStatus, StatusChange
+from ..models import Claim, ClaimStatus, EvidenceStance, ExtractionStatus, HistoryKind, MatchStatus
 from ..selectors import MAX_ID
 
 MAX_VERSION = 2**31 - 1

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
-from django.utils import timezone
 
 from sources.models import Source, SourceKind
 
@@ -171,23 +170,13 @@ def fact_check_path(claim_id: int) -> str:
 
 
 def claim_review_jsonld(
-    claim: Claim,
-    *,
-    fact_check: FactCheck | None = None,
-    verdict: StatusChange | None = None,
-    appearances: list[Appearance] | None = None,
-    base_url: str = "",
+    claim: Claim, *, fact_check: FactCheck, appearances: list[Appearance] | None = None, base_url: str = ""
 ) -> dict:
-    """schema.org ClaimReview of the claim's published verdict (`fact_check`).
+    """schema.org ClaimReview of the claim's published verdict (its `fact_check`, kept through re-checks).
 
-    Without a fact-check (an old caller) the claim's current verdict and `verdict` row are used.
+    Needs claim.speaker (with affiliation), article.publisher and article.appearances loaded
+    (claims.selectors.fact_checks does it); `base_url` is the request's origin.
     """
-    if fact_check is not None:
-        rating_of, explanation = fact_check.verdict, fact_check.explanation
-        published, modified = fact_check.published_at, fact_check.modified_at
-    else:
-        rating_of, explanation = claim.status, verdict.note if verdict is not None else ""
-        published = modified = claim.verdict_at or (verdict.at if verdict else None) or timezone.now()
     article = claim.article
     appearances = article_appearances(article) if appearances is None else appearances
     nodes = [_appearance_jsonld(a, claim) for a in appearances]
@@ -201,10 +190,10 @@ def claim_review_jsonld(
         "url": f"{base}{fact_check_path(claim.pk)}",
         "claimReviewed": claim.text,
         "itemReviewed": item,
-        "reviewRating": review_rating(rating_of, explanation),
+        "reviewRating": review_rating(fact_check.verdict, fact_check.explanation),
         "author": _org(settings.NEWSROOM_NAME, settings.NEWSROOM_URL or base),
-        "datePublished": published.date().isoformat(),
-        "dateModified": modified.isoformat(),
+        "datePublished": fact_check.published_at.date().isoformat(),
+        "dateModified": fact_check.modified_at.isoformat(),
     }
 
 

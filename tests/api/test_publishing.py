@@ -234,3 +234,22 @@ def test_the_public_page_escapes_article_text_and_keeps_the_csp(client, reviewer
     block = html.split('<script type="application/ld+json"', 1)[1].split(">", 1)[1].split("</script>", 1)[0]
     data = json.loads(block)  # the whole JSON survives: no "</script>" inside ended the block early
     assert data["claimReviewed"] == claim.text and "\\u003c/script\\u003e" in block
+
+
+def test_the_feed_costs_the_same_queries_for_one_item_or_many(client, reviewer, django_assert_max_num_queries):
+    from claims.pipeline.ingestion import ingest_article
+
+    def syndicated_fact_check(n):
+        claim = published_claim(reviewer)
+        ingest_article(body=claim.article.body, publisher=f"Wire {n}", url=f"https://wire.example/{n}")
+
+    syndicated_fact_check(0)
+    client.get("/fact-checks/feed.json")  # warm
+    # fact-checks (with claim, speaker, affiliation, article, publisher), appearances, their publishers and relays
+    with django_assert_max_num_queries(4):
+        assert len(client.get("/fact-checks/feed.json").json()["dataFeedElement"]) == 1
+    for n in range(1, 6):
+        syndicated_fact_check(n)
+    with django_assert_max_num_queries(4):
+        items = client.get("/fact-checks/feed.json").json()["dataFeedElement"]
+    assert len(items) == 6 and all(len(item["itemReviewed"]["appearance"]) == 2 for item in items)
