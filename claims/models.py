@@ -231,14 +231,14 @@ class StatusChange(models.Model):
         raise AppendOnlyError("status history is append-only")
 
 
-class FactCheck(models.Model):
+class PublishedVerdict(models.Model):
     """A claim's published verdict: what its public page, ClaimReview and the feed serve.
 
     Written with the verdict (workflow), kept while the claim is re-checked, replaced by
     the next verdict (`modified_at`), and withdrawn only by an editor (410 from then on).
     """
 
-    claim = models.OneToOneField(Claim, on_delete=models.CASCADE, primary_key=True, related_name="fact_check")
+    claim = models.OneToOneField(Claim, on_delete=models.CASCADE, primary_key=True, related_name="published_verdict")
     verdict = models.CharField(max_length=16, choices=ClaimStatus.choices)
     explanation = models.TextField(blank=True)
     verdict_change = models.ForeignKey(StatusChange, null=True, on_delete=models.SET_NULL, related_name="+")
@@ -249,8 +249,8 @@ class FactCheck(models.Model):
 
     class Meta:
         ordering = ["-modified_at", "-claim_id"]
-        indexes = [models.Index(fields=["-modified_at", "-claim"], name="factcheck_feed_idx")]
-        constraints = [models.CheckConstraint(condition=Q(verdict__in=sorted(VERDICTS)), name="factcheck_is_a_verdict")]
+        indexes = [models.Index(fields=["-modified_at", "-claim"], name="published_verdict_feed_idx")]
+        constraints = [models.CheckConstraint(condition=Q(verdict__in=sorted(VERDICTS)), name="published_verdict_is_verdict")]
 
     def __str__(self) -> str:
         return f"fact-check of claim {self.claim_id}: {self.verdict}"

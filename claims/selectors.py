@@ -26,7 +26,7 @@ from .corroboration.provenance import provenance
 from .corroboration.track_record import track_records
 from .delivery.publishing import relaying_outlet_name
 from .models import (
-    VERDICTS, Article, ArticleAppearance, Claim, ClaimMatch, ClaimStatus, Evidence, ExtractionStatus, FactCheck,
+    VERDICTS, Article, ArticleAppearance, Claim, ClaimMatch, ClaimStatus, Evidence, ExtractionStatus, PublishedVerdict,
     HistoryKind, StatusChange,
 )
 
@@ -497,23 +497,23 @@ def article_appearance_rows(*, article_id: int, own: dict) -> list[dict]:
 # --- Published fact-checks ------------------------------------------------------------
 
 
-def fact_checks() -> QuerySet[FactCheck]:
+def published_verdicts() -> QuerySet[PublishedVerdict]:
     """Fact-checks with everything a ClaimReview needs (claim, speaker, article, publishers, appearances)."""
-    return FactCheck.objects.select_related(
+    return PublishedVerdict.objects.select_related(
         "claim__speaker__affiliation", "claim__via_outlet", "claim__article__publisher",
     ).prefetch_related("claim__article__appearances__publisher", "claim__article__appearances__via_outlet")
 
 
-def fact_check_get(*, claim_id: int) -> FactCheck | None:
+def published_verdict_get(*, claim_id: int) -> PublishedVerdict | None:
     """The claim's published (or withdrawn) fact-check, or None when it never had a verdict."""
     if not 0 < claim_id <= MAX_ID:
         return None
-    return fact_checks().filter(claim_id=claim_id).first()
+    return published_verdicts().filter(claim_id=claim_id).first()
 
 
-def fact_check_feed(*, since=None) -> QuerySet[FactCheck]:
+def published_verdict_feed(*, since=None) -> QuerySet[PublishedVerdict]:
     """Published fact-checks, newest change first; `since`: changed at or after it."""
-    queryset = fact_checks().filter(withdrawn_at__isnull=True).order_by("-modified_at", "-claim_id")
+    queryset = published_verdicts().filter(withdrawn_at__isnull=True).order_by("-modified_at", "-claim_id")
     if since is not None:
         queryset = queryset.filter(modified_at__gte=since)
     return queryset

@@ -22,8 +22,8 @@ from django.utils import timezone
 from .corroboration.independence import corroboration_shortfall
 from .corroboration.propagation import verdict_propagate
 from .delivery.outbox import outbox_nudge, outbox_record
-from .delivery.publishing import fact_check_publish
-from .models import VERDICTS, Claim, ClaimStatus, EvidenceStance, FactCheck, HistoryKind, OutboxEvent, StatusChange
+from .delivery.publishing import verdict_publish
+from .models import VERDICTS, Claim, ClaimStatus, EvidenceStance, PublishedVerdict, HistoryKind, OutboxEvent, StatusChange
 from .roles import is_editor, is_reviewer
 
 S = ClaimStatus
@@ -268,7 +268,7 @@ def _apply(claim: Claim, *, to: str, actor, note: str, assignee) -> Claim:
         },
     )
     if to in VERDICTS:
-        fact_check_publish(claim=claim, change=change)  # replaces the published one, if any
+        verdict_publish(claim=claim, change=change)  # replaces the published one, if any
         verdict_propagate(claim=claim)
     return claim
 
@@ -305,7 +305,7 @@ class NotPublished(WorkflowError):
 
 
 @transaction.atomic
-def fact_check_withdraw(*, claim: Claim | int, actor: AbstractBaseUser, reason: str) -> FactCheck:
+def verdict_withdraw(*, claim: Claim | int, actor: AbstractBaseUser, reason: str) -> PublishedVerdict:
     """An editor takes a published fact-check down, with the reason, in the claim's history.
 
     Its page and ClaimReview answer 410 Gone from then on, until a new verdict republishes it.
@@ -317,7 +317,7 @@ def fact_check_withdraw(*, claim: Claim | int, actor: AbstractBaseUser, reason: 
         raise TransitionForbidden("only an editor may withdraw a published fact-check", **refuse)
     if not reason.strip():
         raise GuardFailed("a withdrawal needs a reason, which the claim's history keeps", **refuse)
-    fact_check = FactCheck.objects.select_for_update().filter(claim=locked).first()
+    fact_check = PublishedVerdict.objects.select_for_update().filter(claim=locked).first()
     if fact_check is None or fact_check.is_withdrawn:
         state = "was withdrawn already" if fact_check is not None else "was never published"
         raise NotPublished(f"the fact-check of claim {locked.pk} {state}", **refuse)

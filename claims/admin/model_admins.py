@@ -254,7 +254,7 @@ class ClaimAdmin(admin.ModelAdmin):
         done, refused = 0, []
         for claim_id in queryset.order_by("pk").values_list("pk", flat=True):
             try:
-                workflow.fact_check_withdraw(claim=claim_id, actor=request.user, reason=reason)
+                workflow.verdict_withdraw(claim=claim_id, actor=request.user, reason=reason)
                 done += 1
             except workflow.WorkflowError as exc:
                 refused.append(f"claim {claim_id}: {exc}")

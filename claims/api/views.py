@@ -483,7 +483,7 @@ class Gone(APIException):
 
 def published_fact_check(claim_id: int):
     """The claim's fact-check as published: 404 without one ever, 410 once withdrawn."""
-    fact_check = selectors.fact_check_get(claim_id=claim_id)
+    fact_check = selectors.published_verdict_get(claim_id=claim_id)
     if fact_check is None:
         if selectors.claim_get(claim_id=claim_id) is None:
             raise NotFound(f"no claim {claim_id}")
@@ -555,7 +555,7 @@ class ClaimReviewFeedApi(GenericAPIView):
     def get_queryset(self):
         query = FeedQuery(data=self.request.query_params.dict())  # a plain dict: `since=` is invalid, not absent
         query.is_valid(raise_exception=True)
-        return selectors.fact_check_feed(since=query.validated_data.get("since"))
+        return selectors.published_verdict_feed(since=query.validated_data.get("since"))
 
     @extend_schema(
         operation_id="claimreviews_feed",
@@ -591,8 +591,8 @@ class ClaimWithdrawApi(APIView):
         data = WithdrawInput(data=request.data)
         data.is_valid(raise_exception=True)
         _claim_or_404(claim_id)
-        workflow.fact_check_withdraw(claim=claim_id, actor=request.user, reason=data.validated_data["reason"])
-        fact_check = selectors.fact_check_get(claim_id=claim_id)
+        workflow.verdict_withdraw(claim=claim_id, actor=request.user, reason=data.validated_data["reason"])
+        fact_check = selectors.published_verdict_get(claim_id=claim_id)
         return Response(claim_review_jsonld(fact_check.claim, fact_check=fact_check, base_url=request_origin(request)))
 
 

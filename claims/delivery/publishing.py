@@ -1,6 +1,6 @@
 """Publishing: a verdict as a fact-check the web reads (schema.org ClaimReview).
 
-A verdict is published when it is given (`fact_check_publish`, called by the workflow in
+A verdict is published when it is given (`verdict_publish`, called by the workflow in
 the transaction of the verdict) and stays published while the claim is re-checked; the
 next verdict replaces it (dateModified) and only an editor's withdrawal takes it down.
 `claim_review_jsonld` builds the one ClaimReview that the API, the public page and the
@@ -18,7 +18,7 @@ from django.conf import settings
 
 from sources.models import Source, SourceKind
 
-from ..models import VERDICTS, Article, Claim, ClaimStatus, FactCheck, StatusChange
+from ..models import VERDICTS, Article, Claim, ClaimStatus, PublishedVerdict, StatusChange
 
 S = ClaimStatus
 
@@ -60,16 +60,16 @@ def relaying_outlet_name(body: str) -> str:
     return match.group("outlet").rstrip(".").strip()[:255]
 
 
-def fact_check_publish(*, claim: Claim, change: StatusChange) -> FactCheck:
+def verdict_publish(*, claim: Claim, change: StatusChange) -> PublishedVerdict:
     """Publish (or replace) the claim's fact-check with the verdict `change` just recorded.
 
     Called inside the verdict's transaction. A re-publication after a withdrawal puts the
     new verdict back online.
     """
     assert change.to_status in VERDICTS
-    existing = FactCheck.objects.select_for_update().filter(claim=claim).first()
+    existing = PublishedVerdict.objects.select_for_update().filter(claim=claim).first()
     if existing is None:
-        return FactCheck.objects.create(
+        return PublishedVerdict.objects.create(
             claim=claim, verdict=change.to_status, explanation=change.note, verdict_change=change,
             published_at=change.at, modified_at=change.at,
         )
@@ -170,7 +170,7 @@ def fact_check_path(claim_id: int) -> str:
 
 
 def claim_review_jsonld(
-    claim: Claim, *, fact_check: FactCheck, appearances: list[Appearance] | None = None, base_url: str = ""
+    claim: Claim, *, fact_check: PublishedVerdict, appearances: list[Appearance] | None = None, base_url: str = ""
 ) -> dict:
     """schema.org ClaimReview of the claim's published verdict (its `fact_check`, kept through re-checks).
 

@@ -10,14 +10,14 @@ VERDICTS = ("corroborated", "disputed", "refuted", "unverifiable")
 def publish_existing_verdicts(apps, schema_editor):
     """Every claim that ever had a verdict is published with its latest one (kept through re-checks)."""
     StatusChange = apps.get_model("claims", "StatusChange")
-    FactCheck = apps.get_model("claims", "FactCheck")
+    PublishedVerdict = apps.get_model("claims", "PublishedVerdict")
     first, last = {}, {}
     for change in StatusChange.objects.filter(kind="transition", to_status__in=VERDICTS).order_by("at", "id").iterator():
         first.setdefault(change.claim_id, change)
         last[change.claim_id] = change
-    FactCheck.objects.bulk_create(
+    PublishedVerdict.objects.bulk_create(
         [
-            FactCheck(
+            PublishedVerdict(
                 claim_id=claim_id, verdict=change.to_status, explanation=change.note, verdict_change_id=change.pk,
                 published_at=first[claim_id].at, modified_at=change.at,
             )
@@ -64,9 +64,9 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.CreateModel(
-            name='FactCheck',
+            name='PublishedVerdict',
             fields=[
-                ('claim', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='fact_check', serialize=False, to='claims.claim')),
+                ('claim', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='published_verdict', serialize=False, to='claims.claim')),
                 ('verdict', models.CharField(choices=[('unverified', 'Unverified'), ('queued', 'Queued'), ('in_review', 'In review'), ('corroborated', 'Corroborated'), ('disputed', 'Disputed'), ('refuted', 'Refuted'), ('unverifiable', 'Unverifiable'), ('needs_recheck', 'Needs re-check')], max_length=16)),
                 ('explanation', models.TextField(blank=True)),
                 ('published_at', models.DateTimeField(help_text='The first verdict (datePublished).')),
@@ -77,8 +77,8 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['-modified_at', '-claim_id'],
-                'indexes': [models.Index(fields=['-modified_at', '-claim'], name='factcheck_feed_idx')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('verdict__in', ['corroborated', 'disputed', 'refuted', 'unverifiable'])), name='factcheck_is_a_verdict')],
+                'indexes': [models.Index(fields=['-modified_at', '-claim'], name='published_verdict_feed_idx')],
+                'constraints': [models.CheckConstraint(condition=models.Q(('verdict__in', ['corroborated', 'disputed', 'refuted', 'unverifiable'])), name='published_verdict_is_verdict')],
             },
         ),
         migrations.RunPython(publish_existing_verdicts, migrations.RunPython.noop),

@@ -51,7 +51,7 @@ def safe_link(url: str) -> str:
 
 
 def fact_check_page(request, claim_id: int):
-    fact_check = selectors.fact_check_get(claim_id=claim_id)
+    fact_check = selectors.published_verdict_get(claim_id=claim_id)
     if fact_check is None:
         raise Http404("no published fact-check")
     claim = fact_check.claim

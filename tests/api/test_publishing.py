@@ -12,7 +12,7 @@ from django.utils import timezone
 from pyld import jsonld
 
 from claims import workflow
-from claims.models import ClaimStatus, EvidenceStance, FactCheck, HistoryKind, StatusChange
+from claims.models import ClaimStatus, EvidenceStance, PublishedVerdict, HistoryKind, StatusChange
 from sources.models import SourceKind
 from tests.factories import ArticleFactory, ClaimFactory, EvidenceFactory, SourceFactory
 
@@ -171,7 +171,7 @@ def test_feed_since_and_cursor(api_as, reviewer, newsroom_user, client):
     claims = [published_claim(reviewer) for _ in range(3)]
     base = timezone.now()
     for offset, claim in enumerate(claims):  # spread the changes out: oldest first
-        FactCheck.objects.filter(pk=claim.pk).update(modified_at=base - timedelta(hours=3 - offset))
+        PublishedVerdict.objects.filter(pk=claim.pk).update(modified_at=base - timedelta(hours=3 - offset))
     api = api_as(newsroom_user)
     assert api_as(None).get("/api/claimreviews/").status_code == 401
     first = api.get("/api/claimreviews/?page_size=2")

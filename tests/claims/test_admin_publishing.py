@@ -4,7 +4,7 @@ article's page lists every appearance of its body."""
 import pytest
 from django.urls import reverse
 
-from claims.models import FactCheck, HistoryKind, StatusChange
+from claims.models import PublishedVerdict, HistoryKind, StatusChange
 from claims.pipeline.ingestion import ingest_article
 from tests.api.test_publishing import published_claim
 
@@ -17,14 +17,14 @@ def test_an_editor_withdraws_a_fact_check_after_giving_a_reason(client, editor, 
     client.force_login(editor)
     ask = client.post(reverse(CHANGELIST), {"action": "withdraw_fact_check", "_selected_action": [claim.pk]})
     assert ask.status_code == 200 and b'name="reason"' in ask.content  # the reason is asked first
-    assert not FactCheck.objects.get(pk=claim.pk).is_withdrawn
+    assert not PublishedVerdict.objects.get(pk=claim.pk).is_withdrawn
     done = client.post(
         reverse(CHANGELIST),
         {"action": "withdraw_fact_check", "_selected_action": [claim.pk], "apply": "Withdraw", "reason": "Wrong claim."},
         follow=True,
     )
     assert "Withdrawn: 1 fact-check(s)" in done.content.decode()
-    assert FactCheck.objects.get(pk=claim.pk).withdrawn_reason == "Wrong claim."
+    assert PublishedVerdict.objects.get(pk=claim.pk).withdrawn_reason == "Wrong claim."
     assert StatusChange.objects.filter(claim=claim, kind=HistoryKind.WITHDRAWAL, actor=editor).exists()
     assert client.get(f"/fact-checks/{claim.pk}/").status_code == 410
 
@@ -36,7 +36,7 @@ def test_reviewers_do_not_get_the_withdraw_action(client, reviewer):
     assert "withdraw_fact_check" not in page
     client.post(reverse(CHANGELIST), {"action": "withdraw_fact_check", "_selected_action": [claim.pk], "apply": "1",
                                       "reason": "no"})
-    assert not FactCheck.objects.get(pk=claim.pk).is_withdrawn
+    assert not PublishedVerdict.objects.get(pk=claim.pk).is_withdrawn
 
 
 def test_the_article_page_lists_syndicated_appearances(client, editor):
