@@ -413,17 +413,59 @@ class ClaimMatch(models.Model):
         return self.claim_b_id if claim_id == self.claim_a_id else self.claim_a_id
 
 
-class ClaimFingerprint(models.Model):
-    """MinHash band buckets of a claim's content words: an index for finding rewordings."""
+class FactCheck(models.Model):
+    """A fact-check imported from another organisation's schema.org ClaimReview archive.
 
-    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="fingerprints")
-    band = models.PositiveSmallIntegerField()
-    bucket = models.BigIntegerField()
+    Imported by `manage.py import_claimreview`, idempotent on the review's url. Read-only
+    for reviewers: it is what someone else found, searchable with our own claims.
+    """
+
+    url = models.URLField(max_length=1000, unique=True, help_text="The review's own URL.")
+    claim_reviewed = models.TextField()
+    headline = models.TextField(blank=True, help_text="The review's name (headline); searched with the claim.")
+    rating_name = models.CharField(max_length=300, blank=True, help_text="reviewRating.alternateName, e.g. 'False'.")
+    rating_value = models.CharField(max_length=50, blank=True)
+    best_rating = models.CharField(max_length=50, blank=True)
+    worst_rating = models.CharField(max_length=50, blank=True)
+    author_name = models.CharField(max_length=300, blank=True, help_text="The organisation that published the review.")
+    author_url = models.URLField(max_length=1000, blank=True)
+    date_published = models.DateField(null=True, blank=True)
+    item_author = models.CharField(max_length=300, blank=True, help_text="Who made the claim (itemReviewed.author).")
+    appearance_urls = models.JSONField(default=list, blank=True, help_text="Where the claim appeared.")
+    raw = models.JSONField(default=dict, blank=True, help_text="The ClaimReview object as imported.")
+    imported_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["claim", "band"], name="fingerprint_one_per_band")]
-        # Buckets mix the band number into the hash, so one index on bucket finds candidates.
-        indexes = [models.Index(fields=["bucket"], name="fingerprint_bucket_idx")]
+        ordering = ["-date_published", "-id"]
+        verbose_name = "imported fact-check"
+
+    def __str__(self) -> str:
+        return f"{self.author_name or 'fact-check'}: {self.claim_reviewed[:80]}"
+
+
+class ClaimEmbedding(models.Model):
+    """A claim's unit sentence embedding as int8 codes (claims/matching/vectors.py says how).
+
+    Computed in batches by the pipeline after extraction; every process rebuilds its search
+    index from these rows. `model` names the encoder: another model re-embeds the claim.
+    """
+
+    claim = models.OneToOneField(Claim, on_delete=models.CASCADE, primary_key=True, related_name="embedding")
+    codes = models.BinaryField()
+    model = models.CharField(max_length=64)
+    embedded_at = models.DateTimeField(auto_now=True, db_index=True)
+
+
+class FactCheckEmbedding(models.Model):
+    """A fact-check's embeddings: claim and headline together (searched), and apart (re-scored)."""
+
+    fact_check = models.OneToOneField(FactCheck, on_delete=models.CASCADE, primary_key=True, related_name="embedding")
+    codes = models.BinaryField(help_text="claim and headline together")
+    claim_codes = models.BinaryField()
+    title_codes = models.BinaryField(blank=True, help_text="empty when the review has no headline")
+    model = models.CharField(max_length=64)
+    embedded_at = models.DateTimeField(auto_now=True, db_index=True)
 
 
 class ApiTokenRole(models.TextChoices):

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 
 import django_filters
 from django import forms
+from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db.models import F, Func, Q, QuerySet, TextField
 from drf_spectacular.utils import extend_schema_field
@@ -25,9 +26,10 @@ from .corroboration.independence import independence_report
 from .corroboration.provenance import provenance
 from .corroboration.track_record import track_records
 from .delivery.publishing import relaying_outlet_name
+from .matching import retrieval
 from .models import (
-    VERDICTS, Article, ArticleAppearance, Claim, ClaimMatch, ClaimStatus, Evidence, ExtractionStatus, PublishedVerdict,
-    HistoryKind, StatusChange,
+    VERDICTS, Article, ArticleAppearance, Claim, ClaimMatch, ClaimStatus, Evidence, ExtractionStatus, FactCheck,
+    HistoryKind, PublishedVerdict, StatusChange,
 )
 
 MAX_ID = 2**63 - 1  # PostgreSQL bigint: a larger id can match nothing
@@ -569,3 +571,44 @@ def source_detail(*, source_id: int) -> dict | None:
         return None
     rows = source_rows(Source.objects.filter(pk=source_id))
     return rows[0] if rows else None
+
+
+# --- Has this been checked before? ------------------------------------------------------
+
+
+def similar_rows(*, text: str, limit: int = 5, kinds=retrieval.KINDS, exclude_claim_ids=()) -> list[dict]:
+    """The closest of our claims and imported fact-checks to `text`, best first, as API rows.
+
+    Two queries for the rows whatever the limit; a record deleted since the index saw it is left out.
+    """
+    index = retrieval.search_index()
+    exclude = {retrieval.key_of(retrieval.CLAIM, pk) for pk in exclude_claim_ids}
+    hits = index.search(text, limit=limit, kinds=kinds, exclude=exclude)
+    claims = Claim.objects.select_related("article", "speaker").in_bulk([h.id for h in hits if h.kind == retrieval.CLAIM])
+    fact_checks = FactCheck.objects.in_bulk([h.id for h in hits if h.kind == retrieval.FACT_CHECK])
+    rows = []
+    for hit in hits:
+        if hit.kind == retrieval.CLAIM and hit.id in claims:
+            claim = claims[hit.id]
+            verdict = claim.status if claim.has_verdict else None
+            rows.append({
+                "kind": hit.kind, "id": claim.pk, "text": claim.text, "score": round(hit.score, 4),
+                "url": claim.article.url or None, "verdict": verdict,
+                "reviewed_by": {"name": settings.NEWSROOM_NAME, "url": settings.NEWSROOM_URL} if verdict else None,
+                "date": claim.verdict_at.isoformat() if verdict and claim.verdict_at else None,
+                "article": claim.article_id, "headline": claim.article.title or None,
+                "speaker": claim.speaker_text or None, "attribution_level": claim.attribution_level,
+                "status": claim.status,
+            })
+        elif hit.kind == retrieval.FACT_CHECK and hit.id in fact_checks:
+            fact_check = fact_checks[hit.id]
+            rows.append({
+                "kind": hit.kind, "id": fact_check.pk, "text": fact_check.claim_reviewed, "score": round(hit.score, 4),
+                "url": fact_check.url, "verdict": fact_check.rating_name or fact_check.rating_value or None,
+                "reviewed_by": {"name": fact_check.author_name, "url": fact_check.author_url or None}
+                if fact_check.author_name else None,
+                "date": fact_check.date_published.isoformat() if fact_check.date_published else None,
+                "article": None, "headline": fact_check.headline or None,
+                "speaker": fact_check.item_author or None, "attribution_level": None, "status": None,
+            })
+    return rows

@@ -18,7 +18,7 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
 from .delivery import notifications, webhooks
-from .matching import near_duplicates as matching
+from .matching import matches as matching
 from .models import Article
 from .pipeline import assignment, health, ingestion, sweeper
 from .pipeline.leases import beat_period, job_lease

@@ -264,6 +264,7 @@ API_THROTTLE_RATES = {
     "anon": env.str("API_THROTTLE_ANON", default="10000/hour"),
     "ingest": env.str("API_THROTTLE_INGEST", default="100000/hour"),
     "write": env.str("API_THROTTLE_WRITE", default="100000/hour"),
+    "search": env.str("API_THROTTLE_SEARCH", default="100000/hour"),
 }
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=2 * 1024 * 1024)
 API_PAGE_SIZE = env.int("API_PAGE_SIZE", default=50)
@@ -292,6 +293,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
         "ValidationErrorEnum": "drf_standardized_errors.openapi_serializers.ValidationErrorEnum.choices",
+        "RecordKindEnum": "claims.matching.retrieval.KIND_CHOICES",
         "ClientErrorEnum": "drf_standardized_errors.openapi_serializers.ClientErrorEnum.choices",
         "ServerErrorEnum": "drf_standardized_errors.openapi_serializers.ServerErrorEnum.choices",
         "ErrorCode401Enum": "drf_standardized_errors.openapi_serializers.ErrorCode401Enum.choices",
@@ -375,8 +377,18 @@ CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int("WORKER_MAX_MEMORY_PER_CHILD_KB", d
 CELERY_WORKER_MAX_TASKS_PER_CHILD = env.int("WORKER_MAX_TASKS_PER_CHILD", default=1000)
 # Sourcing policy: corroboration resting only on unnamed sources needs an editor's sign-off.
 ANONYMOUS_CORROBORATION_NEEDS_SIGN_OFF = env.bool("ANONYMOUS_CORROBORATION_NEEDS_SIGN_OFF", default=True)
-# Claim matching: minimum similarity for two claims in different articles to be stored as a match.
-CLAIM_MATCH_THRESHOLD = env.float("CLAIM_MATCH_THRESHOLD", default=0.5)
+# Retrieval (claims/matching/retrieval.py): encoder threads per process (one worker process per
+# core), where the encoder's built graph is cached, candidates taken from each of the dense and
+# lexical sides, and the longest query text the API accepts.
+EMBEDDING_THREADS = env.int("EMBEDDING_THREADS", default=1)
+EMBEDDING_CACHE_DIR = env.str("EMBEDDING_CACHE_DIR", default=str(VAR_DIR / "cache"))
+RETRIEVAL_CANDIDATES = env.int("RETRIEVAL_CANDIDATES", default=50)
+SIMILAR_MAX_CHARS = env.int("SIMILAR_MAX_CHARS", default=5000)
+# Claim matching: the retrieval score (0-1) from which two claims in different articles are stored
+# as a match. Empty: the threshold calibrated on labelled pairs (claims/matching/data/fusion.json).
+CLAIM_MATCH_THRESHOLD = env.float("CLAIM_MATCH_THRESHOLD", default=None)
+# At most this many stored matches per claim (the best ones).
+CLAIM_MATCH_MAX_PER_CLAIM = env.int("CLAIM_MATCH_MAX_PER_CLAIM", default=5)
 # Source track record: Beta(alpha, beta) prior, and how much it moves queue priority.
 TRACK_RECORD_PRIOR = (2.0, 2.0)
 TRACK_RECORD_PRIORITY_WEIGHT = env.int("TRACK_RECORD_PRIORITY_WEIGHT", default=20)

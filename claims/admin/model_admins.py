@@ -15,7 +15,7 @@ from sources.models import Source
 from .. import services, workflow
 from . import dashboard, views
 from ..corroboration.track_record import track_record
-from ..models import Article, ArticleAppearance, Claim, ClaimStatus, Evidence, StatusChange
+from ..models import Article, ArticleAppearance, Claim, ClaimStatus, Evidence, FactCheck, StatusChange
 from ..roles import is_editor
 
 # The admin index shows the desk: claims by status and level, oldest waiting, health, beat.
@@ -374,3 +374,34 @@ class SourceWithTrackRecordAdmin(SourceAdmin):
 
 admin.site.unregister(Source)
 admin.site.register(Source, SourceWithTrackRecordAdmin)
+
+
+@admin.register(FactCheck)
+class FactCheckAdmin(admin.ModelAdmin):
+    """Imported fact-checks: what other organisations found. Read-only (re-import to change)."""
+
+    list_display = ("claim_short", "rating_name", "author_name", "date_published", "review_link")
+    list_filter = ("author_name", "rating_name")
+    search_fields = ("claim_reviewed", "headline", "url", "item_author")
+    date_hierarchy = "date_published"
+    fields = ("claim_reviewed", "headline", "rating_name", "rating_value", "best_rating", "worst_rating",
+              "author_name", "author_url", "date_published", "item_author", "appearance_urls", "url", "imported_at")
+    readonly_fields = fields
+    list_per_page = 100
+
+    @admin.display(description="claim reviewed", ordering="claim_reviewed")
+    def claim_short(self, obj: FactCheck) -> str:
+        return obj.claim_reviewed[:140]
+
+    @admin.display(description="review")
+    def review_link(self, obj: FactCheck):
+        return views.safe_link(obj.url, "open")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return request.user.is_superuser

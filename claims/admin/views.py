@@ -26,10 +26,10 @@ from sources.levels import AttributionLevel
 from .. import workflow
 from ..corroboration.independence import independence_report
 from ..matching.review import match_review
-from ..models import Article, Claim, ClaimMatch, ClaimStatus, Evidence
+from ..models import Article, Claim, ClaimMatch, ClaimStatus, Evidence, FactCheck
 from ..roles import is_editor, may_work_on
-from ..selectors import match_rows
-from ..services import evidence_accept
+from ..selectors import match_rows, similar_rows
+from ..services import evidence_accept, evidence_from_checked_before
 from . import dashboard
 
 S = ClaimStatus
@@ -38,6 +38,8 @@ S = ClaimStatus
 CONTEXT_CHARS = 700
 # Rows shown on "My queue" (the count above the table says how many there are).
 QUEUE_PAGE_ROWS = 200
+# Closest records looked up for the claim page's "Checked before?" panel.
+CHECKED_BEFORE_ROWS = 8
 
 # Button labels for the moves, by (from, to) where the same target means different things.
 MOVE_LABELS = {
@@ -160,11 +162,19 @@ def level_legend() -> list[dict]:
 
 # --- context for the stock change forms -----------------------------------------
 
+def checked_before(claim: Claim) -> list[dict]:
+    """"Checked before?": the closest verdicts of ours and imported fact-checks, other than this article's claims."""
+    same_article = Claim.objects.filter(article_id=claim.article_id).values_list("pk", flat=True)
+    rows = similar_rows(text=claim.text, limit=CHECKED_BEFORE_ROWS, exclude_claim_ids=same_article)
+    return [row for row in rows if row["kind"] == "fact_check" or row["verdict"]]
+
+
 def claim_page_context(claim: Claim, user) -> dict:
     report = independence_report(claim)
     return {
         "corroboration": report,
         "matches": match_rows(claim_id=claim.pk),
+        "checked_before": checked_before(claim),
         "suggestions": list(claim.evidence.filter(is_suggestion=True).select_related("source", "related_claim")),
         "may_sign_off": is_editor(user),
         "may_work": may_work_on(user, assignee_id=claim.assignee_id),
@@ -297,6 +307,13 @@ def claim_corroboration_view(model_admin, request: HttpRequest, object_id: str) 
             evidence = Evidence.objects.get(pk=request.POST.get("evidence"), claim=claim)
             evidence_accept(evidence=evidence, actor=request.user)
             messages.success(request, f"Evidence #{evidence.pk} accepted: it now counts.")
+        elif action == "use_checked_before" and may_work:
+            kind = request.POST.get("kind", "")
+            if kind not in ("claim", "fact_check"):
+                raise ValueError(kind)
+            evidence = evidence_from_checked_before(claim=claim, kind=kind, record_id=int(request.POST.get("record", "")),
+                                                    actor=request.user)
+            messages.success(request, f"Evidence #{evidence.pk} added ({evidence.get_stance_display().lower()}).")
         elif action in ("confirm_match", "reject_match") and may_work:
             match = ClaimMatch.objects.get(pk=request.POST.get("match"))
             if claim.pk not in (match.claim_a_id, match.claim_b_id):
@@ -307,7 +324,7 @@ def claim_corroboration_view(model_admin, request: HttpRequest, object_id: str) 
             messages.error(request, "Refused: only the claim's assignee or an editor may do that.")
     except workflow.WorkflowError as exc:
         messages.error(request, f"Refused: {exc}")
-    except (Evidence.DoesNotExist, ClaimMatch.DoesNotExist, ValueError):
+    except (Evidence.DoesNotExist, ClaimMatch.DoesNotExist, Claim.DoesNotExist, FactCheck.DoesNotExist, ValueError):
         messages.error(request, "Refused: that evidence or match does not belong to this claim.")
     except ValidationError as exc:
         messages.error(request, f"Refused: {' '.join(exc.messages)}")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from django.conf import settings
 from rest_framework import serializers
 
 from sources.levels import AttributionLevel
@@ -17,6 +18,7 @@ from sources.models import SourceKind
 
 from ..delivery import publishing
 from ..delivery.webhooks import destination_problem
+from ..matching import retrieval
 from ..models import Claim, ClaimStatus, EvidenceStance, ExtractionStatus, HistoryKind, MatchStatus
 from ..selectors import MAX_ID
 
@@ -328,7 +330,7 @@ class WebhookInput(serializers.Serializer):
     events = EventKindsField(
         required=False, default=list, help_text="Event kinds, e.g. claim.status_changed; empty means every event."
     )
-    secret = StrictCharField(min_length=16, max_length=200, write_only=True, help_text="HMAC-SHA256 key.")
+    secret = StrictCharField(min_length=16, max_length=200, write_only=True, trim_whitespace=False, help_text="HMAC-SHA256 key.")
 
     def validate_url(self, value: str) -> str:
         if problem := destination_problem(value):
@@ -417,3 +419,36 @@ CLAIM_REVIEW_FEED_SCHEMA = {
         "next": {"type": "string", "format": "uri", "nullable": True, "description": "The next page (cursor), or null."},
     },
 }
+
+
+class SimilarInput(serializers.Serializer):
+    text = StrictCharField(max_length=settings.SIMILAR_MAX_CHARS, trim_whitespace=True,
+                                 help_text=f"The claim to look up (1 to {settings.SIMILAR_MAX_CHARS} characters).")
+    limit = StrictIntegerField(min_value=1, max_value=50, default=5)
+    kind = serializers.ChoiceField(choices=retrieval.KIND_CHOICES, required=False,
+                                   help_text="Only our claims, or only imported fact-checks (default: both).")
+
+
+class ReviewerRefOutput(serializers.Serializer):
+    name = serializers.CharField()
+    url = serializers.CharField(allow_null=True)
+
+
+class SimilarResultOutput(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=retrieval.KIND_CHOICES)
+    id = serializers.IntegerField()
+    text = serializers.CharField()
+    score = serializers.FloatField(help_text="0 to 1, higher is closer (the calibrated 'same claim' cut is in the README).")
+    url = serializers.CharField(allow_null=True, help_text="The fact-check's own URL, or the article of our claim.")
+    verdict = serializers.CharField(allow_null=True, help_text="Our verdict, or the fact-check's rating name; null when none.")
+    reviewed_by = ReviewerRefOutput(allow_null=True, help_text="Who gave the verdict.")
+    date = serializers.CharField(allow_null=True)
+    article = serializers.IntegerField(allow_null=True)
+    headline = serializers.CharField(allow_null=True)
+    speaker = serializers.CharField(allow_null=True, help_text="Who made the claim, as written.")
+    attribution_level = serializers.CharField(allow_null=True)
+    status = serializers.CharField(allow_null=True)
+
+
+class SimilarOutput(serializers.Serializer):
+    results = SimilarResultOutput(many=True)

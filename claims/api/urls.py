@@ -22,6 +22,7 @@ urlpatterns = [
     path("articles/", api.ArticleListCreateApi.as_view(), name="api-articles"),
     path("articles/<int:article_id>/", api.ArticleDetailApi.as_view(), name="api-article"),
     path("claims/", api.ClaimListApi.as_view(), name="api-claims"),
+    path("claims/similar/", api.ClaimSimilarApi.as_view(), name="api-claims-similar"),
     path("claims/<int:claim_id>/", api.ClaimDetailApi.as_view(), name="api-claim"),
     path("claims/<int:claim_id>/transition/", api.ClaimTransitionApi.as_view(), name="api-claim-transition"),
     path("claims/<int:claim_id>/evidence/", api.ClaimEvidenceApi.as_view(), name="api-claim-evidence"),

@@ -57,6 +57,8 @@ from .serializers import (
     MatchOutput,
     MatchReviewInput,
     SignOffInput,
+    SimilarInput,
+    SimilarOutput,
     SourceOutput,
     StrictCharField,
     TransitionInput,
@@ -434,6 +436,29 @@ class EvidenceAcceptApi(APIView):
         except DjangoValidationError as exc:
             raise ValidationError({"non_field_errors": exc.messages}) from exc
         return Response(_evidence_row(evidence, evidence.source))
+
+
+class ClaimSimilarApi(APIView):
+    """Has this been checked before? Our claims and imported fact-checks closest to a text."""
+
+    throttle_scope = "search"
+
+    @extend_schema(
+        operation_id="claims_similar",
+        request=SimilarInput,
+        responses={200: SimilarOutput, 413: TOO_LARGE},
+        description="The claims of ours and the imported fact-checks closest in meaning to `text`, best first "
+        "(semantic retrieval: sentence embeddings fused with BM25). `score` is 0 to 1, higher is closer.",
+    )
+    def post(self, request):
+        data = SimilarInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        kind = data.validated_data.get("kind")
+        rows = selectors.similar_rows(
+            text=data.validated_data["text"], limit=data.validated_data["limit"],
+            kinds=(kind,) if kind else ("claim", "fact_check"),
+        )
+        return Response({"results": rows})
 
 
 class MatchReviewApi(APIView):

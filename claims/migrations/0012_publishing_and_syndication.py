@@ -36,7 +36,7 @@ def grant(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('claims', '0010_worker_heartbeat_and_beat_periods'),
+        ('claims', '0011_retrieval'),
         ('sources', '0002_source_affiliation'),
     ]
 
