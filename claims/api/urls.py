@@ -28,6 +28,8 @@ urlpatterns = [
     path("claims/<int:claim_id>/evidence/", api.ClaimEvidenceApi.as_view(), name="api-claim-evidence"),
     path("claims/<int:claim_id>/assign/", api.ClaimAssignApi.as_view(), name="api-claim-assign"),
     path("claims/<int:claim_id>/claimreview/", api.ClaimReviewApi.as_view(), name="api-claim-claimreview"),
+    path("claims/<int:claim_id>/withdraw/", api.ClaimWithdrawApi.as_view(), name="api-claim-withdraw"),
+    path("claimreviews/", api.ClaimReviewFeedApi.as_view(), name="api-claimreviews"),
     path("claims/<int:claim_id>/sign-off/", api.ClaimSignOffApi.as_view(), name="api-claim-sign-off"),
     path(
         "claims/<int:claim_id>/evidence/<int:evidence_id>/accept/", api.EvidenceAcceptApi.as_view(),
