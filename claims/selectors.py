@@ -98,8 +98,8 @@ class ClaimFilter(FilterSet):
     speaker = IdFilter(field_name="speaker_id", help_text="Claims spoken by this source.")
     publisher = IdFilter(field_name="article__publisher_id", help_text="Claims in articles of this outlet (a source id).")
     search = django_filters.CharFilter(method="filter_search", max_length=200, help_text="Text or speaker contains.")
-    check_worthy = django_filters.BooleanFilter(
-        method="filter_check_worthy",
+    check_worthy = django_filters.ChoiceFilter(
+        choices=[("true", "true"), ("false", "false")], method="filter_check_worthy",
         help_text="true: scored at or above CHECK_WORTHY_THRESHOLD; false: scored below it (not yet scored: neither).",
     )
     ordering = StableOrderingFilter(
@@ -121,10 +121,10 @@ class ClaimFilter(FilterSet):
         return queryset.filter(assignee_id=int(value))
 
     def filter_check_worthy(self, queryset, name, value):
-        if value is None:
+        if not value:
             return queryset
         cut = checkworthiness.threshold()
-        return queryset.filter(check_worthiness__gte=cut) if value else queryset.filter(check_worthiness__lt=cut)
+        return queryset.filter(check_worthiness__gte=cut) if value == "true" else queryset.filter(check_worthiness__lt=cut)
 
     def filter_search(self, queryset, name, value):
         value = value.strip()
