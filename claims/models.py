@@ -103,6 +103,9 @@ class Claim(models.Model):
         db_index=False,
     )
     priority = models.IntegerField(default=0, help_text="Higher is reviewed first.")
+    # How worth checking the sentence is, 0-1 (claims/triage/checkworthiness.py); null until scored.
+    check_worthiness = models.FloatField(null=True, blank=True, editable=False)
+    check_worthiness_version = models.CharField(max_length=32, blank=True, editable=False)
     recheck_after = models.DateTimeField(null=True, blank=True)
     verdict_at = models.DateTimeField(null=True, blank=True)
     status_changed_at = models.DateTimeField(auto_now_add=True)
@@ -124,6 +127,7 @@ class Claim(models.Model):
             models.Index(fields=["status", "-priority", "created_at"], name="claim_queue_idx"),
             models.Index(fields=["assignee", "status"], name="claim_assignee_idx"),
             models.Index(fields=["recheck_after"], name="claim_recheck_idx"),
+            models.Index(fields=["status", "check_worthiness"], name="claim_worthiness_idx"),
         ]
 
     def __str__(self) -> str:

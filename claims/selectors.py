@@ -31,6 +31,8 @@ from .models import (
     VERDICTS, Article, ArticleAppearance, Claim, ClaimMatch, ClaimStatus, Evidence, ExtractionStatus, FactCheck,
     HistoryKind, PublishedVerdict, StatusChange,
 )
+from .triage import checkworthiness
+from .triage.scoring import is_check_worthy
 
 MAX_ID = 2**63 - 1  # PostgreSQL bigint: a larger id can match nothing
 
@@ -100,9 +102,13 @@ class ClaimFilter(FilterSet):
     speaker = IdFilter(field_name="speaker_id", help_text="Claims spoken by this source.")
     publisher = IdFilter(field_name="article__publisher_id", help_text="Claims in articles of this outlet (a source id).")
     search = django_filters.CharFilter(method="filter_search", max_length=200, help_text="Text or speaker contains.")
+    check_worthy = django_filters.ChoiceFilter(
+        choices=[("true", "true"), ("false", "false")], method="filter_check_worthy",
+        help_text="true: scored at or above CHECK_WORTHY_THRESHOLD; false: scored below it (not yet scored: neither).",
+    )
     ordering = StableOrderingFilter(
-        fields=(("priority", "priority"), ("created_at", "created")),
-        help_text="priority, -priority, created or -created (default: article order).",
+        fields=(("priority", "priority"), ("created_at", "created"), ("check_worthiness", "check_worthiness")),
+        help_text="priority, created or check_worthiness, - for descending (default: article order).",
     )
 
     class Meta:
@@ -117,6 +123,12 @@ class ClaimFilter(FilterSet):
         if value == "none":
             return queryset.filter(assignee__isnull=True)
         return queryset.filter(assignee_id=int(value))
+
+    def filter_check_worthy(self, queryset, name, value):
+        if not value:
+            return queryset
+        cut = checkworthiness.threshold()
+        return queryset.filter(check_worthiness__gte=cut) if value == "true" else queryset.filter(check_worthiness__lt=cut)
 
     def filter_search(self, queryset, name, value):
         value = value.strip()
@@ -154,7 +166,7 @@ CLAIM_ROW_FIELDS = (
     "id", "text", "article_id", "start", "end", "attribution_level",
     "speaker_id", "speaker__name", "speaker__kind", "speaker_text",
     "via_outlet_id", "via_outlet__name", "via_outlet__kind", "cue",
-    "status", "assignee_id", "assignee__username", "priority", "version",
+    "status", "assignee_id", "assignee__username", "priority", "check_worthiness", "version",
     "recheck_after", "verdict_at", "created_at", "updated_at",
 )
 
@@ -188,6 +200,8 @@ def claim_rows(queryset: QuerySet[Claim] | Iterable[dict]) -> list[dict]:
                 "status": r["status"],
                 "assignee": None if r["assignee_id"] is None else {"id": r["assignee_id"], "username": r["assignee__username"]},
                 "priority": r["priority"],
+                "check_worthiness": r["check_worthiness"],
+                "check_worthy": is_check_worthy(r["check_worthiness"]),
                 "version": r["version"],
                 "recheck_after": r["recheck_after"],
                 "verdict_at": r["verdict_at"],
@@ -206,7 +220,8 @@ def claim_rows(queryset: QuerySet[Claim] | Iterable[dict]) -> list[dict]:
 # columns per row nor encodes them again. tests/api/test_claim_rows_json.py holds the two
 # byte for byte equal.
 
-# (key, kind, fields): kinds are "int", "str", "datetime", "source" (id, name, kind), "user".
+# (key, kind, fields): kinds are "int", "str", "datetime", "source" (id, name, kind), "user",
+# "float" (as Python's repr: "1.0", never "1") and "worthy" (the score against the threshold, a boolean).
 CLAIM_JSON_LAYOUT = (
     ("id", "int", ("id",)),
     ("text", "str", ("text",)),
@@ -221,6 +236,8 @@ CLAIM_JSON_LAYOUT = (
     ("status", "str", ("status",)),
     ("assignee", "user", ("assignee_id", "assignee__username")),
     ("priority", "int", ("priority",)),
+    ("check_worthiness", "float", ("check_worthiness",)),
+    ("check_worthy", "worthy", ("check_worthiness",)),
     ("version", "int", ("version",)),
     ("recheck_after", "datetime", ("recheck_after",)),
     ("verdict_at", "datetime", ("verdict_at",)),
@@ -239,6 +256,11 @@ def _json_int(col: str) -> str:
 
 def _json_str(col: str) -> str:
     return f"COALESCE(to_json({col})::text, 'null')"
+
+
+def _json_float(col: str) -> str:
+    # PostgreSQL writes the shortest round-trip digits as Python does, but "1" where Python writes "1.0".
+    return f"CASE WHEN {col} IS NULL THEN 'null' WHEN {col} = trunc({col}) THEN trunc({col})::bigint::text || '.0' ELSE ({col})::text END"
 
 
 def _json_datetime(col: str) -> str:
@@ -284,6 +306,11 @@ class ClaimRowJSON(Func):
                 pairs.append((key, _json_str(values[0])))
             elif kind == "datetime":
                 pairs.append((key, _json_datetime(values[0])))
+            elif kind == "float":
+                pairs.append((key, _json_float(values[0])))
+            elif kind == "worthy":
+                cut = repr(float(checkworthiness.threshold()))  # a float's repr: a literal, never a parameter
+                pairs.append((key, f"CASE WHEN {values[0]} IS NULL THEN 'null' WHEN {values[0]} >= {cut} THEN 'true' ELSE 'false' END"))
             elif kind == "source":
                 ref = _json_object([("id", _json_int(values[0])), ("name", _json_str(values[1])), ("kind", _json_str(values[2]))])
                 pairs.append((key, f"CASE WHEN {values[0]} IS NULL THEN 'null' ELSE {ref} END"))

@@ -25,6 +25,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("corroboration", ("claims.corroboration",)),
     ("workflow", ("claims.workflow",)),
     ("matching", ("claims.matching",)),
+    ("triage (check-worthiness)", ("claims.triage",)),
     ("services and selectors", ("claims.services", "claims.selectors", "claims.tokens")),
     ("pipeline", ("claims.pipeline",)),
     ("tasks", ("claims.tasks",)),

@@ -444,3 +444,9 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 # --- end of access ----------------------------------------------------------------------
+
+# Check-worthiness (claims/triage/checkworthiness.py, README "Check-worthiness"). Empty: the model's
+# own threshold, the F1-best cut on CheckThat! 2024 dev-test. Below it a claim is not auto-assigned.
+CHECK_WORTHY_THRESHOLD = env.float("CHECK_WORTHY_THRESHOLD", default=None)
+# Priority points a claim gains for its check-worthiness: round(weight * score), added to its sourcing risk.
+CHECK_WORTHINESS_PRIORITY_WEIGHT = env.int("CHECK_WORTHINESS_PRIORITY_WEIGHT", default=40)

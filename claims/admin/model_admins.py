@@ -16,7 +16,10 @@ from .. import services, workflow
 from . import dashboard, views
 from ..corroboration.track_record import track_record
 from ..models import Article, ArticleAppearance, Claim, ClaimStatus, Evidence, FactCheck, StatusChange
+from ..pipeline.priority import priority_why
 from ..roles import is_editor
+from ..triage import checkworthiness
+from ..triage.scoring import is_check_worthy
 
 # The admin index shows the desk: claims by status and level, oldest waiting, health, beat.
 admin.site.index_template = "admin/claims/desk_index.html"
@@ -116,12 +119,33 @@ def _run_moves(modeladmin, request, queryset, to: str, **extra) -> None:
         modeladmin.message_user(request, f"Refused: {line}", messages.WARNING)
 
 
+class CheckWorthyFilter(admin.SimpleListFilter):
+    """By the check-worthiness threshold: "not check-worthy" claims wait here, never auto-assigned."""
+
+    title = "check-worthiness"
+    parameter_name = "check_worthy"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Check-worthy"), ("no", "Not check-worthy"), ("unscored", "Not scored yet")]
+
+    def queryset(self, request, queryset):
+        cut = checkworthiness.threshold()
+        if self.value() == "yes":
+            return queryset.filter(check_worthiness__gte=cut)
+        if self.value() == "no":
+            return queryset.filter(check_worthiness__lt=cut)
+        if self.value() == "unscored":
+            return queryset.filter(check_worthiness__isnull=True)
+        return queryset
+
+
 @admin.register(Claim)
 class ClaimAdmin(admin.ModelAdmin):
     list_display = (
         "id", "short_text", "status", "level", "speaker_text", "article_link", "assignee", "age", "sla", "priority",
+        "worthiness",
     )
-    list_filter = ("status", "attribution_level", ("assignee", admin.RelatedOnlyFieldListFilter), "article__publisher")
+    list_filter = ("status", CheckWorthyFilter, "attribution_level", ("assignee", admin.RelatedOnlyFieldListFilter), "article__publisher")
     search_fields = ("text", "speaker_text", "speaker__name")
     list_select_related = ("article", "assignee", "speaker")
     list_per_page = 50
@@ -129,11 +153,11 @@ class ClaimAdmin(admin.ModelAdmin):
     inlines = [EvidenceListInline, EvidenceInline, StatusChangeInline]
     fields = (
         "article", "text", ("start", "end"), "attribution_level", "speaker", "speaker_text", "via_outlet", "cue",
-        "reason", "status", "assignee", "priority", "recheck_after", "verdict_at", "version",
+        "reason", "status", "assignee", "priority", "priority_why", "worthiness", "recheck_after", "verdict_at", "version",
     )
     readonly_fields = (
         "article", "text", "start", "end", "attribution_level", "speaker", "speaker_text", "via_outlet", "cue",
-        "reason", "status", "assignee", "verdict_at", "version",
+        "reason", "status", "assignee", "verdict_at", "version", "priority_why", "worthiness",
     )
     actions = ["assign_to_me", "start_review", "mark_needs_recheck", "unassign", "requeue", "withdraw_fact_check"]
 
@@ -172,6 +196,18 @@ class ClaimAdmin(admin.ModelAdmin):
             return queryset.get(**{field.name: field.to_python(object_id)})
         except (Claim.DoesNotExist, ValidationError, ValueError):
             return None
+
+    @admin.display(description="check-worthiness", ordering="check_worthiness")
+    def worthiness(self, obj: Claim):
+        if obj.check_worthiness is None:
+            return "not scored"
+        worthy = is_check_worthy(obj.check_worthiness)
+        return format_html('<span class="worthiness {}" title="{}">{} {}</span>', "worthy" if worthy else "unworthy",
+                           priority_why(obj), f"{obj.check_worthiness:.2f}", "check-worthy" if worthy else "not check-worthy")
+
+    @admin.display(description="why this priority")
+    def priority_why(self, obj: Claim) -> str:
+        return priority_why(obj)
 
     @admin.display(description="claim")
     def short_text(self, obj: Claim) -> str:
@@ -273,6 +309,18 @@ class ClaimInline(admin.TabularInline):
     fields = ("start", "short_text", "level", "speaker_text", "via_outlet", "cue", "status", "assignee")
     readonly_fields = fields
     ordering = ("start",)
+
+    @admin.display(description="check-worthiness", ordering="check_worthiness")
+    def worthiness(self, obj: Claim):
+        if obj.check_worthiness is None:
+            return "not scored"
+        worthy = is_check_worthy(obj.check_worthiness)
+        return format_html('<span class="worthiness {}" title="{}">{} {}</span>', "worthy" if worthy else "unworthy",
+                           priority_why(obj), f"{obj.check_worthiness:.2f}", "check-worthy" if worthy else "not check-worthy")
+
+    @admin.display(description="why this priority")
+    def priority_why(self, obj: Claim) -> str:
+        return priority_why(obj)
 
     @admin.display(description="claim")
     def short_text(self, obj: Claim) -> str:

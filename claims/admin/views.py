@@ -30,6 +30,9 @@ from ..models import Article, Claim, ClaimMatch, ClaimStatus, Evidence, FactChec
 from ..roles import is_editor, may_work_on
 from ..selectors import match_rows, similar_rows
 from ..services import evidence_accept, evidence_from_checked_before
+from ..pipeline.priority import priority_why
+from ..triage import checkworthiness
+from ..triage.scoring import is_check_worthy
 from . import dashboard
 
 S = ClaimStatus
@@ -213,7 +216,18 @@ def desk_context(user) -> dict:
         "health": _health_rows(),
         "beat_schedules": list(dashboard.beat_schedules()) if can_see_beat else None,
         "legend": level_legend(),
+        "article_worthiness": dashboard.article_worthiness_counts(),
+        "priority_formula": PRIORITY_FORMULA(),
     }
+
+
+def PRIORITY_FORMULA() -> str:  # noqa: N802 - reads as the constant it documents, with today's settings
+    return (
+        "Priority = sourcing risk (attribution level 0-30, plus the source's track record, about ±10) "
+        f"+ {settings.CHECK_WORTHINESS_PRIORITY_WEIGHT} × check-worthiness (0-1) + escalations and edits. "
+        f"Claims scored below {checkworthiness.threshold():.2f} are not check-worthy: not auto-assigned, "
+        "they stay unverified until a reviewer or editor pulls one into the queue."
+    )
 
 
 def _health_rows() -> list[dict] | None:
@@ -238,7 +252,8 @@ def my_queue_view(model_admin, request: HttpRequest) -> HttpResponse:
     queue = dashboard.reviewer_queue(user=request.user)
     now = timezone.now()
     rows = [
-        {"claim": claim, "sla": dashboard.sla_state(claim, now=now), "level": level_badge(claim.attribution_level)}
+        {"claim": claim, "sla": dashboard.sla_state(claim, now=now), "level": level_badge(claim.attribution_level),
+         "why": priority_why(claim), "worthy": is_check_worthy(claim.check_worthiness)}
         for claim in queue[:QUEUE_PAGE_ROWS]
     ]
     context = {
@@ -250,6 +265,7 @@ def my_queue_view(model_admin, request: HttpRequest) -> HttpResponse:
         "total": queue.count() if len(rows) == QUEUE_PAGE_ROWS else len(rows),
         "unassigned_count": dashboard.unassigned_waiting_count(),
         "sla_hours": int(settings.REVIEW_SLA.total_seconds() // 3600),
+        "priority_formula": PRIORITY_FORMULA(),
     }
     return TemplateResponse(request, "admin/claims/claim/my_queue.html", context)
 

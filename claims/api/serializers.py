@@ -53,6 +53,10 @@ class ClaimOutput(serializers.Serializer):
     status = serializers.ChoiceField(choices=ClaimStatus.choices)
     assignee = UserRefOutput(allow_null=True)
     priority = serializers.IntegerField()
+    check_worthiness = serializers.FloatField(
+        allow_null=True, min_value=0, max_value=1, help_text="How worth checking the sentence is, 0-1; null until scored.")
+    check_worthy = serializers.BooleanField(
+        allow_null=True, help_text="check_worthiness at or above CHECK_WORTHY_THRESHOLD; null until scored.")
     version = serializers.IntegerField()
     recheck_after = serializers.DateTimeField(allow_null=True)
     verdict_at = serializers.DateTimeField(allow_null=True)
