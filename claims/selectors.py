@@ -14,6 +14,7 @@ from collections.abc import Iterable
 
 import django_filters
 from django import forms
+from django.conf import settings
 from django.core.validators import RegexValidator
 from django.contrib.auth import get_user_model
 from django.db.models import Count, F, Func, Q, QuerySet, TextField
@@ -25,18 +26,15 @@ from sources.models import Source, SourceAlias, SourceKind
 from .corroboration.independence import independence_report
 from .corroboration.provenance import provenance
 from .corroboration.track_record import track_records
+from .delivery.publishing import relaying_outlet_name
+from .matching import retrieval
 from .models import (
-    Article,
-    Claim,
-    ClaimMatch,
-    ClaimStatus,
-    DeliveryStatus,
-    Evidence,
-    ExtractionStatus,
-    StatusChange,
-    WebhookDelivery,
+    VERDICTS, Article, ArticleAppearance, Claim, ClaimMatch, ClaimStatus, DeliveryStatus, Evidence, ExtractionStatus,
+    FactCheck, HistoryKind, PublishedVerdict, StatusChange, WebhookDelivery,
 )
 from .roles import ROLE_GROUPS
+from .triage import checkworthiness
+from .triage.scoring import is_check_worthy
 
 MAX_ID = 2**63 - 1  # PostgreSQL bigint: a larger id can match nothing
 
@@ -124,9 +122,13 @@ class ClaimFilter(FilterSet):
     speaker = IdFilter(field_name="speaker_id", help_text="Claims spoken by this source.")
     publisher = PublisherFilter(prefix="article__", help_text="Claims in articles of this outlet: its source id or its name (any case).")
     search = django_filters.CharFilter(method="filter_search", max_length=200, help_text="Text or speaker contains.")
+    check_worthy = django_filters.ChoiceFilter(
+        choices=[("true", "true"), ("false", "false")], method="filter_check_worthy",
+        help_text="true: scored at or above CHECK_WORTHY_THRESHOLD; false: scored below it (not yet scored: neither).",
+    )
     ordering = StableOrderingFilter(
-        fields=(("priority", "priority"), ("created_at", "created")),
-        help_text="priority, -priority, created or -created (default: article order).",
+        fields=(("priority", "priority"), ("created_at", "created"), ("check_worthiness", "check_worthiness")),
+        help_text="priority, created or check_worthiness, - for descending (default: article order).",
     )
 
     class Meta:
@@ -141,6 +143,12 @@ class ClaimFilter(FilterSet):
         if value == "none":
             return queryset.filter(assignee__isnull=True)
         return queryset.filter(assignee_id=int(value))
+
+    def filter_check_worthy(self, queryset, name, value):
+        if not value:
+            return queryset
+        cut = checkworthiness.threshold()
+        return queryset.filter(check_worthiness__gte=cut) if value == "true" else queryset.filter(check_worthiness__lt=cut)
 
     def filter_search(self, queryset, name, value):
         value = value.strip()
@@ -265,7 +273,7 @@ CLAIM_ROW_FIELDS = (
     "id", "text", "article_id", "start", "end", "attribution_level",
     "speaker_id", "speaker__name", "speaker__kind", "speaker_text",
     "via_outlet_id", "via_outlet__name", "via_outlet__kind", "cue",
-    "status", "assignee_id", "assignee__username", "priority", "version",
+    "status", "assignee_id", "assignee__username", "priority", "check_worthiness", "version",
     "recheck_after", "verdict_at", "created_at", "updated_at",
 )
 
@@ -299,6 +307,8 @@ def claim_rows(queryset: QuerySet[Claim] | Iterable[dict]) -> list[dict]:
                 "status": r["status"],
                 "assignee": None if r["assignee_id"] is None else {"id": r["assignee_id"], "username": r["assignee__username"]},
                 "priority": r["priority"],
+                "check_worthiness": r["check_worthiness"],
+                "check_worthy": is_check_worthy(r["check_worthiness"]),
                 "version": r["version"],
                 "recheck_after": r["recheck_after"],
                 "verdict_at": r["verdict_at"],
@@ -317,7 +327,8 @@ def claim_rows(queryset: QuerySet[Claim] | Iterable[dict]) -> list[dict]:
 # columns per row nor encodes them again. tests/api/test_claim_rows_json.py holds the two
 # byte for byte equal.
 
-# (key, kind, fields): kinds are "int", "str", "datetime", "source" (id, name, kind), "user".
+# (key, kind, fields): kinds are "int", "str", "datetime", "source" (id, name, kind), "user",
+# "float" (as Python's repr: "1.0", never "1") and "worthy" (the score against the threshold, a boolean).
 CLAIM_JSON_LAYOUT = (
     ("id", "int", ("id",)),
     ("text", "str", ("text",)),
@@ -332,6 +343,8 @@ CLAIM_JSON_LAYOUT = (
     ("status", "str", ("status",)),
     ("assignee", "user", ("assignee_id", "assignee__username")),
     ("priority", "int", ("priority",)),
+    ("check_worthiness", "float", ("check_worthiness",)),
+    ("check_worthy", "worthy", ("check_worthiness",)),
     ("version", "int", ("version",)),
     ("recheck_after", "datetime", ("recheck_after",)),
     ("verdict_at", "datetime", ("verdict_at",)),
@@ -350,6 +363,11 @@ def _json_int(col: str) -> str:
 
 def _json_str(col: str) -> str:
     return f"COALESCE(to_json({col})::text, 'null')"
+
+
+def _json_float(col: str) -> str:
+    # PostgreSQL writes the shortest round-trip digits as Python does, but "1" where Python writes "1.0".
+    return f"CASE WHEN {col} IS NULL THEN 'null' WHEN {col} = trunc({col}) THEN trunc({col})::bigint::text || '.0' ELSE ({col})::text END"
 
 
 def _json_datetime(col: str) -> str:
@@ -395,6 +413,11 @@ class ClaimRowJSON(Func):
                 pairs.append((key, _json_str(values[0])))
             elif kind == "datetime":
                 pairs.append((key, _json_datetime(values[0])))
+            elif kind == "float":
+                pairs.append((key, _json_float(values[0])))
+            elif kind == "worthy":
+                cut = repr(float(checkworthiness.threshold()))  # a float's repr: a literal, never a parameter
+                pairs.append((key, f"CASE WHEN {values[0]} IS NULL THEN 'null' WHEN {values[0]} >= {cut} THEN 'true' ELSE 'false' END"))
             elif kind == "source":
                 ref = _json_object([("id", _json_int(values[0])), ("name", _json_str(values[1])), ("kind", _json_str(values[2]))])
                 pairs.append((key, f"CASE WHEN {values[0]} IS NULL THEN 'null' ELSE {ref} END"))
@@ -579,12 +602,71 @@ def article_detail(*, article_id: int) -> dict | None:
     if not rows:
         return None
     row = rows[0]
+    row["appearances"] = article_appearance_rows(article_id=article_id, own=row)
     row["claims"] = list(
         Claim.objects.filter(article_id=article_id)
         .order_by(*CLAIM_DEFAULT_ORDER)
         .values("id", "attribution_level", "status")
     )
     return row
+
+
+def article_appearance_rows(*, article_id: int, own: dict) -> list[dict]:
+    """Every place the article's body appeared: its own publisher first, then each syndicated copy (one query)."""
+    body = Article.objects.filter(pk=article_id).values_list("body", flat=True).first() or ""
+    relayed = relaying_outlet_name(body)
+    rows = [{
+        "publisher": own["publisher"], "title": own["title"], "url": own["url"], "published_at": own["published_at"],
+        "via_outlet": relayed or None, "syndicated": False, "recorded_at": own["created_at"],
+    }]
+    for r in ArticleAppearance.objects.filter(article_id=article_id).order_by("created_at", "id").values(
+        "publisher_id", "publisher__name", "title", "url", "published_at", "via_outlet__name", "created_at"
+    ):
+        rows.append({
+            "publisher": {"id": r["publisher_id"], "name": r["publisher__name"]}, "title": r["title"], "url": r["url"],
+            "published_at": r["published_at"], "via_outlet": r["via_outlet__name"], "syndicated": True,
+            "recorded_at": r["created_at"],
+        })
+    return rows
+
+
+# --- Published fact-checks ------------------------------------------------------------
+
+
+def published_verdicts() -> QuerySet[PublishedVerdict]:
+    """Fact-checks with everything a ClaimReview needs (claim, speaker, article, publishers, appearances)."""
+    return PublishedVerdict.objects.select_related(
+        "claim__speaker__affiliation", "claim__via_outlet", "claim__article__publisher",
+    ).prefetch_related("claim__article__appearances__publisher", "claim__article__appearances__via_outlet")
+
+
+def published_verdict_get(*, claim_id: int) -> PublishedVerdict | None:
+    """The claim's published (or withdrawn) fact-check, or None when it never had a verdict."""
+    if not 0 < claim_id <= MAX_ID:
+        return None
+    return published_verdicts().filter(claim_id=claim_id).first()
+
+
+def published_verdict_feed(*, since=None) -> QuerySet[PublishedVerdict]:
+    """Published fact-checks, newest change first; `since`: changed at or after it."""
+    queryset = published_verdicts().filter(withdrawn_at__isnull=True).order_by("-modified_at", "-claim_id")
+    if since is not None:
+        queryset = queryset.filter(modified_at__gte=since)
+    return queryset
+
+
+def fact_check_evidence(*, claim_id: int) -> list[Evidence]:
+    """The evidence a reviewer accepted (never the system's suggestions), oldest first."""
+    return list(Evidence.objects.filter(claim_id=claim_id, is_suggestion=False).select_related("source").order_by("created_at", "id"))
+
+
+def claim_verdict_history(*, claim_id: int) -> list[StatusChange]:
+    """The claim's verdicts and withdrawals, oldest first (the public page's history)."""
+    return list(
+        StatusChange.objects.filter(claim_id=claim_id)
+        .filter(Q(kind=HistoryKind.TRANSITION, to_status__in=list(VERDICTS)) | Q(kind=HistoryKind.WITHDRAWAL))
+        .order_by("at", "id")
+    )
 
 
 # --- Sources --------------------------------------------------------------------------
@@ -623,3 +705,44 @@ def source_detail(*, source_id: int) -> dict | None:
         return None
     rows = source_rows(Source.objects.filter(pk=source_id))
     return rows[0] if rows else None
+
+
+# --- Has this been checked before? ------------------------------------------------------
+
+
+def similar_rows(*, text: str, limit: int = 5, kinds=retrieval.KINDS, exclude_claim_ids=()) -> list[dict]:
+    """The closest of our claims and imported fact-checks to `text`, best first, as API rows.
+
+    Two queries for the rows whatever the limit; a record deleted since the index saw it is left out.
+    """
+    index = retrieval.search_index()
+    exclude = {retrieval.key_of(retrieval.CLAIM, pk) for pk in exclude_claim_ids}
+    hits = index.search(text, limit=limit, kinds=kinds, exclude=exclude)
+    claims = Claim.objects.select_related("article", "speaker").in_bulk([h.id for h in hits if h.kind == retrieval.CLAIM])
+    fact_checks = FactCheck.objects.in_bulk([h.id for h in hits if h.kind == retrieval.FACT_CHECK])
+    rows = []
+    for hit in hits:
+        if hit.kind == retrieval.CLAIM and hit.id in claims:
+            claim = claims[hit.id]
+            verdict = claim.status if claim.has_verdict else None
+            rows.append({
+                "kind": hit.kind, "id": claim.pk, "text": claim.text, "score": round(hit.score, 4),
+                "url": claim.article.url or None, "verdict": verdict,
+                "reviewed_by": {"name": settings.NEWSROOM_NAME, "url": settings.NEWSROOM_URL} if verdict else None,
+                "date": claim.verdict_at.isoformat() if verdict and claim.verdict_at else None,
+                "article": claim.article_id, "headline": claim.article.title or None,
+                "speaker": claim.speaker_text or None, "attribution_level": claim.attribution_level,
+                "status": claim.status,
+            })
+        elif hit.kind == retrieval.FACT_CHECK and hit.id in fact_checks:
+            fact_check = fact_checks[hit.id]
+            rows.append({
+                "kind": hit.kind, "id": fact_check.pk, "text": fact_check.claim_reviewed, "score": round(hit.score, 4),
+                "url": fact_check.url, "verdict": fact_check.rating_name or fact_check.rating_value or None,
+                "reviewed_by": {"name": fact_check.author_name, "url": fact_check.author_url or None}
+                if fact_check.author_name else None,
+                "date": fact_check.date_published.isoformat() if fact_check.date_published else None,
+                "article": None, "headline": fact_check.headline or None,
+                "speaker": fact_check.item_author or None, "attribution_level": None, "status": None,
+            })
+    return rows

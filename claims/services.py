@@ -13,11 +13,13 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from sources.models import Source
+from sources.models import Source, SourceKind
+from sources.services import source_resolve
 
 from .delivery.outbox import outbox_record
+from .matching.fact_checks import stance_from_rating
 from .matching.review import match_review
-from .models import Claim, ClaimMatch, ClaimStatus, Evidence, HistoryKind, StatusChange
+from .models import Claim, ClaimMatch, ClaimStatus, Evidence, EvidenceStance, FactCheck, HistoryKind, StatusChange
 from .roles import ROLE_GROUPS, is_editor, is_reviewer
 from .workflow import StaleVersion, TransitionForbidden, WorkflowError, allowed_moves, transition
 
@@ -162,7 +164,7 @@ def evidence_withdraw(*, evidence: Evidence, actor: AbstractBaseUser, reason: st
     evidence.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_reason"])
     claim = Claim.objects.get(pk=evidence.claim_id)
     StatusChange.objects.create(
-        claim=claim, kind=HistoryKind.WITHDRAWAL, from_status=claim.status, to_status=claim.status, actor=actor,
+        claim=claim, kind=HistoryKind.EVIDENCE_WITHDRAWAL, from_status=claim.status, to_status=claim.status, actor=actor,
         note=f"Evidence #{evidence.pk} ({evidence}) withdrawn: {reason}",
     )
     return evidence
@@ -233,3 +235,25 @@ def claim_assign(
                  "actor": actor.get_username(), "at": timezone.now().isoformat()},
     )
     return locked
+
+
+def evidence_from_checked_before(*, claim: Claim, kind: str, record_id: int, actor: AbstractBaseUser) -> Evidence:
+    """One click on "Checked before?": an imported fact-check, or one of our verdicts, becomes evidence.
+
+    Goes through evidence_add like any other evidence: a fact-check counts as its publisher's
+    word (an outlet) with its URL; our own verdict on the same claim elsewhere is a related claim.
+    """
+    if kind == "fact_check":
+        fact_check = FactCheck.objects.get(pk=record_id)
+        source = source_resolve(name=fact_check.author_name, kind=SourceKind.OUTLET) if fact_check.author_name else None
+        rating = fact_check.rating_name or fact_check.rating_value or "no rating"
+        return evidence_add(
+            claim=claim, stance=stance_from_rating(fact_check), actor=actor, source=source, url=fact_check.url,
+            note=f"fact-check by {fact_check.author_name or 'another organisation'}: {rating}",
+        )
+    other = Claim.objects.get(pk=record_id)
+    stance = {ClaimStatus.CORROBORATED: EvidenceStance.SUPPORTS, ClaimStatus.REFUTED: EvidenceStance.CONTRADICTS}.get(
+        other.status, EvidenceStance.CONTEXT
+    )
+    return evidence_add(claim=claim, stance=stance, actor=actor, related_claim=other,
+                        note=f"claim #{other.pk} states the same and is {other.get_status_display().lower()}")

@@ -18,10 +18,11 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
 from .delivery import notifications, webhooks
-from .matching import near_duplicates as matching
-from .models import Article
+from .matching import matches as matching
+from .models import Article, Claim
 from .pipeline import assignment, health, ingestion, sweeper
 from .pipeline.leases import beat_period, job_lease
+from .triage import scoring
 
 TRANSIENT = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
 RETRY = {"autoretry_for": TRANSIENT, "retry_backoff": True, "retry_backoff_max": 300, "retry_jitter": True}
@@ -36,20 +37,27 @@ def extract_article(self, article_id: int, force: bool = False) -> None:
     if article is None:
         return
     try:  # the next steps run now rather than at the next beat tick; beat and the sweeper cover a lost kick
-        match_article.delay(article_id)
-        if article.claims.filter(status="unverified").exists():
-            assign_claims.delay()
+        match_article.delay(article_id)  # embeds and scores the claims, then asks for assignment
     except Exception:  # broker gone since the task started
         pass
 
 
 @shared_task(bind=True, max_retries=5, **RETRY)
 def match_article(self, article_id: int) -> int:
-    """Match an article's claims against other articles (idempotent: one row per pair)."""
+    """Embed an article's claims, match them against other articles (idempotent: one row per pair),
+    score their check-worthiness from those embeddings, then queue them (scored first, so the
+    threshold applies)."""
     try:
-        return len(matching.article_match(article_id=article_id))
+        matched = len(matching.article_match(article_id=article_id))
     except Article.DoesNotExist:  # deleted since: nothing to match
         return 0
+    scoring.claims_score(claim_ids=list(Claim.objects.filter(article_id=article_id).values_list("pk", flat=True)))
+    try:
+        if Claim.objects.filter(article_id=article_id, status="unverified").exists():
+            assign_claims.delay()
+    except Exception:  # broker gone: the beat tick assigns them
+        pass
+    return matched
 
 
 @shared_task(bind=True, max_retries=3, **RETRY)
@@ -89,7 +97,9 @@ def reextract_outdated(self) -> dict:
     with job_lease("reextract_outdated", period=beat_period(self.request)) as lease:
         if not lease:
             return {"skipped": "another run holds the lease"}
-        return {"queued": len(sweeper.articles_reextract_outdated())}
+        queued = sweeper.articles_reextract_outdated()
+        # A new check-worthiness model: re-score from the stored embeddings (statuses untouched).
+        return {"queued": len(queued), "rescored": scoring.claims_rescore_outdated()}
 
 
 @shared_task(bind=True, max_retries=3, **RETRY)

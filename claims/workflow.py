@@ -22,7 +22,8 @@ from django.utils import timezone
 from .corroboration.independence import corroboration_shortfall
 from .corroboration.propagation import verdict_propagate
 from .delivery.outbox import outbox_nudge, outbox_record
-from .models import VERDICTS, Claim, ClaimStatus, EvidenceStance, HistoryKind, OutboxEvent, StatusChange
+from .delivery.publishing import verdict_publish
+from .models import VERDICTS, Claim, ClaimStatus, EvidenceStance, PublishedVerdict, HistoryKind, OutboxEvent, StatusChange
 from .roles import is_editor, is_reviewer
 
 S = ClaimStatus
@@ -240,7 +241,7 @@ def transition(
 def _apply(claim: Claim, *, to: str, actor, note: str, assignee) -> Claim:
     now = timezone.now()
     from_status = claim.status
-    StatusChange.objects.create(claim=claim, from_status=from_status, to_status=to, actor=actor, note=note)
+    change = StatusChange.objects.create(claim=claim, from_status=from_status, to_status=to, actor=actor, note=note)
     fields = ["status", "version", "status_changed_at", "updated_at"]
     claim.status, claim.version, claim.status_changed_at = to, claim.version + 1, now
     if to == S.QUEUED and assignee is not None:
@@ -269,6 +270,7 @@ def _apply(claim: Claim, *, to: str, actor, note: str, assignee) -> Claim:
         },
     )
     if to in VERDICTS:
+        verdict_publish(claim=claim, change=change)  # replaces the published one, if any
         verdict_propagate(claim=claim)
     return claim
 
@@ -296,6 +298,42 @@ def sign_off(*, claim: Claim | int, actor: AbstractBaseUser, note: str) -> Statu
         payload={"claim": locked.pk, "status": locked.status, "actor": actor.get_username(), "note": note, "at": entry.at.isoformat()},
     )
     return entry
+
+
+class NotPublished(WorkflowError):
+    """There is no published fact-check to withdraw."""
+
+    code = "not_published"
+
+
+@transaction.atomic
+def verdict_withdraw(*, claim: Claim | int, actor: AbstractBaseUser, reason: str) -> PublishedVerdict:
+    """An editor takes a published fact-check down, with the reason, in the claim's history.
+
+    Its page and ClaimReview answer 410 Gone from then on, until a new verdict republishes it.
+    """
+    claim_id = claim.pk if isinstance(claim, Claim) else claim
+    locked = Claim.objects.select_for_update(of=("self",)).get(pk=claim_id)
+    refuse = {"claim": locked, "to": locked.status, "allowed": allowed_moves(locked, actor)}
+    if not is_editor(actor):
+        raise TransitionForbidden("only an editor may withdraw a published fact-check", **refuse)
+    if not reason.strip():
+        raise GuardFailed("a withdrawal needs a reason, which the claim's history keeps", **refuse)
+    fact_check = PublishedVerdict.objects.select_for_update().filter(claim=locked).first()
+    if fact_check is None or fact_check.is_withdrawn:
+        state = "was withdrawn already" if fact_check is not None else "was never published"
+        raise NotPublished(f"the fact-check of claim {locked.pk} {state}", **refuse)
+    entry = StatusChange.objects.create(
+        claim=locked, kind=HistoryKind.WITHDRAWAL, from_status=locked.status, to_status=locked.status, actor=actor, note=reason
+    )
+    fact_check.withdrawn_at, fact_check.withdrawn_reason, fact_check.modified_at = entry.at, reason, entry.at
+    fact_check.save(update_fields=["withdrawn_at", "withdrawn_reason", "modified_at"])
+    outbox_record(
+        kind="claim.fact_check_withdrawn", claim=locked,
+        payload={"claim": locked.pk, "verdict": fact_check.verdict, "actor": actor.get_username(), "reason": reason,
+                 "at": entry.at.isoformat()},
+    )
+    return fact_check
 
 
 # --- Batched system moves (the pipeline's beat jobs) ----------------------------------

@@ -1,14 +1,19 @@
+from collections.abc import Iterable
+
 from django.db import IntegrityError, transaction
 
 from .models import Source, SourceAlias, SourceKind
 from .normalize import normalize_name
 
 
-def source_resolve(*, name: str, kind: str) -> Source:
+def source_resolve(*, name: str, kind: str, aliases: Iterable[str] = ()) -> Source:
     """Get or create the Source a written name refers to.
 
     Looks up the normalised name, then aliases, within the kind; a new written form of
-    a known source is recorded as an alias. Safe under concurrent callers.
+    a known source is recorded as an alias. ``aliases`` are shorter forms the same
+    article used for it ("Trump" for "President Trump", the extractor's
+    ``speaker_name``): each becomes an alias unless it already names a source of
+    its own. Safe under concurrent callers.
     """
     normalized = normalize_name(name)
     if not normalized:
@@ -27,4 +32,12 @@ def source_resolve(*, name: str, kind: str) -> Source:
             source = Source.objects.get(kind=kind, normalized_name=normalized)
     if name.strip() != source.name:
         SourceAlias.objects.get_or_create(source=source, normalized_name=normalized, defaults={"name": name.strip()})
+    for alias in aliases:
+        alias_norm = normalize_name(alias)
+        if not alias_norm or alias_norm == source.normalized_name:
+            continue
+        if Source.objects.filter(kind=kind, normalized_name=alias_norm).exists() or SourceAlias.objects.filter(
+                normalized_name=alias_norm, source__kind=kind).exclude(source=source).exists():
+            continue  # the short form already names another source: never merge silently
+        SourceAlias.objects.get_or_create(source=source, normalized_name=alias_norm, defaults={"name": alias.strip()})
     return source

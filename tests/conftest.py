@@ -1,6 +1,7 @@
 import pytest
 
 from claims import workflow
+from claims.matching import retrieval
 from claims.models import ClaimStatus
 from sources.levels import AttributionLevel
 from sources.models import SourceKind
@@ -31,6 +32,14 @@ def newsroom_user(db):
 @pytest.fixture
 def claim(db):
     return ClaimFactory()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_search_index():
+    # The retrieval index lives in the process; each test's database starts empty, so must it.
+    retrieval.search_index_reset()
+    yield
+    retrieval.search_index_reset()
 
 
 @pytest.fixture(autouse=True)

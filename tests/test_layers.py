@@ -25,16 +25,17 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("corroboration", ("claims.corroboration",)),
     ("workflow", ("claims.workflow",)),
     ("matching", ("claims.matching",)),
+    ("triage (check-worthiness)", ("claims.triage",)),
     ("services and selectors", ("claims.services", "claims.selectors", "claims.tokens")),
     ("pipeline", ("claims.pipeline",)),
     ("tasks", ("claims.tasks",)),
     ("edges: api, admin, commands", (
-        "claims.api", "claims.admin", "claims.templatetags", "claims.management",
+        "claims.api", "claims.admin", "claims.public", "claims.templatetags", "claims.management",
         "sources.admin", "sources.management", "verifier.health",
     )),
     ("project config", ("verifier",)),
 ]
-EDGES = ("claims.api", "claims.admin", "claims.tasks", "claims.templatetags", "claims.management")
+EDGES = ("claims.api", "claims.admin", "claims.public", "claims.tasks", "claims.templatetags", "claims.management")
 
 
 def _module_name(path: Path) -> str:

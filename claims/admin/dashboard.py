@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
@@ -20,6 +20,7 @@ from sources.models import Source
 
 from ..corroboration.provenance import provenance
 from ..models import Article, Claim, ClaimStatus
+from ..triage import checkworthiness
 
 S = ClaimStatus
 
@@ -110,6 +111,17 @@ def reviewer_queue(*, user: AbstractBaseUser) -> QuerySet[Claim]:
         .select_related("article", "article__publisher", "speaker")
         .order_by("-priority", "status_changed_at", "pk")
     )
+
+
+def article_worthiness_counts(*, limit: int = 10) -> list[dict]:
+    """The latest articles with their number of claims and of check-worthy claims (one query)."""
+    cut = checkworthiness.threshold()
+    rows = (
+        Article.objects.filter(is_current=True).order_by("-created_at", "-pk")
+        .annotate(n_claims=Count("claims"), n_worthy=Count("claims", filter=Q(claims__check_worthiness__gte=cut)))
+        .values("pk", "title", "n_claims", "n_worthy")[:limit]
+    )
+    return list(rows)
 
 
 def unassigned_waiting_count() -> int:

@@ -3,6 +3,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count
+from django.template.response import TemplateResponse
 from django.forms import Textarea
 from django.urls import path, reverse
 from django.utils import timezone
@@ -16,8 +17,14 @@ from .. import services, workflow
 from . import dashboard, views
 from ..corroboration.track_record import track_record
 from ..delivery import webhooks
-from ..models import Article, Claim, ClaimStatus, DeliveryStatus, Evidence, StatusChange, WebhookDelivery, WebhookSubscription
+from ..models import (
+    Article, ArticleAppearance, Claim, ClaimStatus, DeliveryStatus, Evidence, FactCheck, StatusChange, WebhookDelivery,
+    WebhookSubscription,
+)
+from ..pipeline.priority import priority_why
 from ..roles import is_editor
+from ..triage import checkworthiness
+from ..triage.scoring import is_check_worthy
 
 # The admin index shows the desk: claims by status and level, oldest waiting, health, beat.
 admin.site.index_template = "admin/claims/desk_index.html"
@@ -203,13 +210,43 @@ class ArticleListFilter(admin.SimpleListFilter):
         return queryset.filter(article_id=value) if value and value.isdigit() else queryset
 
 
+def worthiness_badge(claim: Claim):
+    """The claim's score and whether it clears the threshold; the priority's reasons on hover."""
+    if claim.check_worthiness is None:
+        return "not scored"
+    worthy = is_check_worthy(claim.check_worthiness)
+    return format_html('<span class="worthiness {}" title="{}">{} {}</span>', "worthy" if worthy else "unworthy",
+                       priority_why(claim), f"{claim.check_worthiness:.2f}", "check-worthy" if worthy else "not check-worthy")
+
+
+class CheckWorthyFilter(admin.SimpleListFilter):
+    """By the check-worthiness threshold: "not check-worthy" claims wait here, never auto-assigned."""
+
+    title = "check-worthiness"
+    parameter_name = "check_worthy"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Check-worthy"), ("no", "Not check-worthy"), ("unscored", "Not scored yet")]
+
+    def queryset(self, request, queryset):
+        cut = checkworthiness.threshold()
+        if self.value() == "yes":
+            return queryset.filter(check_worthiness__gte=cut)
+        if self.value() == "no":
+            return queryset.filter(check_worthiness__lt=cut)
+        if self.value() == "unscored":
+            return queryset.filter(check_worthiness__isnull=True)
+        return queryset
+
+
 @admin.register(Claim)
 class ClaimAdmin(admin.ModelAdmin):
     # A working list: one line per claim (texts shortened, the full text on hover).
     # The speaker and the age are on the claim page and in the hover titles (SLA says how long it waited).
-    list_display = ("id", "short_text", "status", "level", "article_link", "assignee", "sla", "priority")
+    list_display = ("id", "short_text", "status", "level", "article_link", "assignee", "sla", "priority", "worthiness")
     list_filter = (
-        "status", "attribution_level", ("assignee", admin.RelatedOnlyFieldListFilter), ArticleListFilter, PublisherListFilter,
+        "status", CheckWorthyFilter, "attribution_level", ("assignee", admin.RelatedOnlyFieldListFilter),
+        ArticleListFilter, PublisherListFilter,
     )
     search_fields = ("text", "speaker_text", "speaker__name")
     list_select_related = ("article", "assignee", "speaker")
@@ -220,7 +257,7 @@ class ClaimAdmin(admin.ModelAdmin):
     # only editable ones, rendered in the workflow panel.
     form = ClaimTriageForm
     fields = ("priority", "recheck_after", "seen_version")
-    actions = ["assign_to_me", "start_review", "mark_needs_recheck", "unassign", "requeue"]
+    actions = ["assign_to_me", "start_review", "mark_needs_recheck", "unassign", "requeue", "withdraw_fact_check"]
 
     change_list_template = "admin/claims/claim/change_list.html"
 
@@ -258,6 +295,14 @@ class ClaimAdmin(admin.ModelAdmin):
             return queryset.get(**{field.name: field.to_python(object_id)})
         except (Claim.DoesNotExist, ValidationError, ValueError):
             return None
+
+    @admin.display(description="check-worthiness", ordering="check_worthiness")
+    def worthiness(self, obj: Claim):
+        return worthiness_badge(obj)
+
+    @admin.display(description="why this priority")
+    def priority_why(self, obj: Claim) -> str:
+        return priority_why(obj)
 
     @admin.display(description="claim")
     def short_text(self, obj: Claim):
@@ -338,6 +383,32 @@ class ClaimAdmin(admin.ModelAdmin):
     def requeue(self, request, queryset):
         _run_moves(self, request, queryset, ClaimStatus.QUEUED)
 
+    def has_withdraw_permission(self, request) -> bool:
+        return is_editor(request.user)
+
+    @admin.action(description="Withdraw the published fact-check", permissions=["withdraw"])
+    def withdraw_fact_check(self, request, queryset):
+        """Asks for the reason first (an intermediate page), then withdraws each selected fact-check."""
+        reason = request.POST.get("reason", "").strip()
+        if "apply" not in request.POST or not reason:
+            return TemplateResponse(request, "admin/claims/claim/withdraw.html", {
+                **self.admin_site.each_context(request), "title": "Withdraw fact-checks",
+                "claims": queryset.order_by("pk"), "opts": self.model._meta,
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME, "missing_reason": "apply" in request.POST,
+            })
+        done, refused = 0, []
+        for claim_id in queryset.order_by("pk").values_list("pk", flat=True):
+            try:
+                workflow.verdict_withdraw(claim=claim_id, actor=request.user, reason=reason)
+                done += 1
+            except workflow.WorkflowError as exc:
+                refused.append(f"claim {claim_id}: {exc}")
+        self.message_user(
+            request, f"Withdrawn: {done} fact-check(s); {len(refused)} refused. " + " ".join(refused),
+            messages.INFO if done else messages.WARNING,
+        )
+        return None
+
 
 class ClaimInline(admin.TabularInline):
     model = Claim
@@ -347,6 +418,14 @@ class ClaimInline(admin.TabularInline):
     fields = ("start", "short_text", "level", "speaker_text", "via_outlet", "cue", "status", "assignee")
     readonly_fields = fields
     ordering = ("start",)
+
+    @admin.display(description="check-worthiness", ordering="check_worthiness")
+    def worthiness(self, obj: Claim):
+        return worthiness_badge(obj)
+
+    @admin.display(description="why this priority")
+    def priority_why(self, obj: Claim) -> str:
+        return priority_why(obj)
 
     @admin.display(description="claim")
     def short_text(self, obj: Claim) -> str:
@@ -366,13 +445,37 @@ class ClaimInline(admin.TabularInline):
         return False
 
 
+class ArticleAppearanceInline(admin.TabularInline):
+    """Where else this body appeared (syndication): read-only, recorded by ingestion."""
+
+    model = ArticleAppearance
+    extra = 0
+    can_delete = False
+    fields = ("publisher", "title", "link", "published_at", "via_outlet", "created_at")
+    readonly_fields = fields
+    verbose_name = "syndicated appearance"
+
+    @admin.display(description="url")
+    def link(self, obj: ArticleAppearance):
+        return views.safe_link(obj.url) if obj.url else "-"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("publisher", "via_outlet")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin):
     list_display = ("id", "title", "publisher", "published_at", "extraction_status", "claim_count", "is_current", "created_at")
     list_filter = ("extraction_status", "publisher", "is_current")
     search_fields = ("title", "url", "body")
     list_select_related = ("publisher",)
-    inlines = [ClaimInline]
+    inlines = [ArticleAppearanceInline, ClaimInline]
     # The body is shown highlighted above the form (change_form.html), not as a raw field.
     fields = (
         "publisher", "title", "link", "published_at", "content_sha256", "supersedes", "is_current", "extraction_status",
@@ -518,3 +621,34 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
         skipped = len(queryset) - count
         note = f" ({skipped} already delivered, left alone)" if skipped else ""
         self.message_user(request, f"{count} deliver{'y' if count == 1 else 'ies'} will be tried now{note}.", messages.SUCCESS)
+
+
+@admin.register(FactCheck)
+class FactCheckAdmin(admin.ModelAdmin):
+    """Imported fact-checks: what other organisations found. Read-only (re-import to change)."""
+
+    list_display = ("claim_short", "rating_name", "author_name", "date_published", "review_link")
+    list_filter = ("author_name", "rating_name")
+    search_fields = ("claim_reviewed", "headline", "url", "item_author")
+    date_hierarchy = "date_published"
+    fields = ("claim_reviewed", "headline", "rating_name", "rating_value", "best_rating", "worst_rating",
+              "author_name", "author_url", "date_published", "item_author", "appearance_urls", "url", "imported_at")
+    readonly_fields = fields
+    list_per_page = 100
+
+    @admin.display(description="claim reviewed", ordering="claim_reviewed")
+    def claim_short(self, obj: FactCheck) -> str:
+        return obj.claim_reviewed[:140]
+
+    @admin.display(description="review")
+    def review_link(self, obj: FactCheck):
+        return views.safe_link(obj.url, "open")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return request.user.is_superuser

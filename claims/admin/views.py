@@ -27,10 +27,13 @@ from sources.levels import AttributionLevel
 from .. import workflow
 from ..corroboration.independence import independence_report
 from ..matching.review import match_review
-from ..models import Article, Claim, ClaimMatch, ClaimStatus, Evidence
+from ..models import Article, Claim, ClaimMatch, ClaimStatus, Evidence, FactCheck
 from ..roles import is_editor, may_work_on
-from ..selectors import match_rows
-from ..services import claim_take_next, evidence_accept, evidence_withdraw
+from ..pipeline.priority import priority_why
+from ..selectors import match_rows, similar_rows
+from ..services import claim_take_next, evidence_accept, evidence_from_checked_before, evidence_withdraw
+from ..triage import checkworthiness
+from ..triage.scoring import is_check_worthy
 from . import dashboard
 
 S = ClaimStatus
@@ -39,6 +42,8 @@ S = ClaimStatus
 CONTEXT_CHARS = 700
 # Rows shown on "My queue" (the count above the table says how many there are).
 QUEUE_PAGE_ROWS = 200
+# Closest records looked up for the claim page's "Checked before?" panel.
+CHECKED_BEFORE_ROWS = 8
 
 # Button labels for the moves, by (from, to) where the same target means different things.
 MOVE_LABELS = {
@@ -201,11 +206,21 @@ def level_legend() -> list[dict]:
 
 # --- context for the stock change forms -----------------------------------------
 
+def checked_before(claim: Claim) -> list[dict]:
+    """"Checked before?": the closest verdicts of ours and imported fact-checks, other than this article's claims."""
+    same_article = Claim.objects.filter(article_id=claim.article_id).values_list("pk", flat=True)
+    rows = similar_rows(text=claim.text, limit=CHECKED_BEFORE_ROWS, exclude_claim_ids=same_article)
+    return [row for row in rows if row["kind"] == "fact_check" or row["verdict"]]
+
+
 def claim_page_context(claim: Claim, user) -> dict:
     report = independence_report(claim)
     return {
         "corroboration": report,
         "matches": match_rows(claim_id=claim.pk),
+        "checked_before": checked_before(claim),
+        "priority_why": priority_why(claim),
+        "check_worthy": is_check_worthy(claim.check_worthiness),
         "suggestions": list(claim.evidence.filter(is_suggestion=True).select_related("source", "related_claim")),
         "may_sign_off": is_editor(user),
         "may_work": may_work_on(user, assignee_id=claim.assignee_id),
@@ -245,7 +260,18 @@ def desk_context(user) -> dict:
         "health": _health_rows(),
         "beat_schedules": list(dashboard.beat_schedules()) if can_see_beat else None,
         "legend": level_legend(),
+        "article_worthiness": dashboard.article_worthiness_counts(),
+        "priority_formula": PRIORITY_FORMULA(),
     }
+
+
+def PRIORITY_FORMULA() -> str:  # noqa: N802 - reads as the constant it documents, with today's settings
+    return (
+        "Priority = sourcing risk (attribution level 0-30, plus the source's track record, about ±10) "
+        f"+ {settings.CHECK_WORTHINESS_PRIORITY_WEIGHT} × check-worthiness (0-1) + escalations and edits. "
+        f"Claims scored below {checkworthiness.threshold():.2f} are not check-worthy: not auto-assigned, "
+        "they stay unverified until a reviewer or editor pulls one into the queue."
+    )
 
 
 def _health_rows() -> list[dict] | None:
@@ -270,7 +296,8 @@ def my_queue_view(model_admin, request: HttpRequest) -> HttpResponse:
     queue = dashboard.reviewer_queue(user=request.user)
     now = timezone.now()
     rows = [
-        {"claim": claim, "sla": dashboard.sla_state(claim, now=now), "level": level_badge(claim.attribution_level)}
+        {"claim": claim, "sla": dashboard.sla_state(claim, now=now), "level": level_badge(claim.attribution_level),
+         "why": priority_why(claim), "worthy": is_check_worthy(claim.check_worthiness)}
         for claim in queue[:QUEUE_PAGE_ROWS]
     ]
     context = {
@@ -282,6 +309,7 @@ def my_queue_view(model_admin, request: HttpRequest) -> HttpResponse:
         "total": queue.count() if len(rows) == QUEUE_PAGE_ROWS else len(rows),
         "unassigned_count": dashboard.unassigned_waiting_count(),
         "sla_hours": int(settings.REVIEW_SLA.total_seconds() // 3600),
+        "priority_formula": PRIORITY_FORMULA(),
     }
     return TemplateResponse(request, "admin/claims/claim/my_queue.html", context)
 
@@ -372,6 +400,13 @@ def claim_corroboration_view(model_admin, request: HttpRequest, object_id: str) 
             evidence = Evidence.objects.get(pk=request.POST.get("evidence"), claim=claim)
             evidence_accept(evidence=evidence, actor=request.user)
             messages.success(request, f"Evidence #{evidence.pk} accepted: it now counts.")
+        elif action == "use_checked_before" and may_work:
+            kind = request.POST.get("kind", "")
+            if kind not in ("claim", "fact_check"):
+                raise ValueError(kind)
+            evidence = evidence_from_checked_before(claim=claim, kind=kind, record_id=int(request.POST.get("record", "")),
+                                                    actor=request.user)
+            messages.success(request, f"Evidence #{evidence.pk} added ({evidence.get_stance_display().lower()}).")
         elif action in ("confirm_match", "reject_match") and may_work:
             match = ClaimMatch.objects.get(pk=request.POST.get("match"))
             if claim.pk not in (match.claim_a_id, match.claim_b_id):
@@ -382,7 +417,7 @@ def claim_corroboration_view(model_admin, request: HttpRequest, object_id: str) 
             messages.error(request, "Refused: only the claim's assignee or an editor may do that.")
     except workflow.WorkflowError as exc:
         messages.error(request, f"Refused: {with_labels(str(exc))}")
-    except (Evidence.DoesNotExist, ClaimMatch.DoesNotExist, ValueError):
+    except (Evidence.DoesNotExist, ClaimMatch.DoesNotExist, Claim.DoesNotExist, FactCheck.DoesNotExist, ValueError):
         messages.error(request, "Refused: that evidence or match does not belong to this claim.")
     except ValidationError as exc:
         messages.error(request, f"Refused: {' '.join(exc.messages)}")

@@ -79,6 +79,7 @@ class WorkflowErrorCode(TextChoices):
     STALE_VERSION = "stale_version"
     GUARD_FAILED = "guard_failed"
     ASSIGNMENT_REFUSED = "assignment_refused"
+    NOT_PUBLISHED = "not_published"
 
 
 class Error403Code(TextChoices):
@@ -128,6 +129,21 @@ class Error413(_Error):
 class ErrorResponse413Serializer(serializers.Serializer):
     type = serializers.ChoiceField(choices=ClientErrorEnum.choices)
     errors = Error413(many=True)
+
+
+class Error410Code(TextChoices):
+    WITHDRAWN = "withdrawn"
+
+
+class Error410(_Error):
+    code = serializers.ChoiceField(choices=Error410Code.choices)
+
+
+class ErrorResponse410Serializer(serializers.Serializer):
+    """The fact-check was withdrawn by an editor; `detail` gives the reason."""
+
+    type = serializers.ChoiceField(choices=ClientErrorEnum.choices)
+    errors = Error410(many=True)
 
 
 # --- Errors raised outside DRF views (middleware, unknown URLs) -------------------------

@@ -16,9 +16,11 @@ from rest_framework import serializers
 from sources.levels import AttributionLevel
 from sources.models import SourceKind
 
+from ..delivery import publishing
 from ..delivery.outbox import EVENT_KINDS
 from ..delivery.webhooks import destination_problem
-from ..models import Claim, ClaimStatus, DeliveryStatus, EvidenceStance, ExtractionStatus, HistoryKind, MatchStatus, StatusChange
+from ..matching import retrieval
+from ..models import Claim, ClaimStatus, DeliveryStatus, EvidenceStance, ExtractionStatus, HistoryKind, MatchStatus
 from ..selectors import MAX_ID
 
 MAX_VERSION = 2**31 - 1
@@ -52,6 +54,10 @@ class ClaimOutput(serializers.Serializer):
     status = serializers.ChoiceField(choices=ClaimStatus.choices)
     assignee = UserRefOutput(allow_null=True)
     priority = serializers.IntegerField()
+    check_worthiness = serializers.FloatField(
+        allow_null=True, min_value=0, max_value=1, help_text="How worth checking the sentence is, 0-1; null until scored.")
+    check_worthy = serializers.BooleanField(
+        allow_null=True, help_text="check_worthiness at or above CHECK_WORTHY_THRESHOLD; null until scored.")
     version = serializers.IntegerField()
     recheck_after = serializers.DateTimeField(allow_null=True)
     verdict_at = serializers.DateTimeField(allow_null=True)
@@ -158,7 +164,22 @@ class ArticleClaimRefOutput(serializers.Serializer):
     status = serializers.ChoiceField(choices=ClaimStatus.choices)
 
 
+class ArticleAppearanceOutput(serializers.Serializer):
+    publisher = PublisherRefOutput()
+    title = serializers.CharField(allow_blank=True)
+    url = serializers.CharField(allow_blank=True)
+    published_at = serializers.DateTimeField(allow_null=True)
+    via_outlet = serializers.CharField(
+        allow_null=True, help_text="The outlet the body says it was first published by (\"originally published by\")."
+    )
+    syndicated = serializers.BooleanField(help_text="False for the article's own (first) publisher.")
+    recorded_at = serializers.DateTimeField()
+
+
 class ArticleDetailOutput(ArticleOutput):
+    appearances = ArticleAppearanceOutput(
+        many=True, help_text="Every place this body appeared: the article's own publisher first, then syndicated copies."
+    )
     claims = ArticleClaimRefOutput(many=True)
 
 
@@ -343,7 +364,7 @@ class WebhookInput(serializers.Serializer):
     events = EventKindsField(
         required=False, default=list, help_text="Event kinds, e.g. claim.status_changed; empty means every event."
     )
-    secret = StrictCharField(min_length=16, max_length=200, write_only=True, help_text="HMAC-SHA256 key.")
+    secret = StrictCharField(min_length=16, max_length=200, write_only=True, trim_whitespace=False, help_text="HMAC-SHA256 key.")
 
     def validate_url(self, value: str) -> str:
         if problem := destination_problem(value):
@@ -373,70 +394,115 @@ class WebhookPatchInput(serializers.Serializer):
 
 # --- ClaimReview (schema.org) ---------------------------------------------------------
 
-# A verdict's place on a 1..3 scale (unverifiable has no truth value, so no number).
-RATING_VALUE = {ClaimStatus.REFUTED: 1, ClaimStatus.DISPUTED: 2, ClaimStatus.CORROBORATED: 3}
-PERSON_KINDS = {SourceKind.PERSON, SourceKind.ANONYMOUS}
-
-
-def _org(name: str, url: str = "") -> dict:
-    org = {"@type": "Organization", "name": name}
-    if url:
-        org["url"] = url
-    return org
-
-
-def claim_review_jsonld(claim: Claim, *, verdict: StatusChange | None) -> dict:
-    """schema.org ClaimReview for a claim with a verdict (the caller checks has_verdict)."""
-    article = claim.article
-    newsroom_url = settings.NEWSROOM_URL.rstrip("/")
-    speaker = claim.speaker
-    if speaker is not None:
-        author = {"@type": "Person" if speaker.kind in PERSON_KINDS else "Organization", "name": speaker.name}
-    else:  # unattributed: the article states it in its own voice
-        author = _org(article.publisher.name)
-    appearance = {"@type": "NewsArticle", "headline": article.title, "publisher": _org(article.publisher.name)}
-    if article.url:
-        appearance["url"] = article.url
-    if article.published_at:
-        appearance["datePublished"] = article.published_at.date().isoformat()
-    rating = {"@type": "Rating", "alternateName": claim.status}
-    if claim.status in RATING_VALUE:
-        rating |= {"ratingValue": RATING_VALUE[claim.status], "bestRating": 3, "worstRating": 1}
-    if verdict is not None and verdict.note:
-        rating["ratingExplanation"] = verdict.note
-    item = {"@type": "Claim", "author": author, "appearance": [appearance], "firstAppearance": appearance}
-    if article.published_at:
-        item["datePublished"] = article.published_at.date().isoformat()
-    published = claim.verdict_at or (verdict.at if verdict else None)
-    return {
-        "@context": "https://schema.org",
-        "@type": "ClaimReview",
-        "url": f"{newsroom_url}/claims/{claim.pk}/",
-        "claimReviewed": claim.text,
-        "itemReviewed": item,
-        "reviewRating": rating,
-        "author": _org(settings.NEWSROOM_NAME, settings.NEWSROOM_URL),
-        "datePublished": published.date().isoformat() if published else None,
-    }
+# The builder lives with publishing (the public page and the feed serve the same ClaimReview).
+claim_review_jsonld = publishing.claim_review_jsonld
 
 
 # The export's shape, documented as a raw schema (its keys start with "@").
+RATING_SCHEMA = {
+    "type": "object",
+    "description": "The verdict on one scale for every verdict (README, Publishing): refuted 1 (False), "
+    "disputed 2, corroborated 3; unverifiable -1 (outside the 1..3 scale: no truth value).",
+    "required": ["@type", "ratingValue", "bestRating", "worstRating", "alternateName", "name"],
+    "properties": {
+        "@type": {"type": "string", "enum": ["Rating"]},
+        "ratingValue": {"type": "integer", "enum": [-1, 1, 2, 3]},
+        "bestRating": {"type": "integer", "enum": [3]},
+        "worstRating": {"type": "integer", "enum": [1]},
+        "alternateName": {"type": "string", "enum": ["corroborated", "disputed", "refuted", "unverifiable"]},
+        "name": {"type": "string", "enum": ["Corroborated", "Disputed", "False", "Unverifiable"]},
+        "ratingExplanation": {"type": "string"},
+    },
+}
+APPEARANCE_SCHEMA = {
+    "type": "object",
+    "description": "A place the claim appeared: the article and each syndicated copy of its body.",
+    "required": ["@type", "headline", "publisher"],
+    "properties": {
+        "@type": {"type": "string", "enum": ["NewsArticle"]},
+        "headline": {"type": "string", "minLength": 1},
+        "url": {"type": "string", "format": "uri"},
+        "datePublished": {"type": "string", "format": "date"},
+        "publisher": {"type": "object"},
+        "isBasedOn": {"type": "object", "description": "The outlet the body says it was first published by."},
+    },
+}
 CLAIM_REVIEW_SCHEMA = {
     "type": "object",
     "description": "schema.org ClaimReview (JSON-LD).",
-    "required": ["@context", "@type", "url", "claimReviewed", "itemReviewed", "reviewRating", "author", "datePublished"],
+    "required": [
+        "@context", "@type", "url", "claimReviewed", "itemReviewed", "reviewRating", "author", "datePublished",
+        "dateModified",
+    ],
     "properties": {
         "@context": {"type": "string", "enum": ["https://schema.org"]},
         "@type": {"type": "string", "enum": ["ClaimReview"]},
-        "url": {"type": "string", "format": "uri"},
+        "url": {"type": "string", "format": "uri", "description": "The public fact-check page."},
         "claimReviewed": {"type": "string"},
-        "itemReviewed": {"type": "object", "required": ["@type", "author"]},
-        "reviewRating": {
+        "itemReviewed": {
             "type": "object",
-            "required": ["@type", "alternateName"],
-            "properties": {"alternateName": {"type": "string", "enum": ["corroborated", "disputed", "refuted", "unverifiable"]}},
+            "required": ["@type", "author", "appearance"],
+            "properties": {
+                "@type": {"type": "string", "enum": ["Claim"]},
+                "author": {
+                    "type": "object",
+                    "required": ["@type", "name"],
+                    "properties": {"@type": {"type": "string", "enum": ["Person", "Organization", "CreativeWork"]}},
+                },
+                "appearance": {"type": "array", "items": APPEARANCE_SCHEMA},
+                "firstAppearance": APPEARANCE_SCHEMA,
+            },
         },
+        "reviewRating": RATING_SCHEMA,
         "author": {"type": "object", "required": ["@type", "name"]},
-        "datePublished": {"type": "string", "format": "date", "nullable": True},
+        "datePublished": {"type": "string", "format": "date"},
+        "dateModified": {"type": "string", "format": "date-time", "description": "When the current verdict was given."},
     },
 }
+CLAIM_REVIEW_FEED_SCHEMA = {
+    "type": "object",
+    "description": "schema.org DataFeed of ClaimReview items, newest change first.",
+    "required": ["@context", "@type", "dataFeedElement", "next"],
+    "properties": {
+        "@context": {"type": "string", "enum": ["https://schema.org"]},
+        "@type": {"type": "string", "enum": ["DataFeed"]},
+        "name": {"type": "string"},
+        "url": {"type": "string", "format": "uri"},
+        "dateModified": {"type": "string", "format": "date-time", "nullable": True},
+        "dataFeedElement": {"type": "array", "items": {k: v for k, v in CLAIM_REVIEW_SCHEMA.items() if k != "required"}},
+        "next": {"type": "string", "format": "uri", "nullable": True, "description": "The next page (cursor), or null."},
+    },
+}
+
+
+class SimilarInput(serializers.Serializer):
+    text = StrictCharField(max_length=settings.SIMILAR_MAX_CHARS, trim_whitespace=True,
+                                 help_text=f"The claim to look up (1 to {settings.SIMILAR_MAX_CHARS} characters).")
+    limit = StrictIntegerField(min_value=1, max_value=50, default=5)
+    kind = serializers.ChoiceField(choices=retrieval.KIND_CHOICES, required=False,
+                                   help_text="Only our claims, or only imported fact-checks (default: both).")
+
+
+class ReviewerRefOutput(serializers.Serializer):
+    name = serializers.CharField()
+    url = serializers.CharField(allow_null=True)
+
+
+class SimilarResultOutput(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=retrieval.KIND_CHOICES)
+    id = serializers.IntegerField()
+    text = serializers.CharField()
+    score = serializers.FloatField(help_text="0 to 1, higher is closer (the calibrated 'same claim' cut is in the README).")
+    url = serializers.CharField(allow_null=True, help_text="The fact-check's own URL, or the article of our claim.")
+    verdict = serializers.CharField(allow_null=True, help_text="Our verdict, or the fact-check's rating name; null when none.")
+    reviewed_by = ReviewerRefOutput(allow_null=True, help_text="Who gave the verdict.")
+    date = serializers.CharField(allow_null=True)
+    article = serializers.IntegerField(allow_null=True)
+    headline = serializers.CharField(allow_null=True)
+    speaker = serializers.CharField(allow_null=True, help_text="Who made the claim, as written.")
+    attribution_level = serializers.CharField(allow_null=True)
+    status = serializers.CharField(allow_null=True)
+
+
+class SimilarOutput(serializers.Serializer):
+    results = SimilarResultOutput(many=True)

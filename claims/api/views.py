@@ -17,12 +17,13 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import Paginator as DjangoPaginator
 from django.db import connection, transaction
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
-from rest_framework import status
-from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework import serializers, status
+from rest_framework.exceptions import APIException, ErrorDetail, NotFound, PermissionDenied, ValidationError
 from rest_framework.generics import GenericAPIView
-from rest_framework.pagination import PageNumberPagination
+from rest_framework.pagination import CursorPagination, PageNumberPagination
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -32,6 +33,7 @@ from sources.models import Source
 from sources.services import source_resolve
 
 from .. import selectors, workflow
+from ..delivery.publishing import claim_reviews_feed_jsonld
 from ..delivery.webhooks import webhook_delete, webhook_subscribe, webhook_update
 from ..matching.review import match_review
 from ..models import Claim, ClaimMatch, ClaimStatus, Evidence, WebhookDelivery, WebhookSubscription
@@ -39,9 +41,10 @@ from ..pipeline.html import NotArticleHtml, html_to_text
 from ..pipeline.ingestion import article_ingest
 from ..roles import is_editor, is_newsroom, is_reviewer, may_work_on
 from ..services import claim_assign, claim_take_next, evidence_accept, evidence_add
-from .errors import ErrorResponse409Serializer, ErrorResponse413Serializer
+from .errors import ErrorResponse409Serializer, ErrorResponse410Serializer, ErrorResponse413Serializer
 from .permissions import CanIngest, IsEditor, IsReviewerOrEditor
 from .serializers import (
+    CLAIM_REVIEW_FEED_SCHEMA,
     CLAIM_REVIEW_SCHEMA,
     ArticleDetailOutput,
     ArticleInput,
@@ -54,7 +57,10 @@ from .serializers import (
     MatchOutput,
     MatchReviewInput,
     SignOffInput,
+    SimilarInput,
+    SimilarOutput,
     SourceOutput,
+    StrictCharField,
     TransitionInput,
     UserOutput,
     WebhookDeliveryOutput,
@@ -506,6 +512,29 @@ class EvidenceAcceptApi(APIView):
         return Response(_evidence_row(evidence, evidence.source))
 
 
+class ClaimSimilarApi(APIView):
+    """Has this been checked before? Our claims and imported fact-checks closest to a text."""
+
+    throttle_scope = "search"
+
+    @extend_schema(
+        operation_id="claims_similar",
+        request=SimilarInput,
+        responses={200: SimilarOutput, 413: TOO_LARGE},
+        description="The claims of ours and the imported fact-checks closest in meaning to `text`, best first "
+        "(semantic retrieval: sentence embeddings fused with BM25). `score` is 0 to 1, higher is closer.",
+    )
+    def post(self, request):
+        data = SimilarInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        kind = data.validated_data.get("kind")
+        rows = selectors.similar_rows(
+            text=data.validated_data["text"], limit=data.validated_data["limit"],
+            kinds=(kind,) if kind else ("claim", "fact_check"),
+        )
+        return Response({"results": rows})
+
+
 class MatchReviewApi(APIView):
     permission_classes = [IsAuthenticated, IsReviewerOrEditor]
     throttle_scope = "write"
@@ -545,22 +574,125 @@ def _evidence_row(evidence: Evidence, source: Source | None) -> dict:
     }
 
 
+class Gone(APIException):
+    status_code = status.HTTP_410_GONE
+    default_detail = "This fact-check was withdrawn."
+    default_code = "withdrawn"
+
+
+def published_fact_check(claim_id: int):
+    """The claim's fact-check as published: 404 without one ever, 410 once withdrawn."""
+    fact_check = selectors.published_verdict_get(claim_id=claim_id)
+    if fact_check is None:
+        if selectors.claim_get(claim_id=claim_id) is None:
+            raise NotFound(f"no claim {claim_id}")
+        raise NotFound(f"claim {claim_id} has no verdict yet")
+    if fact_check.is_withdrawn:
+        raise Gone(f"the fact-check of claim {claim_id} was withdrawn: {fact_check.withdrawn_reason}")
+    return fact_check
+
+
+def request_origin(request) -> str:
+    return request.build_absolute_uri("/").rstrip("/")
+
+
+GONE = OpenApiResponse(ErrorResponse410Serializer, description="The fact-check was withdrawn by an editor (the reason is in `detail`).")
+
+
 class ClaimReviewApi(APIView):
     renderer_classes = [JSONRenderer, JSONLDRenderer]
 
     @extend_schema(
         operation_id="claims_claimreview",
-        responses={200: OpenApiResponse(CLAIM_REVIEW_SCHEMA, description="schema.org ClaimReview (JSON-LD).")},
-        description="The claim's verdict as schema.org ClaimReview; 404 until the claim has a verdict.",
+        responses={200: OpenApiResponse(CLAIM_REVIEW_SCHEMA, description="schema.org ClaimReview (JSON-LD)."), 410: GONE},
+        description="The claim's published verdict as schema.org ClaimReview: 404 until the claim has had a "
+        "verdict; while it is re-checked the last verdict stays published until a new one replaces it "
+        "(`dateModified`); 410 once an editor withdrew it.",
     )
     def get(self, request, claim_id: int):
-        claim = selectors.claim_for_review(claim_id=claim_id)
-        if claim is None:
-            raise NotFound(f"no claim {claim_id}")
-        if not claim.has_verdict:
-            raise NotFound(f"claim {claim_id} has no verdict yet (it is {claim.status})")
-        verdict = selectors.claim_verdict_change(claim=claim)
-        return Response(claim_review_jsonld(claim, verdict=verdict))
+        fact_check = published_fact_check(claim_id)
+        return Response(claim_review_jsonld(fact_check.claim, fact_check=fact_check, base_url=request_origin(request)))
+
+
+class FeedPagination(CursorPagination):
+    ordering = ("-modified_at", "-claim_id")
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = settings.API_MAX_PAGE_SIZE
+    get_page_size = ApiPagination.get_page_size  # a malformed page_size is a 400, a large one capped
+
+    def decode_cursor(self, request):
+        try:
+            return super().decode_cursor(request)
+        except NotFound:  # a damaged cursor is the client's input, not a missing page
+            raise ValidationError({"cursor": [ErrorDetail("not a cursor from this feed's `next` link", code="invalid")]})
+
+
+class FeedQuery(serializers.Serializer):
+    since = serializers.DateTimeField(
+        required=False, help_text="Only fact-checks published or changed at or after this ISO 8601 date-time."
+    )
+
+
+FEED_PARAMETERS = [
+    OpenApiParameter("since", OpenApiTypes.DATETIME, description="Only items changed at or after this time (ISO 8601)."),
+    OpenApiParameter("cursor", OpenApiTypes.STR, description="The `next` link's cursor (opaque)."),
+    OpenApiParameter("page_size", {"type": "integer", "minimum": 1}, description="Items per page (default 50; more than API_MAX_PAGE_SIZE, 200, is capped)."),
+]
+
+
+@extend_validation_errors(["invalid"], field_name="since", methods=["get"])
+@extend_validation_errors(["invalid"], field_name="cursor", methods=["get"])
+@extend_validation_errors(["invalid"], field_name="page_size", methods=["get"])
+class ClaimReviewFeedApi(GenericAPIView):
+    """Every published fact-check as a schema.org DataFeed of ClaimReview items, newest change first."""
+
+    renderer_classes = [JSONRenderer, JSONLDRenderer]
+    pagination_class = FeedPagination
+    filter_backends = []
+
+    def get_queryset(self):
+        query = FeedQuery(data=self.request.query_params.dict())  # a plain dict: `since=` is invalid, not absent
+        query.is_valid(raise_exception=True)
+        return selectors.published_verdict_feed(since=query.validated_data.get("since"))
+
+    @extend_schema(
+        operation_id="claimreviews_feed",
+        parameters=FEED_PARAMETERS,
+        responses={200: OpenApiResponse(CLAIM_REVIEW_FEED_SCHEMA, description="schema.org DataFeed (JSON-LD).")},
+        description="Published fact-checks (a re-checked claim keeps its last verdict; withdrawn ones leave the "
+        "feed), newest change first, with cursor pagination (`next`). Also public at /fact-checks/feed.json.",
+    )
+    def get(self, request):
+        page = self.paginate_queryset(self.get_queryset())
+        base = request_origin(request)
+        items = [claim_review_jsonld(fc.claim, fact_check=fc, base_url=base) for fc in page]
+        return Response(claim_reviews_feed_jsonld(items, base_url=base, next_url=self.paginator.get_next_link()))
+
+
+class WithdrawInput(serializers.Serializer):
+    reason = StrictCharField(max_length=10_000, help_text="Why the fact-check is taken down (kept in history).")
+
+
+class ClaimWithdrawApi(APIView):
+    permission_classes = [IsAuthenticated, IsEditor]
+    throttle_scope = "write"
+
+    @extend_schema(
+        operation_id="claims_withdraw",
+        request=WithdrawInput,
+        responses={200: OpenApiResponse(CLAIM_REVIEW_SCHEMA, description="The withdrawn ClaimReview."), 409: CONFLICT,
+                   413: TOO_LARGE},
+        description="Editors: withdraw the claim's published fact-check with a reason (recorded in its history); "
+        "its page and ClaimReview answer 410 Gone from then on, until a new verdict republishes it.",
+    )
+    def post(self, request, claim_id: int):
+        data = WithdrawInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        _claim_or_404(claim_id)
+        workflow.verdict_withdraw(claim=claim_id, actor=request.user, reason=data.validated_data["reason"])
+        fact_check = selectors.published_verdict_get(claim_id=claim_id)
+        return Response(claim_review_jsonld(fact_check.claim, fact_check=fact_check, base_url=request_origin(request)))
 
 
 # --- Sources --------------------------------------------------------------------------

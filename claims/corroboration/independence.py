@@ -8,6 +8,9 @@ publisher). Items whose chains overlap are one origin:
   publishes a claim relayed from, or reported by, the other): circular reporting.
 On-record speakers are the origin whoever published them; unnamed sources and an
 outlet's own voice rest on the outlet that vouches for them.
+- one story syndicated under several publishers (an article body and its
+  appearances): evidence citing two copies of one body, by their urls, is one origin,
+  and a copy of the claim's own article is the claim's own chain.
 Evidence that shares the claim's own chain is no corroboration of it, and vague
 attribution ("analysts say") never counts as an origin.
 """
@@ -17,12 +20,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import BigIntegerField, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 
 from sources.levels import AttributionLevel
 from sources.models import Source, SourceKind
 
-from ..models import Claim, Evidence, EvidenceStance
+from ..models import Article, ArticleAppearance, Claim, Evidence, EvidenceStance
 
 OUTLET_VOUCHED_KINDS = {SourceKind.ANONYMOUS, SourceKind.GROUP}
 
@@ -31,9 +35,14 @@ OUTLET_VOUCHED_KINDS = {SourceKind.ANONYMOUS, SourceKind.GROUP}
 class Link:
     """One element of a provenance chain that two items may share."""
 
-    source_id: int
+    source_id: int  # a Source's id, or an Article's for a "story" link
     label: str  # "the Miami Herald", "the Miami Herald's unnamed sources"
     outlet: bool = False  # a news outlet: it may cite, or be cited by, another
+    key_kind: str = "src"  # "src": a source; "story": one article body, wherever it appeared
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return (self.key_kind, self.source_id)
 
 
 @dataclass
@@ -99,13 +108,47 @@ def claim_chain(claim: Claim) -> list[Link]:
     return links
 
 
-def evidence_chain(evidence: Evidence) -> list[Link]:
+def evidence_chain(evidence: Evidence, stories: dict[str, Link] | None = None) -> list[Link]:
     links: list[Link] = []
     if evidence.source is not None:
         links += _source_links(evidence.source)
     if evidence.related_claim is not None:
         links += claim_chain(evidence.related_claim)
+    if stories and evidence.url in stories:
+        links.append(stories[evidence.url])
     return links
+
+
+def story_link(article_id: int) -> Link:
+    return Link(article_id, f"one story (article #{article_id}) wherever it was syndicated", key_kind="story")
+
+
+def story_of_url():
+    """The article whose body is at an evidence row's url (its own url or a syndicated copy's), as an annotation."""
+    own = Article.objects.filter(url=OuterRef("url")).exclude(url="").values("id")[:1]
+    copy = ArticleAppearance.objects.filter(url=OuterRef("url")).exclude(url="").values("article_id")[:1]
+    return Coalesce(Subquery(own), Subquery(copy), output_field=BigIntegerField())
+
+
+def stories_by_url(items: list[Evidence]) -> dict[str, Link]:
+    """{url: story link} for evidence urls that are stored articles or their syndicated copies.
+
+    Read from the `story_id` annotation of supporting_evidence (no query); items without
+    it cost one query.
+    """
+    with_url = [item for item in items if item.url]
+    if not with_url:
+        return {}
+    if all(hasattr(item, "story_id") for item in with_url):
+        found = {item.url: item.story_id for item in with_url if item.story_id is not None}
+    else:
+        urls = {item.url for item in with_url}
+        found = dict(
+            Article.objects.filter(url__in=urls).values_list("url", "id").union(
+                ArticleAppearance.objects.filter(url__in=urls).values_list("url", "article_id")
+            )
+        )
+    return {url: story_link(article_id) for url, article_id in found.items()}
 
 
 def _rests_on_unnamed(evidence: Evidence) -> bool:
@@ -158,20 +201,21 @@ def citing_outlets(outlet_ids: set[int]) -> list[tuple[int, int, str]]:
     return pairs
 
 
-def group_origins(items: list[Evidence]) -> list[Origin]:
+def group_origins(items: list[Evidence], stories: dict[str, Link] | None = None) -> list[Origin]:
     """Union items whose chains overlap, directly or through outlets citing each other."""
-    chains = {item.pk: evidence_chain(item) for item in items}
-    links_by_source = {link.source_id: link for chain in chains.values() for link in chain}
+    stories = stories_by_url(items) if stories is None else stories
+    chains = {item.pk: evidence_chain(item, stories) for item in items}
+    links_by_source = {link.key: link for chain in chains.values() for link in chain}
     uf = _UnionFind()
     citation_labels: dict[int, str] = {}
-    outlets = {link.source_id for chain in chains.values() for link in chain if link.outlet}
+    outlets = {link.source_id for chain in chains.values() for link in chain if link.outlet and link.key_kind == "src"}
     for citing, cited, label in citing_outlets(outlets):
         uf.union(("src", citing), ("src", cited))
         citation_labels[citing] = citation_labels[cited] = label
     for item in items:
         uf.find(("item", item.pk))
         for link in chains[item.pk]:
-            uf.union(("item", item.pk), ("src", link.source_id))
+            uf.union(("item", item.pk), link.key)
     groups: dict = {}
     for item in items:
         groups.setdefault(uf.find(("item", item.pk)), []).append(item)
@@ -179,14 +223,14 @@ def group_origins(items: list[Evidence]) -> list[Origin]:
     for members in groups.values():
         origin = Origin(items=members, anonymous=all(_rests_on_unnamed(m) for m in members))
         if len(members) > 1:
-            counts: dict[int, int] = {}
+            counts: dict[tuple, int] = {}
             for member in members:
-                for source_id in {link.source_id for link in chains[member.pk]}:
-                    counts[source_id] = counts.get(source_id, 0) + 1
-            for source_id, count in counts.items():
+                for key in {link.key for link in chains[member.pk]}:
+                    counts[key] = counts.get(key, 0) + 1
+            for key, count in counts.items():
                 if count > 1:
-                    origin.shared.add(links_by_source[source_id].label)
-            roots = {uf.find(("src", link.source_id)) for m in members for link in chains[m.pk]}
+                    origin.shared.add(links_by_source[key].label)
+            roots = {uf.find(link.key) for m in members for link in chains[m.pk]}
             origin.shared |= {label for sid, label in citation_labels.items() if uf.find(("src", sid)) in roots}
         origins.append(origin)
     return origins
@@ -199,24 +243,28 @@ def supporting_evidence(claim: Claim) -> list[Evidence]:
             "related_claim__speaker__affiliation",
             "related_claim__via_outlet",
             "related_claim__article__publisher",
-        )
+        ).annotate(story_id=story_of_url())
     )
 
 
 def independence_report(claim: Claim, items: list[Evidence] | None = None) -> IndependenceReport:
     """Group the claim's accepted supporting evidence into independent origins."""
     items = supporting_evidence(claim) if items is None else items
-    own = {link.source_id: link for link in claim_chain(claim)}
+    own = {link.key: link for link in claim_chain(claim)}
+    stories = stories_by_url(items)
+    own_story = ("story", claim.article_id)
     counted, circular, excluded = [], [], []
     for item in items:
-        shared = [own[link.source_id].label for link in evidence_chain(item) if link.source_id in own]
+        chain = evidence_chain(item, stories)
+        shared = [own[link.key].label for link in chain if link.key in own]
+        shared += [f"{link.label}, the claim's own article" for link in chain if link.key == own_story]
         if shared:
             circular.append((item, f"evidence #{item.pk} rests on the claim's own source ({', '.join(sorted(set(shared)))})"))
         elif _is_vague(item):
             excluded.append((item, f"evidence #{item.pk} is vague attribution, which never counts as an origin"))
         else:
             counted.append(item)
-    return IndependenceReport(origins=group_origins(counted), circular=circular, excluded=excluded)
+    return IndependenceReport(origins=group_origins(counted, stories), circular=circular, excluded=excluded)
 
 
 def corroboration_shortfall(claim: Claim, *, signed_off: bool = False) -> str | None:

@@ -28,6 +28,7 @@ from django.utils import timezone
 from ..delivery import notifications
 from ..models import VERDICTS, Claim, ClaimStatus, Evidence
 from ..roles import EDITORS, REVIEWERS
+from ..triage import checkworthiness
 from ..workflow import transition_batch
 from .leases import Lease
 
@@ -195,6 +196,11 @@ class _Run:
             raise errors[0]
 
 
+def auto_assignable() -> Q:
+    """Unscored (nothing is held back for want of a score) or scored at or above the threshold."""
+    return Q(check_worthiness__isnull=True) | Q(check_worthiness__gte=checkworthiness.threshold())
+
+
 def claims_assign(
     *, batch_size: int | None = None, lease: Lease | None = None, max_seconds: float | None = None,
     lanes: int = 1, wait_seconds: float = 5.0,
@@ -202,7 +208,8 @@ def claims_assign(
     """Queue every waiting claim for the least-loaded active reviewer, higher priority first.
 
     Waiting means needs_recheck (a published verdict being re-checked goes first) or
-    unverified. Each batch: claims skip-locked (lanes, or anyone else, never take the
+    unverified and not scored below CHECK_WORTHY_THRESHOLD (those wait under the "not
+    check-worthy" filter until a reviewer or editor pulls one into the queue). Each batch: claims skip-locked (lanes, or anyone else, never take the
     same claim), one batched workflow move, one notice per reviewer, committed before
     the next. Skips (result.skipped) if another run is assigning for `wait_seconds`.
     """
@@ -219,8 +226,11 @@ def claims_assign(
                 for status in (S.NEEDS_RECHECK, S.UNVERIFIED):
                     while True:
                         with transaction.atomic():
+                            waiting = Claim.objects.filter(status=status)
+                            if status == S.UNVERIFIED:  # below the threshold: stays unverified, pulled by hand
+                                waiting = waiting.filter(auto_assignable())
                             ids = list(
-                                Claim.objects.filter(status=status)
+                                waiting
                                 .order_by("-priority", "created_at", "id")
                                 .select_for_update(skip_locked=True, of=("self",))
                                 .values_list("id", flat=True)[:batch_size]

@@ -22,7 +22,8 @@ from sources.services import source_resolve
 
 from .. import jobs
 from ..corroboration.track_record import priority_adjustment, track_records
-from ..models import Article, Claim, ExtractionStatus
+from ..delivery.publishing import relaying_outlet_name
+from ..models import Article, ArticleAppearance, Claim, ExtractionStatus
 from .html import NotArticleHtml, html_to_text, looks_like_html
 from .limits import ExtractionRefused, extract_bounded
 
@@ -95,8 +96,9 @@ def article_ingest(
     if not (publisher or "").strip():
         raise ArticleRejected("a publisher is required")
     digest = content_sha256(body)
-    existing = Article.objects.filter(content_sha256=digest).first()
+    existing = Article.objects.select_related("publisher").filter(content_sha256=digest).first()
     if existing is not None:
+        article_record_appearance(article=existing, publisher=publisher, title=title, url=url, published_at=published_at)
         return existing, False
     previous = None
     if url:
@@ -122,6 +124,36 @@ def article_ingest(
     return article, True
 
 
+def article_record_appearance(
+    *, article: Article, publisher: str, title: str = "", url: str = "", published_at: datetime | None = None
+) -> ArticleAppearance | None:
+    """The same body again: record where it appeared this time (syndication), unless that place is known.
+
+    The article keeps its first publisher; claims are the body's, so none are added. A
+    copy that names no new publisher or url is the same appearance again: nothing to add.
+    """
+    outlet = source_resolve(name=publisher, kind=SourceKind.OUTLET)
+    if outlet.pk == article.publisher_id and url in ("", article.url):
+        return None  # the article's own appearance again
+    if url == "" and ArticleAppearance.objects.filter(article=article, publisher=outlet).exists():
+        return None  # this publisher's copy is known; a url-less resend adds nothing
+    known = ArticleAppearance.objects.filter(article=article, publisher=outlet, url=url).first()
+    if known is not None:
+        return known
+    relayed = relaying_outlet_name(article.body)
+    appearance = ArticleAppearance(
+        article=article, publisher=outlet, url=url, title=title.strip()[:500], published_at=published_at,
+        via_outlet=_resolve_outlet(relayed) if relayed else None,
+    )
+    try:
+        appearance.full_clean(validate_unique=False, validate_constraints=False)
+    except ValidationError as exc:
+        raise ArticleRejected("; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())) from exc
+    appearance.save()  # a racing twin hits the unique constraint: ingest_article retries and finds it
+    logger.info("article %s appeared again: %s %s", article.pk, outlet.name, url or "(no url)")
+    return appearance
+
+
 def article_schedule_extraction(*, article: Article) -> None:
     """Enqueue extraction once the surrounding transaction commits.
 
@@ -141,14 +173,19 @@ def claim_priority(level: str) -> int:
 def _resolve_speaker(extracted, *, publisher_name: str) -> Source | None:
     if not extracted.speaker or extracted.attribution_level == AttributionLevel.UNATTRIBUTED:
         return None
+    if not getattr(extracted, "speaker_is_source", True):
+        return None  # a hedge ("is seen as"), "reportedly", a poll share: speaker text, never a Source
     kind = getattr(extracted, "speaker_kind", None) or LEVEL_SOURCE_KIND[extracted.attribution_level]
-    name = extracted.speaker
+    name, aliases = extracted.speaker, ()
     if kind in (SourceKind.ANONYMOUS, SourceKind.GROUP):
         # "the sources" of one outlet are not the "sources" of another: scope unnamed
         # groups by the outlet that speaks for them.
         name = f"{extracted.speaker} ({extracted.via_outlet or publisher_name})"
+    elif getattr(extracted, "speaker_name", None) and extracted.speaker_name != extracted.speaker:
+        # "Trump" after "President Donald Trump" in one article: one Source, the short form its alias.
+        name, aliases = extracted.speaker_name, (extracted.speaker,)
     try:
-        return source_resolve(name=name, kind=kind)
+        return source_resolve(name=name, kind=kind, aliases=aliases)
     except ValueError:
         return None
 

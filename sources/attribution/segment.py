@@ -74,6 +74,20 @@ def _is_boilerplate(line: str) -> bool:
     return load().boilerplate.fullmatch(line) is not None
 
 
+def _is_subhead(line: str) -> bool:
+    """A mid-body subhead, credit or link line: short and unpunctuated ("The
+    Road Ahead", "Jane Roe/Reuters", "Watch the full interview"). Edited copy ends
+    every sentence with punctuation, so a real sentence is never taken for one;
+    a line ending with a colon introduces what follows and stays."""
+    if len(line) > 160:
+        return False
+    words = line.split()
+    if not words or len(words) > 10:
+        return False
+    last = line[-1]
+    return last not in _TERMINALS + _CLOSERS + ":;,"
+
+
 def _lines(text: str):
     """(start, end) of each stripped non-empty line, plus whether a blank line follows."""
     out = []
@@ -250,7 +264,7 @@ def clean_and_segment(text: str) -> CleanResult:
                 continue
             s = body_start
             line = text[s:e]
-        if _is_boilerplate(line):
+        if _is_boilerplate(line) or _is_subhead(line):
             segments.append(Segment(s, e, False, paragraph))
             continue
         for a, b, was_cut in _cap(split_sentences(text, s, e), text):

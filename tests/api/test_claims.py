@@ -231,7 +231,7 @@ def test_claimreview_for_a_verdict(api_as, reviewer, settings):
     assert item["@type"] == "Claim" and item["author"] == {"@type": "Person", "name": "Mayor Jane Roe"}
     assert item["appearance"][0]["url"] == "https://planet.example/bridge"
     assert review["datePublished"] == claim.verdict_at.date().isoformat()
-    assert review["url"] == f"https://verify.planet.example/claims/{claim.pk}/"
+    assert review["url"] == f"https://verify.planet.example/fact-checks/{claim.pk}/"  # the public page
     as_ld = api_as(reviewer).get(f"/api/claims/{claim.pk}/claimreview/", HTTP_ACCEPT="application/ld+json")
     assert as_ld["Content-Type"] == "application/ld+json"
 

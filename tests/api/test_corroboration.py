@@ -3,7 +3,7 @@
 import pytest
 
 from claims import workflow
-from claims.matching.near_duplicates import article_match
+from claims.matching.matches import article_match
 from claims.models import ClaimMatch, ClaimStatus, Evidence, MatchStatus
 from sources.levels import AttributionLevel as L
 from sources.models import SourceKind as K

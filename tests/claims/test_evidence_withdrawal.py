@@ -26,7 +26,7 @@ def test_whoever_added_it_withdraws_it_with_a_reason_in_the_history(claim, revie
     services.evidence_withdraw(evidence=evidence, actor=reviewer, reason="wrong claim: meant #12")
     evidence.refresh_from_db()
     assert evidence.withdrawn_at is not None and evidence.withdrawn_by == reviewer
-    entry = claim.history.filter(kind=HistoryKind.WITHDRAWAL).get()
+    entry = claim.history.filter(kind=HistoryKind.EVIDENCE_WITHDRAWAL).get()
     assert "wrong claim: meant #12" in entry.note and entry.actor == reviewer
     assert workflow.guard_refuted(claim, "", reviewer) is not None  # the guard counts without it
     with pytest.raises(workflow.GuardFailed):

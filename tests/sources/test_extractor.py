@@ -30,7 +30,8 @@ def test_version_and_dataclass():
         c.start = 3  # type: ignore[misc]
     d = c.as_dict()
     assert set(d) == {"start", "end", "text", "attribution_level", "speaker", "speaker_kind", "via_outlet",
-                      "cue", "reason"}
+                      "cue", "reason", "speaker_is_source", "speaker_name"}
+    assert d["speaker_is_source"] is True and d["speaker_name"] == "Police"
     assert json.loads(json.dumps(d)) == d
 
 

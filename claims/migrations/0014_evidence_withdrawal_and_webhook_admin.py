@@ -15,7 +15,7 @@ def grant(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("claims", "0010_worker_heartbeat_and_beat_periods"),
+        ("claims", "0013_checkworthiness"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -42,7 +42,7 @@ class Migration(migrations.Migration):
             model_name="statuschange",
             name="kind",
             field=models.CharField(
-                choices=[("transition", "Status change"), ("sign_off", "Editor sign-off"), ("withdrawal", "Evidence withdrawn")],
+                choices=[("transition", "Status change"), ("sign_off", "Editor sign-off"), ("withdrawal", "Fact-check withdrawn"), ("evidence_removed", "Evidence withdrawn")],
                 default="transition", editable=False, max_length=16,
             ),
         ),

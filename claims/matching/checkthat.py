@@ -1,0 +1,158 @@
+"""The CheckThat! 2020 Task 2 format (tweets against fact-checked claims), its measures, and
+the retrieval's training (`python manage.py train_retrieval DIR`).
+
+DIR holds `verified_claims.docs.tsv` (id, vclaim, title) and `train/`, `dev/` with
+`tweets.queries.tsv` and `tweet-vclaim-pairs.qrels`. The data is read where it lies, never
+copied into the project. Training fits the fusion on train (positives: the qrels; negatives:
+the other candidates the index proposes for the same tweets, hard by construction),
+calibrates the "same claim" threshold on train pairs, scores dev, and writes
+claims/matching/data/fusion.json with those figures. Deterministic: the same data gives the
+same file.
+"""
+
+from __future__ import annotations
+
+import csv
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .retrieval import FACT_CHECK, FUSION_PATH, Fusion, Record, SearchIndex, embed, joint_text, key_of
+
+csv.field_size_limit(sys.maxsize)
+
+
+def read_tsv(path: Path) -> list[list[str]]:
+    with open(path, newline="", encoding="utf-8") as f:
+        reader = csv.reader(f, delimiter="\t")
+        next(reader)  # header
+        return [row for row in reader if row]
+
+
+def read_qrels(path: Path) -> dict[str, set[int]]:
+    relevant: dict[str, set[int]] = {}
+    for line in path.read_text().splitlines():
+        parts = line.split()
+        if len(parts) == 4 and parts[3] != "0":
+            relevant.setdefault(parts[0], set()).add(int(parts[2]))
+    return relevant
+
+
+@dataclass
+class Split:
+    queries: list[tuple[str, str]]
+    qrels: dict[str, set[int]]
+
+
+def load(data: Path) -> tuple[list[tuple[int, str, str]], dict[str, Split]]:
+    """(verified claims as (id, claim, title), {split name: Split}) for the splits present."""
+    claims = [(int(r[0]), r[1], r[2] if len(r) > 2 else "") for r in read_tsv(data / "verified_claims.docs.tsv")]
+    splits = {
+        name: Split([(r[0], r[1]) for r in read_tsv(data / name / "tweets.queries.tsv")],
+                    read_qrels(data / name / "tweet-vclaim-pairs.qrels"))
+        for name in ("train", "dev") if (data / name).is_dir()
+    }
+    return claims, splits
+
+
+def metrics(ranked: dict[str, list[int]], qrels: dict[str, set[int]]) -> dict[str, float]:
+    """MAP@5 as the lab's scorer computes it (precisions at hits over the number relevant), MRR, recall@5."""
+    ap, rr, r5 = [], [], []
+    for qid, gold in qrels.items():
+        ranks = ranked.get(qid, [])
+        hits, precisions = 0, []
+        for i, doc in enumerate(ranks[:5]):
+            if doc in gold:
+                hits += 1
+                precisions.append(hits / (i + 1))
+        ap.append(sum(precisions) / len(gold))
+        first = next((i for i, doc in enumerate(ranks) if doc in gold), None)
+        rr.append(0.0 if first is None else 1.0 / (first + 1))
+        r5.append(len(gold & set(ranks[:5])) / len(gold))
+    return {"map@5": round(float(np.mean(ap)), 4), "mrr": round(float(np.mean(rr)), 4),
+            "recall@5": round(float(np.mean(r5)), 4), "queries": len(qrels)}
+
+
+def build_index(claims: list[tuple[int, str, str]], *, fusion: Fusion | None = None,
+                cache: Path | None = None) -> SearchIndex:
+    """An index of the verified claims as fact-checks (claim + headline), as import_claimreview stores them."""
+    cached = cache / "checkthat-vectors.npz" if cache else None
+    if cached is not None and cached.is_file():
+        z = np.load(cached)
+        joint, claim, title = z["joint"], z["claim"], z["title"]
+    else:
+        claim = embed([c for _, c, _ in claims])
+        joint = embed([joint_text(c, t) for _, c, t in claims])
+        title = claim.copy()
+        titled = [i for i, (_, _, t) in enumerate(claims) if t]
+        title[titled] = embed([claims[i][2] for i in titled])
+        if cached is not None:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            np.savez(cached, joint=joint, claim=claim, title=title)
+    index = SearchIndex(fusion=fusion)  # None: the shipped fusion
+    index.add([Record(key_of(FACT_CHECK, pk), c, t) for pk, c, t in claims], joint, claim, title)
+    return index
+
+
+def groups(index: SearchIndex, split: Split, vectors: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Per query: its candidates' features, and 1 for the fact-checks the qrels name."""
+    out = []
+    for (qid, text), vector in zip(split.queries, vectors):
+        if qid not in split.qrels:
+            continue
+        keys, features = index.candidates(text, vector, kinds=(FACT_CHECK,), exclude=set())
+        out.append((features, np.array([1.0 if (int(k) >> 1) in split.qrels[qid] else 0.0 for k in keys])))
+    return out
+
+
+def pairs(index: SearchIndex, split: Split, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    found = groups(index, split, vectors)
+    return np.vstack([x for x, _ in found]), np.concatenate([y for _, y in found])
+
+
+def rank(index: SearchIndex, split: Split, vectors: np.ndarray, limit: int = 5) -> dict[str, list[int]]:
+    return {qid: [hit.id for hit in index.search(text, limit=limit, kinds=(FACT_CHECK,), vector=vector)]
+            for (qid, text), vector in zip(split.queries, vectors)}
+
+
+def choose_threshold(scores: np.ndarray, labels: np.ndarray) -> tuple[float, float, float]:
+    """The cut with the best F1 on labelled pairs (a stored match is a suggestion to a reviewer: missing
+    one and proposing a wrong one cost alike). Returns (threshold, precision, recall)."""
+    best = (0.0, 0.5, 0.0, 0.0)
+    for threshold in np.round(np.arange(0.05, 1.0, 0.01), 2):
+        predicted = scores >= threshold
+        true_pos = float((predicted & (labels > 0)).sum())
+        precision, recall = true_pos / max(predicted.sum(), 1), true_pos / max((labels > 0).sum(), 1)
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        if f1 > best[0]:
+            best = (f1, float(threshold), precision, recall)
+    return best[1], best[2], best[3]
+
+
+def train(data: Path, *, out: Path = FUSION_PATH, cache: Path | None = None) -> dict:
+    started = time.perf_counter()
+    claims, splits = load(data)
+    index = build_index(claims, fusion=Fusion.untrained(), cache=cache)
+    vectors = {name: embed([text for _, text in split.queries]) for name, split in splits.items()}
+    train_groups = groups(index, splits["train"], vectors["train"])
+    fusion = Fusion.fit(train_groups)
+    x_train, y_train = np.vstack([x for x, _ in train_groups]), np.concatenate([y for _, y in train_groups])
+    threshold, precision, recall = choose_threshold(fusion.score(x_train), y_train)
+    fusion.threshold = threshold
+    index.fusion = fusion
+    figures = {"threshold_on_train": {"chosen_by": "best F1", "precision": round(precision, 3), "recall": round(recall, 3)}}
+    for name, split in splits.items():
+        figures[name] = metrics(rank(index, split, vectors[name]), split.qrels)
+        if name != "train":
+            x, y = pairs(index, split, vectors[name])
+            predicted = fusion.score(x) >= threshold
+            true_pos = float((predicted & (y > 0)).sum())
+            figures[name]["threshold"] = {"precision": round(true_pos / max(predicted.sum(), 1), 3),
+                                          "recall": round(true_pos / max((y > 0).sum(), 1), 3)}
+    fusion.figures = figures
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(fusion.to_json())
+    return {"wrote": str(out), "seconds": round(time.perf_counter() - started, 1), **figures}

@@ -1,0 +1,27 @@
+"""Why a claim ranks where it does in the queue: its priority, taken apart (README, "Check-worthiness")."""
+
+from __future__ import annotations
+
+from ..models import Claim
+from ..triage.scoring import is_check_worthy, priority_term
+from .ingestion import claim_priority
+
+
+def priority_reasons(claim: Claim) -> list[tuple[str, int]]:
+    """(reason, points) for each part of the priority, in the formula's order; the parts sum to it."""
+    level = claim_priority(claim.attribution_level)
+    worth = priority_term(claim.check_worthiness)
+    parts = [(f"sourcing: {claim.get_attribution_level_display().lower()}", level)]
+    if claim.check_worthiness is None:
+        parts.append(("check-worthiness: not scored yet", 0))
+    else:
+        verdict = "check-worthy" if is_check_worthy(claim.check_worthiness) else "not check-worthy"
+        parts.append((f"check-worthiness {claim.check_worthiness:.2f} ({verdict})", worth))
+    rest = claim.priority - level - worth
+    if rest:
+        parts.append(("track record, escalation or edits", rest))
+    return parts
+
+
+def priority_why(claim: Claim) -> str:
+    return "; ".join(f"{reason} {points:+d}" for reason, points in priority_reasons(claim))

@@ -1,0 +1,1 @@
+"""Public pages (no sign-in): each published fact-check with its ClaimReview JSON-LD, and the feed."""

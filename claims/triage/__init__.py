@@ -1,0 +1,1 @@
+"""Triage: which claims are worth a reviewer's time (check-worthiness), above matching's embeddings."""

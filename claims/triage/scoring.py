@@ -1,0 +1,83 @@
+"""Check-worthiness on stored claims: scored in batches from their stored embeddings, never re-encoded.
+
+The pipeline scores an article's claims right after retrieval embeds them (the match_article
+task); `claims_rescore_outdated` (the re-extraction beat job) re-scores claims whose score is of
+another model version. Scoring writes the score, its version and the check-worthiness term of the
+priority, and nothing else: the workflow status is never touched.
+
+Priority (README, "Check-worthiness"):
+    priority = attribution level (0-30) + source track record (about +-10)
+               + round(CHECK_WORTHINESS_PRIORITY_WEIGHT x check_worthiness) + escalations and edits
+The check-worthiness term is replaced, not added again, when a claim is re-scored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+
+from ..matching.retrieval import MODEL as EMBEDDING_MODEL
+from ..matching.vectors import from_codes
+from ..models import Claim, ClaimEmbedding
+from . import checkworthiness
+
+BATCH = 500
+
+
+def priority_term(score: float | None) -> int:
+    return 0 if score is None else round(settings.CHECK_WORTHINESS_PRIORITY_WEIGHT * score)
+
+
+def is_check_worthy(score: float | None) -> bool | None:
+    return None if score is None else score >= checkworthiness.threshold()
+
+
+def claims_score(*, claim_ids: Sequence[int], batch_size: int = BATCH) -> int:
+    """Score these claims (those embedded and not yet scored by this model version). Returns how many."""
+    version = checkworthiness.version()
+    ids = list(claim_ids)
+    done = 0
+    for start in range(0, len(ids), batch_size):
+        done += _score_batch(ids[start:start + batch_size], version)
+    return done
+
+
+def _score_batch(ids: list[int], version: str) -> int:
+    with transaction.atomic():
+        rows = list(
+            ClaimEmbedding.objects.filter(claim_id__in=ids, model=EMBEDDING_MODEL)
+            .exclude(claim__check_worthiness_version=version)
+            .select_related(None).order_by("claim_id")
+            .values_list("claim_id", "codes", "claim__text", "claim__check_worthiness")
+        )
+        if not rows:
+            return 0
+        scores = checkworthiness.model().score(from_codes([r[1] for r in rows]), [r[2] for r in rows])
+        claims = []
+        for (pk, _, _, old), score in zip(rows, scores.tolist()):
+            claim = Claim(pk=pk, check_worthiness=score, check_worthiness_version=version)
+            claim.priority = F("priority") + (priority_term(score) - priority_term(old))
+            claims.append(claim)
+        Claim.objects.bulk_update(claims, ["check_worthiness", "check_worthiness_version", "priority"])
+    return len(rows)
+
+
+def claims_rescore_outdated(*, batch_size: int = BATCH, limit: int | None = None) -> int:
+    """Re-score, in batches, every embedded claim whose score is missing or of another model version."""
+    version = checkworthiness.version()
+    done, last_id = 0, 0
+    while limit is None or done < limit:
+        ids = list(
+            Claim.objects.filter(pk__gt=last_id, embedding__model=EMBEDDING_MODEL)
+            .filter(~Q(check_worthiness_version=version))
+            .order_by("pk").values_list("pk", flat=True)[:batch_size]
+        )
+        if not ids:
+            break
+        last_id = ids[-1]
+        done += _score_batch(ids, version)
+    return done
+
