@@ -23,6 +23,7 @@ EVENT_KINDS = (
     "claim.assigned",  # an editor handed an open claim to another reviewer
     "claim.signed_off",  # an editor signed off on the sourcing
     "claim.match_verdict",  # a confirmed match carried a verdict across
+    "claim.fact_check_withdrawn",  # an editor withdrew a published fact-check
 )
 
 
