@@ -133,15 +133,7 @@ def claim_take_next(*, reviewer: AbstractBaseUser) -> Claim | None:
     )
     if claim is None:
         return None
-    previous = claim.assignee_id
-    claim.assignee, claim.version = reviewer, claim.version + 1
-    claim.save(update_fields=["assignee", "version", "updated_at"])
-    outbox_record(
-        kind="claim.assigned", claim=claim,
-        payload={"claim": claim.pk, "from": previous, "to": reviewer.pk, "version": claim.version,
-                 "actor": "take next", "at": timezone.now().isoformat()},
-    )
-    return claim
+    return _claim_hand_over(claim=claim, assignee=reviewer, actor_name="take next")
 
 
 @transaction.atomic
@@ -226,15 +218,7 @@ def claim_assign(
             f"claim {locked.pk} is at version {locked.version}, not {expected_version}: reload it and try again",
             claim=locked, to=locked.status, allowed=allowed,
         )
-    previous = locked.assignee_id
-    locked.assignee, locked.version = assignee, locked.version + 1
-    locked.save(update_fields=["assignee", "version", "updated_at"])
-    outbox_record(
-        kind="claim.assigned", claim=locked,
-        payload={"claim": locked.pk, "from": previous, "to": assignee.pk, "version": locked.version,
-                 "actor": actor.get_username(), "at": timezone.now().isoformat()},
-    )
-    return locked
+    return _claim_hand_over(claim=locked, assignee=assignee, actor_name=actor.get_username())
 
 
 def evidence_from_checked_before(*, claim: Claim, kind: str, record_id: int, actor: AbstractBaseUser) -> Evidence:
@@ -257,3 +241,17 @@ def evidence_from_checked_before(*, claim: Claim, kind: str, record_id: int, act
     )
     return evidence_add(claim=claim, stance=stance, actor=actor, related_claim=other,
                         note=f"claim #{other.pk} states the same and is {other.get_status_display().lower()}")
+
+
+def _claim_hand_over(*, claim: Claim, assignee: AbstractBaseUser, actor_name: str) -> Claim:
+    """Give a locked open claim to `assignee`: not a status change, so no history row; the version
+    bumps (the old assignee's view is stale now) and newsroom tools hear of it through the outbox."""
+    previous = claim.assignee_id
+    claim.assignee, claim.version = assignee, claim.version + 1
+    claim.save(update_fields=["assignee", "version", "updated_at"])
+    outbox_record(
+        kind="claim.assigned", claim=claim,
+        payload={"claim": claim.pk, "from": previous, "to": assignee.pk, "version": claim.version,
+                 "actor": actor_name, "at": timezone.now().isoformat()},
+    )
+    return claim

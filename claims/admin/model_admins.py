@@ -35,13 +35,24 @@ admin.site.index_title = "Verification desk"
 admin.site.enable_nav_sidebar = False
 
 
-class EvidenceListInline(admin.TabularInline):
+class ReadOnlyInline(admin.TabularInline):
+    """An inline that shows rows recorded elsewhere (services, ingestion); nothing is added, changed or deleted here."""
+
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class EvidenceListInline(ReadOnlyInline):
     """The evidence gathered so far, read-only: verdicts rest on it, so it is never rewritten."""
 
     model = Evidence
     fk_name = "claim"
     extra = 0
-    can_delete = False
     verbose_name_plural = "evidence"
     fields = ("stance", "source", "link", "related_claim", "note", "is_suggestion", "added_by", "created_at", "withdrawal")
     readonly_fields = fields
@@ -74,11 +85,6 @@ class EvidenceListInline(admin.TabularInline):
     def link(self, obj: Evidence):
         return views.safe_link(obj.url) if obj.url else "-"
 
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class EvidenceInline(admin.TabularInline):
@@ -105,10 +111,9 @@ class EvidenceInline(admin.TabularInline):
         return False
 
 
-class StatusChangeInline(admin.TabularInline):
+class StatusChangeInline(ReadOnlyInline):
     model = StatusChange
     extra = 0
-    can_delete = False
     verbose_name_plural = "history"
     fields = ("at", "from_status", "to_status", "actor", "note")
     readonly_fields = fields
@@ -117,11 +122,6 @@ class StatusChangeInline(admin.TabularInline):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("actor")
 
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 def _run_moves(modeladmin, request, queryset, to: str, **extra) -> None:
@@ -410,10 +410,9 @@ class ClaimAdmin(admin.ModelAdmin):
         return None
 
 
-class ClaimInline(admin.TabularInline):
+class ClaimInline(ReadOnlyInline):
     model = Claim
     extra = 0
-    can_delete = False
     show_change_link = True
     fields = ("start", "short_text", "level", "speaker_text", "via_outlet", "cue", "status", "assignee")
     readonly_fields = fields
@@ -438,19 +437,13 @@ class ClaimInline(admin.TabularInline):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("via_outlet", "assignee")
 
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
-class ArticleAppearanceInline(admin.TabularInline):
+class ArticleAppearanceInline(ReadOnlyInline):
     """Where else this body appeared (syndication): read-only, recorded by ingestion."""
 
     model = ArticleAppearance
     extra = 0
-    can_delete = False
     fields = ("publisher", "title", "link", "published_at", "via_outlet", "created_at")
     readonly_fields = fields
     verbose_name = "syndicated appearance"
@@ -462,11 +455,6 @@ class ArticleAppearanceInline(admin.TabularInline):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("publisher", "via_outlet")
 
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Article)

@@ -108,8 +108,8 @@ def groups(index: SearchIndex, split: Split, vectors: np.ndarray) -> list[tuple[
     return out
 
 
-def pairs(index: SearchIndex, split: Split, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    found = groups(index, split, vectors)
+def stacked(found: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """All queries' candidate pairs in one feature matrix and one label vector."""
     return np.vstack([x for x, _ in found]), np.concatenate([y for _, y in found])
 
 
@@ -139,7 +139,7 @@ def train(data: Path, *, out: Path = FUSION_PATH, cache: Path | None = None) -> 
     vectors = {name: embed([text for _, text in split.queries]) for name, split in splits.items()}
     train_groups = groups(index, splits["train"], vectors["train"])
     fusion = Fusion.fit(train_groups)
-    x_train, y_train = np.vstack([x for x, _ in train_groups]), np.concatenate([y for _, y in train_groups])
+    x_train, y_train = stacked(train_groups)
     threshold, precision, recall = choose_threshold(fusion.score(x_train), y_train)
     fusion.threshold = threshold
     index.fusion = fusion
@@ -147,7 +147,7 @@ def train(data: Path, *, out: Path = FUSION_PATH, cache: Path | None = None) -> 
     for name, split in splits.items():
         figures[name] = metrics(rank(index, split, vectors[name]), split.qrels)
         if name != "train":
-            x, y = pairs(index, split, vectors[name])
+            x, y = stacked(groups(index, split, vectors[name]))
             predicted = fusion.score(x) >= threshold
             true_pos = float((predicted & (y > 0)).sum())
             figures[name]["threshold"] = {"precision": round(true_pos / max(predicted.sum(), 1), 3),

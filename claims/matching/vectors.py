@@ -131,12 +131,6 @@ class ExactInt8Index:
     def __contains__(self, key: int) -> bool:
         return self._row_of.get(int(key)) >= 0
 
-    @classmethod
-    def build(cls, ids: Sequence[int], vectors: np.ndarray, **kw: int) -> ExactInt8Index:
-        index = cls(**kw)
-        index.add(ids, vectors)
-        return index
-
     def reserve(self, rows: int) -> None:
         """Make room for `rows` vectors in all at once (a full load from the database knows its count)."""
         if rows > len(self._codes):
