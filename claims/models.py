@@ -43,6 +43,15 @@ class Article(models.Model):
     extracted_at = models.DateTimeField(null=True, blank=True)
     # When its claims were last matched against other articles (the sweeper redoes older ones).
     matched_at = models.DateTimeField(null=True, blank=True)
+    # A near-identical copy of an earlier story (wire copy with a local sentence): almost all of
+    # its claims joined groups of that story's claims (claims/matching/copies.py).
+    copy_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="near_copies", editable=False,
+        help_text="The earlier story this article is a near-identical copy of.",
+    )
+    copy_share = models.FloatField(
+        null=True, blank=True, editable=False, help_text="The share of its claims that are copies of grouped claims."
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -74,8 +83,19 @@ VERDICTS = frozenset(
 )
 
 
+class CopyMethod(models.TextChoices):
+    SAME_TEXT = "same_text", "Same text"
+    REWORDED = "reworded", "Reworded"
+
+
 class Claim(models.Model):
-    """One statement of an article (a span of its body) and who stands behind it."""
+    """One statement of an article (a span of its body) and who stands behind it.
+
+    Copy groups: a claim that states what a claim of another article already states (the
+    same normalised text, or a rewording retrieval calls the same) is a copy of that group's
+    first claim (`copy_of`). Only the first is reviewed; copies follow its status (the
+    workflow writes both), each keeping its own article, speaker and provenance.
+    """
 
     # No separate index: claim_unique_span (article, start, end) serves lookups by article.
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="claims", db_index=False)
@@ -110,6 +130,17 @@ class Claim(models.Model):
     verdict_at = models.DateTimeField(null=True, blank=True)
     status_changed_at = models.DateTimeField(auto_now_add=True)
     version = models.PositiveIntegerField(default=1, editable=False)
+    # RESTRICT: a group's first claim holds the review of all its copies; it is never deleted under them.
+    copy_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.RESTRICT, related_name="copies", editable=False,
+        help_text="The first claim of this claim's copy group; empty for a first claim.",
+    )
+    copy_method = models.CharField(max_length=16, choices=CopyMethod.choices, blank=True, editable=False)
+    copy_score = models.FloatField(null=True, blank=True, editable=False, help_text="Retrieval's score, for a rewording.")
+    # The same words with another speaker or level than the group's first: shown, never merged silently.
+    attribution_differs = models.BooleanField(default=False, editable=False)
+    # An editor split it out of a group: it is its own claim for good, never grouped again.
+    copy_split = models.BooleanField(default=False, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -136,6 +167,29 @@ class Claim(models.Model):
     @property
     def has_verdict(self) -> bool:
         return self.status in VERDICTS
+
+    @property
+    def is_copy(self) -> bool:
+        return self.copy_of_id is not None
+
+    @property
+    def group_id(self) -> int:
+        """The id of its group's first claim (its own id for a first claim)."""
+        return self.copy_of_id or self.pk
+
+
+class CopyKey(models.Model):
+    """Normalised claim text -> the first claim of its copy group: one row per distinct text.
+
+    The exact-copy lookup of a new article's sentences is one indexed read, whatever the
+    number of copies; the primary key settles two workers racing to found the same group.
+    """
+
+    key = models.CharField(max_length=32, primary_key=True, help_text="blake2b of the normalised text")
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="+")
+
+    def __str__(self) -> str:
+        return f"{self.key} -> claim {self.claim_id}"
 
 
 class EvidenceStance(models.TextChoices):
@@ -208,6 +262,7 @@ class HistoryKind(models.TextChoices):
     SIGN_OFF = "sign_off", "Editor sign-off"
     WITHDRAWAL = "withdrawal", "Fact-check withdrawn"
     EVIDENCE_WITHDRAWAL = "evidence_removed", "Evidence withdrawn"
+    SPLIT = "split", "Split from its copy group"
 
 
 class StatusChange(models.Model):

@@ -122,6 +122,10 @@ class ClaimFilter(FilterSet):
     speaker = IdFilter(field_name="speaker_id", help_text="Claims spoken by this source.")
     publisher = PublisherFilter(prefix="article__", help_text="Claims in articles of this outlet: its source id or its name (any case).")
     search = django_filters.CharFilter(method="filter_search", max_length=200, help_text="Text or speaker contains.")
+    is_copy = django_filters.ChoiceFilter(
+        choices=[("true", "true"), ("false", "false")], method="filter_is_copy",
+        help_text="false: one claim per copy group (its first claim); true: the copies.",
+    )
     check_worthy = django_filters.ChoiceFilter(
         choices=[("true", "true"), ("false", "false")], method="filter_check_worthy",
         help_text="true: scored at or above CHECK_WORTHY_THRESHOLD; false: scored below it (not yet scored: neither).",
@@ -143,6 +147,11 @@ class ClaimFilter(FilterSet):
         if value == "none":
             return queryset.filter(assignee__isnull=True)
         return queryset.filter(assignee_id=int(value))
+
+    def filter_is_copy(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(copy_of__isnull=value == "false")
 
     def filter_check_worthy(self, queryset, name, value):
         if not value:
@@ -274,7 +283,7 @@ CLAIM_ROW_FIELDS = (
     "speaker_id", "speaker__name", "speaker__kind", "speaker_text",
     "via_outlet_id", "via_outlet__name", "via_outlet__kind", "cue",
     "status", "assignee_id", "assignee__username", "priority", "check_worthiness", "version",
-    "recheck_after", "verdict_at", "created_at", "updated_at",
+    "recheck_after", "verdict_at", "copy_of_id", "attribution_differs", "created_at", "updated_at",
 )
 
 
@@ -312,6 +321,8 @@ def claim_rows(queryset: QuerySet[Claim] | Iterable[dict]) -> list[dict]:
                 "version": r["version"],
                 "recheck_after": r["recheck_after"],
                 "verdict_at": r["verdict_at"],
+                "copy_of": r["copy_of_id"],
+                "attribution_differs": r["attribution_differs"],
                 "created_at": r["created_at"],
                 "updated_at": r["updated_at"],
             }
@@ -327,7 +338,7 @@ def claim_rows(queryset: QuerySet[Claim] | Iterable[dict]) -> list[dict]:
 # columns per row nor encodes them again. tests/api/test_claim_rows_json.py holds the two
 # byte for byte equal.
 
-# (key, kind, fields): kinds are "int", "str", "datetime", "source" (id, name, kind), "user",
+# (key, kind, fields): kinds are "int", "str", "bool", "datetime", "source" (id, name, kind), "user",
 # "float" (as Python's repr: "1.0", never "1") and "worthy" (the score against the threshold, a boolean).
 CLAIM_JSON_LAYOUT = (
     ("id", "int", ("id",)),
@@ -348,6 +359,8 @@ CLAIM_JSON_LAYOUT = (
     ("version", "int", ("version",)),
     ("recheck_after", "datetime", ("recheck_after",)),
     ("verdict_at", "datetime", ("verdict_at",)),
+    ("copy_of", "int", ("copy_of_id",)),
+    ("attribution_differs", "bool", ("attribution_differs",)),
     ("created_at", "datetime", ("created_at",)),
     ("updated_at", "datetime", ("updated_at",)),
 )
@@ -415,6 +428,8 @@ class ClaimRowJSON(Func):
                 pairs.append((key, _json_datetime(values[0])))
             elif kind == "float":
                 pairs.append((key, _json_float(values[0])))
+            elif kind == "bool":
+                pairs.append((key, f"CASE WHEN {values[0]} THEN 'true' ELSE 'false' END"))
             elif kind == "worthy":
                 cut = repr(float(checkworthiness.threshold()))  # a float's repr: a literal, never a parameter
                 pairs.append((key, f"CASE WHEN {values[0]} IS NULL THEN 'null' WHEN {values[0]} >= {cut} THEN 'true' ELSE 'false' END"))
@@ -449,7 +464,33 @@ def claim_detail(*, claim_id: int) -> dict | None:
     row["provenance"] = [link.as_dict() for link in provenance(claim)]
     row["corroboration"] = independence_report(claim).as_dict()
     row["matches"] = match_rows(claim_id=claim_id)
+    row["copy_group"] = copy_group(group_id=row["copy_of"] or claim_id)
     return row
+
+
+COPY_GROUP_LISTED = 100
+
+
+def copy_group(*, group_id: int, limit: int = COPY_GROUP_LISTED) -> dict:
+    """A copy group as reviewers see it: its first claim, how many appearances (first included), how
+    many of them differ in attribution, and the first `limit` appearances, the first claim first."""
+    members = Claim.objects.filter(Q(pk=group_id) | Q(copy_of_id=group_id))
+    counts = members.aggregate(size=Count("pk"), differing=Count("pk", filter=Q(attribution_differs=True)))
+    fields = ("id", "article_id", "article__publisher__name", "attribution_level", "speaker_text",
+              "attribution_differs", "copy_method", "copy_score")
+    appearances = members.order_by(F("copy_of_id").asc(nulls_first=True), "pk").values(*fields)[:limit]
+    return {
+        "first": group_id,
+        "size": counts["size"],
+        "attribution_differences": counts["differing"],
+        "appearances": [
+            {"claim": r["id"], "article": r["article_id"], "publisher": r["article__publisher__name"],
+             "attribution_level": r["attribution_level"], "speaker_text": r["speaker_text"],
+             "attribution_differs": r["attribution_differs"], "copy_method": r["copy_method"] or None,
+             "copy_score": r["copy_score"]}
+            for r in appearances
+        ],
+    }
 
 
 def claim_with_chain(*, claim_id: int) -> Claim:
@@ -564,7 +605,7 @@ def claim_next_for_reviewer(*, user) -> int | None:
 ARTICLE_ROW_FIELDS = (
     "id", "title", "url", "published_at", "publisher_id", "publisher__name", "content_sha256",
     "is_current", "supersedes_id", "extraction_status", "extraction_error", "extractor_version",
-    "extracted_at", "created_at",
+    "extracted_at", "copy_of_id", "copy_share", "created_at",
 )
 
 
@@ -588,6 +629,8 @@ def article_rows(queryset: QuerySet[Article] | Iterable[dict]) -> list[dict]:
             "extraction_error": r["extraction_error"],
             "extractor_version": r["extractor_version"],
             "extracted_at": r["extracted_at"],
+            "copy_of": r["copy_of_id"],
+            "copy_share": r["copy_share"],
             "created_at": r["created_at"],
         }
         for r in rows
@@ -603,11 +646,16 @@ def article_detail(*, article_id: int) -> dict | None:
         return None
     row = rows[0]
     row["appearances"] = article_appearance_rows(article_id=article_id, own=row)
+    row["near_copies"] = list(
+        Article.objects.filter(copy_of_id=article_id).order_by("created_at", "id").values_list("id", flat=True)[:COPY_GROUP_LISTED]
+    )
     row["claims"] = list(
         Claim.objects.filter(article_id=article_id)
         .order_by(*CLAIM_DEFAULT_ORDER)
-        .values("id", "attribution_level", "status")
+        .values("id", "attribution_level", "status", "copy_of_id")
     )
+    for claim in row["claims"]:
+        claim["copy_of"] = claim.pop("copy_of_id")
     return row
 
 

@@ -74,6 +74,12 @@ def evidence_add(
         raise ValidationError("evidence needs a source, a url or a related claim")
     if related_claim is not None and related_claim.pk == claim.pk:
         raise ValidationError("a claim cannot be evidence for itself")
+    if claim.copy_of_id is not None:
+        raise ValidationError(
+            f"claim {claim.pk} is a copy of claim {claim.copy_of_id}: add evidence there, where the group is reviewed"
+        )
+    if related_claim is not None and related_claim.group_id == claim.group_id:
+        raise ValidationError(f"claim {related_claim.pk} is a copy of the same sentence, which is no evidence for it")
     evidence.save()
     return evidence
 
@@ -117,7 +123,7 @@ def claim_take_next(*, reviewer: AbstractBaseUser) -> Claim | None:
         return own
     unassigned = (
         Claim.objects.select_for_update(skip_locked=True, of=("self",))
-        .filter(status=ClaimStatus.UNVERIFIED, assignee__isnull=True).order_by(*order).first()
+        .filter(status=ClaimStatus.UNVERIFIED, assignee__isnull=True, copy_of__isnull=True).order_by(*order).first()
     )
     if unassigned is not None:
         return transition(claim=unassigned.pk, to=ClaimStatus.QUEUED, actor=reviewer, assignee=reviewer)
@@ -206,6 +212,11 @@ def claim_assign(
     if not (is_reviewer(assignee) or is_editor(assignee)):
         raise AssignmentRefused(
             f"{assignee.get_username()} is not a reviewer or editor", claim=locked, to=locked.status, allowed=allowed
+        )
+    if locked.copy_of_id is not None:
+        raise AssignmentRefused(
+            f"claim {locked.pk} is a copy of claim {locked.copy_of_id}: its group is reviewed there; assign that claim",
+            claim=locked, to=locked.status, allowed=allowed,
         )
     if locked.status not in (ClaimStatus.QUEUED, ClaimStatus.IN_REVIEW):
         raise AssignmentRefused(

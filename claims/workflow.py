@@ -7,6 +7,11 @@
 `transition()` is the one door: it locks the claim row, checks the move, the actor,
 the client's version and the guard, then writes the StatusChange, bumps the version
 and records an outbox event, all in one transaction.
+
+Copy groups (claims/matching/copies.py): a group is reviewed once, on its first claim.
+Its copies follow every status change of the first in the same transaction
+(`copies_follow`) and are never moved on their own; `copy_split` is how an editor takes a
+wrongly grouped copy out, with the reason in its history.
 """
 
 from __future__ import annotations
@@ -17,7 +22,10 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
+
+from . import jobs
 
 from .corroboration.independence import corroboration_shortfall
 from .corroboration.propagation import verdict_propagate
@@ -75,6 +83,41 @@ class GuardFailed(WorkflowError):
     """The move is allowed but its precondition (evidence, note) does not hold."""
 
     code = "guard_failed"
+
+
+class CopyInGroup(WorkflowError):
+    """The claim is a copy: its group is reviewed on the group's first claim."""
+
+    code = "copy_of_group"
+
+
+class NotACopy(WorkflowError):
+    """Only a copy can be split out of a group."""
+
+    code = "not_a_copy"
+
+
+def _refuse_copy(claim: Claim, to: str) -> None:
+    if claim.copy_of_id is not None:
+        raise CopyInGroup(
+            f"claim {claim.pk} is a copy of claim {claim.copy_of_id}: its group is reviewed there, and its status "
+            "follows that claim's (an editor may split it out of the group)",
+            claim=claim, to=to, allowed=[],
+        )
+
+
+def copies_follow(*, group_ids: Sequence[int]) -> int:
+    """The copies of these first claims take their status and verdict time (one UPDATE). Returns how many."""
+    if not group_ids:
+        return 0
+    first = Claim.objects.filter(pk=OuterRef("copy_of"))
+    return Claim.objects.filter(copy_of_id__in=list(group_ids)).update(
+        status=Subquery(first.values("status")[:1]),
+        verdict_at=Subquery(first.values("verdict_at")[:1]),
+        status_changed_at=Subquery(first.values("status_changed_at")[:1]),
+        version=F("version") + 1,
+        updated_at=timezone.now(),
+    )
 
 
 # A guard gets (claim, note, actor) and returns the reason for refusal, or None.
@@ -226,6 +269,7 @@ def transition(
             f"claim {locked.pk} is at version {locked.version}, not {expected_version}: reload it and try again",
             claim=locked, to=to, allowed=allowed_moves(locked, actor),
         )
+    _refuse_copy(locked, to)
     move = check_move(locked, to, actor)
     if to == S.QUEUED and not actor_roles(locked, actor) & {SYSTEM, EDITOR} and assignee != actor:
         raise TransitionForbidden(
@@ -255,6 +299,7 @@ def _apply(claim: Claim, *, to: str, actor, note: str, assignee) -> Claim:
         claim.recheck_after = now + settings.RECHECK_AFTER
         fields += ["verdict_at", "recheck_after"]
     claim.save(update_fields=fields)
+    copies_follow(group_ids=[claim.pk])
     outbox_record(
         kind="claim.status_changed",
         claim=claim,
@@ -336,6 +381,58 @@ def verdict_withdraw(*, claim: Claim | int, actor: AbstractBaseUser, reason: str
     return fact_check
 
 
+@transaction.atomic
+def copy_split(
+    *, claim: Claim | int, actor: AbstractBaseUser, reason: str, expected_version: int | None = None
+) -> Claim:
+    """An editor takes a wrongly grouped copy out of its group: it becomes its own claim, unverified.
+
+    The verdict of the group no longer applies to it, so it starts over (embedded, matched and
+    queued like any new claim, never grouped again). Both the claim's and the group's history
+    record the split, with the reason; newsroom tools get `claim.split_from_group`.
+    """
+    claim_id = claim.pk if isinstance(claim, Claim) else claim
+    locked = Claim.objects.select_for_update(of=("self",)).get(pk=claim_id)
+    refuse = {"claim": locked, "to": S.UNVERIFIED, "allowed": []}
+    if expected_version is not None and expected_version != locked.version:
+        raise StaleVersion(
+            f"claim {locked.pk} is at version {locked.version}, not {expected_version}: reload it and try again", **refuse
+        )
+    if not is_editor(actor):
+        raise TransitionForbidden("only an editor may split a claim out of its copy group", **refuse)
+    if locked.copy_of_id is None:
+        raise NotACopy(f"claim {locked.pk} is in no copy group (it is a group's first claim or its own claim)", **refuse)
+    if not reason.strip():
+        raise GuardFailed("a split needs a reason, which the claim's history keeps", **refuse)
+    group_id, from_status, now = locked.copy_of_id, locked.status, timezone.now()
+    StatusChange.objects.create(
+        claim=locked, kind=HistoryKind.SPLIT, from_status=from_status, to_status=S.UNVERIFIED, actor=actor,
+        note=f"split out of the copy group of claim {group_id}: {reason}",
+    )
+    first = Claim.objects.get(pk=group_id)
+    StatusChange.objects.create(
+        claim=first, kind=HistoryKind.SPLIT, from_status=first.status, to_status=first.status, actor=actor,
+        note=f"claim {locked.pk} (article {locked.article_id}) split out of this group: {reason}",
+    )
+    locked.copy_of, locked.copy_method, locked.copy_score, locked.copy_split = None, "", None, True
+    locked.attribution_differs, locked.status, locked.assignee = False, S.UNVERIFIED, None
+    locked.verdict_at, locked.recheck_after, locked.status_changed_at = None, None, now
+    locked.version += 1
+    locked.save(update_fields=[
+        "copy_of", "copy_method", "copy_score", "copy_split", "attribution_differs", "status", "assignee",
+        "verdict_at", "recheck_after", "status_changed_at", "version", "updated_at",
+    ])
+    outbox_record(
+        kind="claim.split_from_group", claim=locked,
+        payload={"claim": locked.pk, "article": locked.article_id, "group": group_id, "from": from_status,
+                 "to": S.UNVERIFIED, "version": locked.version, "actor": actor.get_username(), "reason": reason,
+                 "at": now.isoformat()},
+    )
+    article_id = locked.article_id
+    jobs.enqueue_on_commit("match_article", article_id, what=f"matching of article {article_id} after a split")
+    return locked
+
+
 # --- Batched system moves (the pipeline's beat jobs) ----------------------------------
 
 
@@ -390,6 +487,7 @@ def transition_batch(
     batch = _transition_batch_sql if connection.vendor == "postgresql" else _transition_batch_orm
     moved = batch(ids, steps, sources, note, assignees or {})
     if moved:
+        copies_follow(group_ids=moved)
         outbox_nudge()  # one delivery round for the whole batch's events
     return moved
 
@@ -397,7 +495,9 @@ def transition_batch(
 def _transition_batch_orm(ids, steps, sources, note, assignees) -> list[int]:
     # Portable path (SQLite, the embedded default): same rows as the SQL path, in Python.
     now = timezone.now()
-    locked = list(Claim.objects.select_for_update(of=("self",)).filter(pk__in=ids, status__in=sources).order_by("pk"))
+    locked = list(
+        Claim.objects.select_for_update(of=("self",)).filter(pk__in=ids, status__in=sources, copy_of__isnull=True).order_by("pk")
+    )
     history, events = [], []
     for claim in locked:
         previous = claim.status
@@ -426,7 +526,7 @@ def _event_payload(claim: Claim, from_status: str, to: str, version: int, note: 
 _BATCH_SQL = """
 WITH locked AS (
     SELECT id, status, version, article_id FROM claims_claim
-    WHERE id = ANY(%(ids)s) AND status = ANY(%(sources)s)
+    WHERE id = ANY(%(ids)s) AND status = ANY(%(sources)s) AND copy_of_id IS NULL
     ORDER BY id FOR UPDATE
 ), moved AS (
     UPDATE claims_claim AS c

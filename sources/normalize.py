@@ -1,5 +1,6 @@
-"""Name normalisation shared by source resolution and matching (pure Python)."""
+"""Normalisation of names (source resolution) and of sentences (copy groups), pure Python."""
 
+import hashlib
 import re
 import unicodedata
 
@@ -20,3 +21,21 @@ def normalize_name(name: str) -> str:
     text = _NON_WORD.sub(" ", text)
     text = _LEADING_ARTICLE.sub("", text.strip())
     return _SPACES.sub(" ", text).strip(" .-").casefold()
+
+
+_SENTENCE_TOKEN = re.compile(r"[\w$€£¥%]+", re.UNICODE)
+
+
+def normalize_sentence(text: str) -> str:
+    """The words and figures of a sentence, case-folded, in order: what stays the same between two
+    copies of one wire story (quote marks, dashes, spacing and a final full stop do not).
+
+    "The ‘deal’ — worth $5bn — collapsed." and "the 'deal' - worth $5bn - collapsed" ->
+    "the deal worth $5bn collapsed". Figures keep their digits ("1.5" -> "1 5", never "15").
+    """
+    return " ".join(_SENTENCE_TOKEN.findall(unicodedata.normalize("NFKC", text or "").casefold()))
+
+
+def sentence_key(text: str) -> str:
+    """A 32-character key of the normalised sentence (blake2b, 128 bits): equal keys, equal words."""
+    return hashlib.blake2b(normalize_sentence(text).encode("utf-8"), digest_size=16).hexdigest()

@@ -399,8 +399,16 @@ SIMILAR_MAX_CHARS = env.int("SIMILAR_MAX_CHARS", default=5000)
 # Claim matching: the retrieval score (0-1) from which two claims in different articles are stored
 # as a match. Empty: the threshold calibrated on labelled pairs (claims/matching/data/fusion.json).
 CLAIM_MATCH_THRESHOLD = env.float("CLAIM_MATCH_THRESHOLD", default=None)
-# At most this many stored matches per claim (the best ones).
+# At most this many stored matches per claim (the best ones): the match table grows with the
+# number of claims, never with its square.
 CLAIM_MATCH_MAX_PER_CLAIM = env.int("CLAIM_MATCH_MAX_PER_CLAIM", default=5)
+# Copy groups (claims/matching/copies.py): a rewording that retrieval calls the same claim joins
+# the group when its words, in order, are at least this alike (difflib ratio over normalised
+# words): a trimmed or lightly edited copy (0.84+), never an independent rewording (at most 0.82
+# on our labelled pairs: tests/claims/data/match_pairs.json; README "Copy groups").
+CLAIM_COPY_MIN_RATIO = env.float("CLAIM_COPY_MIN_RATIO", default=0.84)
+# An article whose claims are at least this share copies is a near-identical copy of the earlier story.
+ARTICLE_COPY_MIN_SHARE = env.float("ARTICLE_COPY_MIN_SHARE", default=0.8)
 # Source track record: Beta(alpha, beta) prior, and how much it moves queue priority.
 TRACK_RECORD_PRIOR = (2.0, 2.0)
 TRACK_RECORD_PRIORITY_WEIGHT = env.int("TRACK_RECORD_PRIORITY_WEIGHT", default=20)

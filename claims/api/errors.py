@@ -80,6 +80,8 @@ class WorkflowErrorCode(TextChoices):
     GUARD_FAILED = "guard_failed"
     ASSIGNMENT_REFUSED = "assignment_refused"
     NOT_PUBLISHED = "not_published"
+    COPY_OF_GROUP = "copy_of_group"
+    NOT_A_COPY = "not_a_copy"
 
 
 class Error403Code(TextChoices):

@@ -20,7 +20,9 @@ from ..delivery import publishing
 from ..delivery.outbox import EVENT_KINDS
 from ..delivery.webhooks import destination_problem
 from ..matching import retrieval
-from ..models import Claim, ClaimStatus, DeliveryStatus, EvidenceStance, ExtractionStatus, HistoryKind, MatchStatus
+from ..models import (
+    Claim, ClaimStatus, CopyMethod, DeliveryStatus, EvidenceStance, ExtractionStatus, HistoryKind, MatchStatus,
+)
 from ..selectors import MAX_ID
 
 MAX_VERSION = 2**31 - 1
@@ -61,6 +63,10 @@ class ClaimOutput(serializers.Serializer):
     version = serializers.IntegerField()
     recheck_after = serializers.DateTimeField(allow_null=True)
     verdict_at = serializers.DateTimeField(allow_null=True)
+    copy_of = serializers.IntegerField(
+        allow_null=True, help_text="The id of its copy group's first claim (the one reviewed); null for a first claim.")
+    attribution_differs = serializers.BooleanField(
+        help_text="A copy whose speaker or level differs from its group's first claim (the same words, another source).")
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
 
@@ -125,12 +131,32 @@ class MatchOutput(serializers.Serializer):
     propagated_verdict = serializers.CharField(allow_blank=True)
 
 
+class CopyAppearanceOutput(serializers.Serializer):
+    claim = serializers.IntegerField()
+    article = serializers.IntegerField()
+    publisher = serializers.CharField()
+    attribution_level = serializers.ChoiceField(choices=AttributionLevel.choices)
+    speaker_text = serializers.CharField(allow_blank=True)
+    attribution_differs = serializers.BooleanField()
+    copy_method = serializers.ChoiceField(
+        choices=CopyMethod.choices, allow_null=True, help_text="How it joined: same_text or reworded; null for the first claim.")
+    copy_score = serializers.FloatField(allow_null=True, help_text="Retrieval's score, for a rewording.")
+
+
+class CopyGroupOutput(serializers.Serializer):
+    first = serializers.IntegerField(help_text="The group's first claim: reviewed once for every appearance.")
+    size = serializers.IntegerField(help_text="Appearances, the first claim included.")
+    attribution_differences = serializers.IntegerField(help_text="Appearances whose attribution differs from the first's.")
+    appearances = CopyAppearanceOutput(many=True, help_text="The first claim, then copies in id order (at most 100).")
+
+
 class ClaimDetailOutput(ClaimOutput):
     evidence = EvidenceOutput(many=True)
     history = HistoryOutput(many=True)
     provenance = ProvenanceLinkOutput(many=True, help_text="Speaker -> relaying outlet -> publisher.")
     corroboration = CorroborationOutput(help_text="Accepted supporting evidence grouped into independent origins.")
     matches = MatchOutput(many=True)
+    copy_group = CopyGroupOutput(help_text="The claim's copy group (one story in many outlets, reviewed once).")
     allowed_moves = serializers.ListField(
         child=serializers.ChoiceField(choices=ClaimStatus.choices),
         help_text="Statuses the caller may move this claim to now (guards not evaluated).",
@@ -155,6 +181,9 @@ class ArticleOutput(serializers.Serializer):
     extraction_error = serializers.CharField(allow_blank=True)
     extractor_version = serializers.CharField(allow_blank=True)
     extracted_at = serializers.DateTimeField(allow_null=True)
+    copy_of = serializers.IntegerField(
+        allow_null=True, help_text="The earlier story this article is a near-identical copy of (its claims almost all copies).")
+    copy_share = serializers.FloatField(allow_null=True, help_text="The share of its claims that are copies; null until extracted.")
     created_at = serializers.DateTimeField()
 
 
@@ -162,6 +191,7 @@ class ArticleClaimRefOutput(serializers.Serializer):
     id = serializers.IntegerField()
     attribution_level = serializers.ChoiceField(choices=AttributionLevel.choices)
     status = serializers.ChoiceField(choices=ClaimStatus.choices)
+    copy_of = serializers.IntegerField(allow_null=True)
 
 
 class ArticleAppearanceOutput(serializers.Serializer):
@@ -180,6 +210,8 @@ class ArticleDetailOutput(ArticleOutput):
     appearances = ArticleAppearanceOutput(
         many=True, help_text="Every place this body appeared: the article's own publisher first, then syndicated copies."
     )
+    near_copies = serializers.ListField(
+        child=serializers.IntegerField(), help_text="Later articles that are near-identical copies of this one (at most 100).")
     claims = ArticleClaimRefOutput(many=True)
 
 
@@ -305,6 +337,12 @@ class TransitionInput(serializers.Serializer):
 
 class SignOffInput(serializers.Serializer):
     note = StrictCharField(max_length=5000, help_text="Why the sourcing is acceptable; recorded in the claim's history.")
+
+
+class SplitInput(serializers.Serializer):
+    reason = StrictCharField(max_length=5000, help_text="Why this copy is not the group's claim; recorded in both histories.")
+    version = StrictIntegerField(
+        required=False, min_value=1, max_value=MAX_VERSION, help_text="The version the client saw (stale: 409).")
 
 
 class MatchReviewInput(serializers.Serializer):

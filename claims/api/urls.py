@@ -47,6 +47,7 @@ urlpatterns = [
     path("claims/<int:claim_id>/withdraw/", api.ClaimWithdrawApi.as_view(), name="api-claim-withdraw"),
     path("claimreviews/", api.ClaimReviewFeedApi.as_view(), name="api-claimreviews"),
     path("claims/<int:claim_id>/sign-off/", api.ClaimSignOffApi.as_view(), name="api-claim-sign-off"),
+    path("claims/<int:claim_id>/split/", api.ClaimSplitApi.as_view(), name="api-claim-split"),
     path(
         "claims/<int:claim_id>/evidence/<int:evidence_id>/accept/", api.EvidenceAcceptApi.as_view(),
         name="api-claim-evidence-accept",

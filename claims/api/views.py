@@ -57,6 +57,7 @@ from .serializers import (
     MatchOutput,
     MatchReviewInput,
     SignOffInput,
+    SplitInput,
     SimilarInput,
     SimilarOutput,
     SourceOutput,
@@ -483,6 +484,26 @@ class ClaimSignOffApi(APIView):
         data.is_valid(raise_exception=True)
         claim = _claim_or_404(claim_id)
         workflow.sign_off(claim=claim.pk, actor=request.user, note=data.validated_data["note"])
+        return _claim_detail_response(request, claim.pk)
+
+
+class ClaimSplitApi(APIView):
+    permission_classes = [IsAuthenticated, IsEditor]
+    throttle_scope = "write"
+
+    @extend_schema(
+        operation_id="claims_split",
+        request=SplitInput,
+        responses={200: ClaimDetailOutput, 409: CONFLICT, 413: TOO_LARGE},
+        description="An editor splits a wrongly grouped copy out of its copy group: it becomes its own claim "
+        "(unverified, matched and queued like a new one, never grouped again); both histories record it.",
+    )
+    def post(self, request, claim_id: int):
+        data = SplitInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        claim = _claim_or_404(claim_id)
+        workflow.copy_split(claim=claim.pk, actor=request.user, reason=data.validated_data["reason"],
+                            expected_version=data.validated_data.get("version"))
         return _claim_detail_response(request, claim.pk)
 
 

@@ -10,7 +10,9 @@ On-record speakers are the origin whoever published them; unnamed sources and an
 outlet's own voice rest on the outlet that vouches for them.
 - one story syndicated under several publishers (an article body and its
   appearances): evidence citing two copies of one body, by their urls, is one origin,
-  and a copy of the claim's own article is the claim's own chain.
+  and a copy of the claim's own article is the claim's own chain;
+- one sentence in many outlets (a copy group, claims/matching/copies.py): evidence citing
+  two copies of one group is one origin, and a copy in the claim's own group is circular.
 Evidence that shares the claim's own chain is no corroboration of it, and vague
 attribution ("analysts say") never counts as an origin.
 """
@@ -94,18 +96,23 @@ def _source_links(source: Source) -> list[Link]:
     return links
 
 
+def group_link(claim: Claim) -> Link:
+    return Link(claim.group_id, f"one sentence copied across outlets (copy group of claim #{claim.group_id})", key_kind="group")
+
+
 def claim_chain(claim: Claim) -> list[Link]:
-    """The links a claim's statement rests on (its speaker, relaying outlet, or publisher)."""
+    """The links a claim's statement rests on (its speaker, relaying outlet, or publisher), and its copy group."""
     speaker, outlet, publisher = claim.speaker, claim.via_outlet, claim.article.publisher
     if speaker is not None and speaker.kind in OUTLET_VOUCHED_KINDS:
         vouched_by = outlet or publisher
-        return [Link(speaker.pk, speaker.name), Link(vouched_by.pk, f"{vouched_by.name}'s unnamed sources", True)]
+        return [Link(speaker.pk, speaker.name), Link(vouched_by.pk, f"{vouched_by.name}'s unnamed sources", True),
+                group_link(claim)]
     links = _source_links(speaker) if speaker is not None else []
     if outlet is not None:
         links.append(Link(outlet.pk, outlet.name, True))
     if not links:
         links.append(Link(publisher.pk, f"{publisher.name}'s own reporting", True))
-    return links
+    return links + [group_link(claim)]
 
 
 def evidence_chain(evidence: Evidence, stories: dict[str, Link] | None = None) -> list[Link]:

@@ -24,6 +24,7 @@ EVENT_KINDS = (
     "claim.signed_off",  # an editor signed off on the sourcing
     "claim.match_verdict",  # a confirmed match carried a verdict across
     "claim.fact_check_withdrawn",  # an editor withdrew a published fact-check
+    "claim.split_from_group",  # an editor split a copy out of its copy group
 )
 
 

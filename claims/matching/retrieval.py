@@ -233,7 +233,8 @@ class SearchIndex:
         return key_of(kind, pk) not in self.joint or self._seen_until is None or embedded_at > self._seen_until
 
     def _load_claims(self, since) -> int:
-        rows = ClaimEmbedding.objects.filter(model=MODEL)
+        # A group's first claim stands for its copies: the index grows with groups, not copies.
+        rows = ClaimEmbedding.objects.filter(model=MODEL, claim__copy_of__isnull=True)
         if since is not None:
             rows = rows.filter(embedded_at__gte=since)
         read = 0

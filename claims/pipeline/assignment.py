@@ -226,7 +226,7 @@ def claims_assign(
                 for status in (S.NEEDS_RECHECK, S.UNVERIFIED):
                     while True:
                         with transaction.atomic():
-                            waiting = Claim.objects.filter(status=status)
+                            waiting = Claim.objects.filter(status=status, copy_of__isnull=True)  # a group once
                             if status == S.UNVERIFIED:  # below the threshold: stays unverified, pulled by hand
                                 waiting = waiting.filter(auto_assignable())
                             ids = list(
@@ -255,7 +255,7 @@ def claims_assign(
 def _recheck_candidates(*, after_id: int, below_id: int | None, now: datetime, limit: int) -> list[tuple[int, bool]]:
     """(claim id, due by date) of verdicts to re-check, in id order within (after_id, below_id), skip-locked."""
     evidence_since_verdict = Exists(Evidence.objects.filter(claim_id=OuterRef("pk"), created_at__gt=OuterRef("verdict_at")))
-    claims = Claim.objects.filter(id__gt=after_id, status__in=VERDICTS)
+    claims = Claim.objects.filter(id__gt=after_id, status__in=VERDICTS, copy_of__isnull=True)
     if below_id is not None:
         claims = claims.filter(id__lt=below_id)
     rows = (
@@ -350,7 +350,8 @@ def claims_escalate_stale(
     while True:
         with transaction.atomic():
             rows = list(
-                Claim.objects.filter(id__gt=last_id, status__in=LOAD_STATUSES, status_changed_at__lte=now - sla)
+                Claim.objects.filter(id__gt=last_id, status__in=LOAD_STATUSES, status_changed_at__lte=now - sla,
+                                     copy_of__isnull=True)
                 .order_by("id")
                 .select_for_update(skip_locked=True, of=("self",))
                 .values_list("id", "status_changed_at", "assignee_id")[:batch_size]

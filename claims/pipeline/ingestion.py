@@ -23,6 +23,7 @@ from sources.services import source_resolve
 from .. import jobs
 from ..corroboration.track_record import priority_adjustment, track_records
 from ..delivery.publishing import relaying_outlet_name
+from ..matching import copies
 from ..models import Article, ArticleAppearance, Claim, ExtractionStatus
 from .html import NotArticleHtml, html_to_text, looks_like_html
 from .limits import ExtractionRefused, extract_bounded
@@ -244,11 +245,15 @@ def article_store_claims(*, article: Article, extracted: list, extractor_version
                 record = records[claim.speaker_id]
                 claim.priority += priority_adjustment(record.reliability, record.verdicts)
     Claim.objects.bulk_create(to_create)
+    copies.claims_group_same_text(claims=to_create)  # the same sentence elsewhere: a copy, not a new claim
     if to_update:
         Claim.objects.bulk_update(to_update, update_fields)
+        copies.copies_refresh_differences(claims=to_update)
     stale = [c.pk for key, c in existing.items() if key not in seen]
     if stale:
-        Claim.objects.filter(pk__in=stale, status="unverified", evidence__isnull=True, history__isnull=True).delete()
+        Claim.objects.filter(pk__in=stale, status="unverified", evidence__isnull=True, history__isnull=True,
+                             copies__isnull=True).delete()
+    copies.article_link_copy(article_id=article.pk)
     article.extraction_status = ExtractionStatus.DONE
     article.extraction_error = ""
     article.extractor_version = extractor_version

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, OuterRef, Q, Subquery
 
 from ..matching.retrieval import MODEL as EMBEDDING_MODEL
 from ..matching.vectors import from_codes
@@ -62,7 +62,17 @@ def _score_batch(ids: list[int], version: str) -> int:
             claim.priority = F("priority") + (priority_term(score) - priority_term(old))
             claims.append(claim)
         Claim.objects.bulk_update(claims, ["check_worthiness", "check_worthiness_version", "priority"])
+        _copies_take_scores([claim.pk for claim in claims])
     return len(rows)
+
+
+def _copies_take_scores(first_ids: list[int]) -> None:
+    """Copies are never embedded: they carry their group's score (the same sentence)."""
+    first = Claim.objects.filter(pk=OuterRef("copy_of"))
+    Claim.objects.filter(copy_of_id__in=first_ids).update(
+        check_worthiness=Subquery(first.values("check_worthiness")[:1]),
+        check_worthiness_version=Subquery(first.values("check_worthiness_version")[:1]),
+    )
 
 
 def claims_rescore_outdated(*, batch_size: int = BATCH, limit: int | None = None) -> int:

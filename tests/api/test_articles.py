@@ -63,7 +63,7 @@ def test_article_list_and_detail_show_claims_ids_and_levels(api_as, reviewer):
     assert listing["count"] == 1 and listing["results"][0]["id"] == claim.article_id
     detail = api.get(f"/api/articles/{claim.article_id}/").json()
     assert detail["extraction_status"] == "done"
-    assert detail["claims"] == [{"id": claim.pk, "attribution_level": "anonymous", "status": "unverified"}]
+    assert detail["claims"] == [{"id": claim.pk, "attribution_level": "anonymous", "status": "unverified", "copy_of": None}]
 
 
 def test_unknown_article_is_json_404(api_as, reviewer):

@@ -52,8 +52,9 @@ def test_claim_detail_is_constant_queries(api_as, reviewer, django_assert_num_qu
         for i in range(evidence)
     )
     api = api_as(reviewer)
-    # auth (token, user, groups), claim row, evidence, history, provenance chain, supporting evidence, matches
-    with django_assert_num_queries(7):
+    # auth (token, user, groups), claim row, evidence, history, provenance chain, supporting evidence, matches,
+    # copy group (counts, appearances)
+    with django_assert_num_queries(9):
         assert api.get(f"/api/claims/{claim.pk}/").status_code == 200
 
 

@@ -1,0 +1,151 @@
+"""Copy groups: one story in many outlets is reviewed once.
+
+A claim whose normalised text (`sources.normalize.sentence_key`) already stands in a claim
+of another article joins that claim's group when it is stored; a rewording that retrieval
+scores at or above the calibrated copy threshold joins it when its article is matched
+(claims/matching/matches.py decides, this module writes). A group is its first claim and
+its copies (`Claim.copy_of`, always the first, never a chain):
+
+- only the first is queued, embedded, searched and matched; copies follow its status
+  (claims/workflow.py writes both in one transaction) and carry its check-worthiness;
+- each copy keeps its own article, publisher, speaker and provenance chain, and one whose
+  attribution differs from the first's (the same words, another speaker or level) is
+  flagged `attribution_differs`, shown to the reviewer, never merged silently;
+- an editor may split a wrong member out (workflow.copy_split): it is its own claim from
+  then on, recorded in its history, and never grouped again.
+
+An article made almost entirely of copies (ARTICLE_COPY_MIN_SHARE) is a near-identical
+copy of the story most of them come from (`Article.copy_of`).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Count, Q
+
+from sources.normalize import normalize_name, sentence_key
+
+from ..models import Article, Claim, ClaimStatus, CopyKey, CopyMethod
+
+
+@dataclass(frozen=True)
+class Joining:
+    """A claim about to join a group: `first_id` is the group's first claim (or a member of it)."""
+
+    claim_id: int
+    first_id: int
+    method: str
+    score: float | None = None
+
+
+def attribution_differs(copy: Claim, first: Claim) -> bool:
+    """Another level, or another speaker as written ("officials" in two outlets is the same words;
+    "Trump" and "President Trump" are one Source)."""
+    if copy.attribution_level != first.attribution_level:
+        return True
+    if copy.speaker_id == first.speaker_id:
+        return False
+    return normalize_name(copy.speaker_text) != normalize_name(first.speaker_text)
+
+
+def claims_group_same_text(*, claims: list[Claim]) -> int:
+    """Group just-stored claims by their normalised text; returns how many became copies.
+
+    One indexed read of CopyKey for all of them. A text never seen before is registered with
+    its earliest claim as the group's first; a worker that registered the same text first
+    wins (the primary key), and ours then joins its group. Called inside the transaction
+    that stored the claims, so nobody ever sees them ungrouped.
+    """
+    if not claims:
+        return 0
+    keys = {claim.pk: sentence_key(claim.text) for claim in sorted(claims, key=lambda c: c.pk)}
+    held = dict(CopyKey.objects.filter(key__in=set(keys.values())).values_list("key", "claim_id"))
+    new = {}
+    for pk, key in keys.items():
+        if key not in held:
+            new.setdefault(key, pk)  # the earliest claim of a text new to the archive founds its group
+    if new:
+        CopyKey.objects.bulk_create([CopyKey(key=k, claim_id=new[k]) for k in sorted(new)], ignore_conflicts=True)
+        held.update(CopyKey.objects.filter(key__in=list(new)).values_list("key", "claim_id"))
+    joining = [Joining(pk, held[key], CopyMethod.SAME_TEXT) for pk, key in keys.items() if held[key] != pk]
+    return len(claims_join(joining))
+
+
+def claims_join(joining: list[Joining]) -> list[int]:
+    """Make these claims copies of their groups: group, status, check-worthiness, difference flag.
+
+    A claim that already leads a group of its own, or was split out by an editor, stays as it
+    is. The texts it registered now lead to the group it joined. Returns the ids that joined.
+    """
+    if not joining:
+        return []
+    members = Claim.objects.in_bulk([j.first_id for j in joining] + [j.claim_id for j in joining])
+    leaders = set(Claim.objects.filter(copy_of_id__in=[j.claim_id for j in joining]).values_list("copy_of_id", flat=True))
+    firsts = Claim.objects.in_bulk({members[j.first_id].group_id for j in joining})
+    changed = []
+    for j in joining:
+        claim, first = members[j.claim_id], firsts[members[j.first_id].group_id]
+        if claim.pk == first.pk or claim.pk in leaders or claim.copy_split or claim.copy_of_id is not None:
+            continue
+        claim.copy_of_id, claim.copy_method, claim.copy_score = first.pk, j.method, j.score
+        claim.status, claim.verdict_at, claim.status_changed_at = first.status, first.verdict_at, first.status_changed_at
+        claim.check_worthiness, claim.check_worthiness_version = first.check_worthiness, first.check_worthiness_version
+        claim.attribution_differs = attribution_differs(claim, first)
+        changed.append(claim)
+    Claim.objects.bulk_update(changed, [
+        "copy_of", "copy_method", "copy_score", "status", "verdict_at", "status_changed_at",
+        "check_worthiness", "check_worthiness_version", "attribution_differs",
+    ])
+    group_of = {claim.pk: claim.copy_of_id for claim in changed if claim.copy_method == CopyMethod.REWORDED}
+    handed = list(CopyKey.objects.filter(claim_id__in=list(group_of)))
+    for row in handed:  # a first that joined late (a rewording) hands its texts to its group
+        row.claim_id = group_of[row.claim_id]
+    CopyKey.objects.bulk_update(handed, ["claim"])
+    return [claim.pk for claim in changed]
+
+
+def copies_refresh_differences(*, claims: list[Claim]) -> None:
+    """Re-extracted copies: their attribution may now differ from their first's, or agree again."""
+    copies = [claim for claim in claims if claim.copy_of_id is not None]
+    if not copies:
+        return
+    firsts = Claim.objects.in_bulk({claim.copy_of_id for claim in copies})
+    for claim in copies:
+        claim.attribution_differs = attribution_differs(claim, firsts[claim.copy_of_id])
+    Claim.objects.bulk_update(copies, ["attribution_differs"])
+
+
+def unworked(claim_ids: list[int]) -> list[int]:
+    """Of these, the claims nobody has touched yet (unverified, unassigned, no history, no evidence,
+    leading no group, never split): only those may still join a group by rewording."""
+    return list(
+        Claim.objects.filter(pk__in=claim_ids, status=ClaimStatus.UNVERIFIED, assignee__isnull=True,
+                             copy_of__isnull=True, copy_split=False)
+        .filter(history__isnull=True, evidence__isnull=True, copies__isnull=True)
+        .values_list("pk", flat=True)
+    )
+
+
+def article_link_copy(*, article_id: int) -> Article | None:
+    """Link an article to the story it copies when almost all of its claims are copies.
+
+    The story is the article holding the most of their groups' first claims. Recomputed
+    after extraction and after matching (a rewording joins a group only then).
+    """
+    counts = Claim.objects.filter(article_id=article_id).aggregate(
+        total=Count("pk"), copies=Count("pk", filter=Q(copy_of__isnull=False))
+    )
+    share = counts["copies"] / counts["total"] if counts["total"] else 0.0
+    origin = None
+    if counts["total"] and share >= settings.ARTICLE_COPY_MIN_SHARE:
+        origins = Counter(
+            Claim.objects.filter(copies__article_id=article_id).exclude(article_id=article_id)
+            .values_list("article_id", flat=True)
+        )
+        if origins:
+            origin = min(origins, key=lambda pk: (-origins[pk], pk))  # most of its groups, the earliest on a tie
+    Article.objects.filter(pk=article_id).update(copy_of_id=origin, copy_share=round(share, 4))
+    return Article.objects.filter(pk=article_id).first()
