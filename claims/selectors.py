@@ -471,6 +471,13 @@ def claim_detail(*, claim_id: int) -> dict | None:
 COPY_GROUP_LISTED = 100
 
 
+def copy_group_first_id(*, claim_id: int) -> int | None:
+    """The first claim of this copy's group, or None for a first claim (or no such claim)."""
+    if not 0 < claim_id <= MAX_ID:
+        return None
+    return Claim.objects.filter(pk=claim_id).values_list("copy_of_id", flat=True).first()
+
+
 def copy_group(*, group_id: int, limit: int = COPY_GROUP_LISTED) -> dict:
     """A copy group as reviewers see it: its first claim, how many appearances (first included), how
     many of them differ in attribution, and the first `limit` appearances, the first claim first."""

@@ -51,31 +51,57 @@ def attribution_differs(copy: Claim, first: Claim) -> bool:
     return normalize_name(copy.speaker_text) != normalize_name(first.speaker_text)
 
 
-def claims_group_same_text(*, claims: list[Claim]) -> int:
-    """Group just-stored claims by their normalised text; returns how many became copies.
+def _join(claim: Claim, first: Claim, method: str, score: float | None = None) -> None:
+    """Set a claim's group fields (in memory): the first's status, verdict time and score, the difference flag."""
+    claim.copy_of_id, claim.copy_method, claim.copy_score = first.pk, method, score
+    claim.status, claim.verdict_at, claim.status_changed_at = first.status, first.verdict_at, first.status_changed_at
+    claim.check_worthiness, claim.check_worthiness_version = first.check_worthiness, first.check_worthiness_version
+    claim.attribution_differs = attribution_differs(claim, first)
 
-    One indexed read of CopyKey for all of them. A text never seen before is registered with
-    its earliest claim as the group's first; a worker that registered the same text first
-    wins (the primary key), and ours then joins its group. Called inside the transaction
-    that stored the claims, so nobody ever sees them ungrouped.
-    """
-    if not claims:
-        return 0
-    keys = {claim.pk: sentence_key(claim.text) for claim in sorted(claims, key=lambda c: c.pk)}
+
+JOIN_FIELDS = [
+    "copy_of", "copy_method", "copy_score", "status", "verdict_at", "status_changed_at",
+    "check_worthiness", "check_worthiness_version", "attribution_differs",
+]
+
+
+def claims_mark_known_copies(*, claims: list[Claim]) -> int:
+    """Before they are stored: claims whose normalised text already has a group join it (one indexed
+    read of CopyKey, one of the firsts). Returns how many are copies."""
+    keys = {id(claim): sentence_key(claim.text) for claim in claims}
     held = dict(CopyKey.objects.filter(key__in=set(keys.values())).values_list("key", "claim_id"))
-    new = {}
+    if not held:
+        return 0
+    firsts = Claim.objects.in_bulk(set(held.values()))
+    marked = 0
+    for claim in claims:
+        first = firsts.get(held.get(keys[id(claim)]))
+        if first is not None:
+            _join(claim, first, CopyMethod.SAME_TEXT)
+            marked += 1
+    return marked
+
+
+def claims_register_texts(*, claims: list[Claim]) -> int:
+    """After they are stored: the texts new to the archive are registered, each with its earliest
+    claim as the group's first. A worker that registered the same text a moment earlier wins (the
+    primary key; PostgreSQL makes us wait for its commit), and ours then join its group, as does a
+    second copy of a sentence within one article. Returns how many joined that way."""
+    new_firsts = sorted((claim for claim in claims if claim.copy_of_id is None), key=lambda c: c.pk)
+    if not new_firsts:
+        return 0
+    keys = {claim.pk: sentence_key(claim.text) for claim in new_firsts}
+    founders: dict[str, int] = {}
     for pk, key in keys.items():
-        if key not in held:
-            new.setdefault(key, pk)  # the earliest claim of a text new to the archive founds its group
-    if new:
-        CopyKey.objects.bulk_create([CopyKey(key=k, claim_id=new[k]) for k in sorted(new)], ignore_conflicts=True)
-        held.update(CopyKey.objects.filter(key__in=list(new)).values_list("key", "claim_id"))
+        founders.setdefault(key, pk)
+    CopyKey.objects.bulk_create([CopyKey(key=k, claim_id=pk) for k, pk in sorted(founders.items())], ignore_conflicts=True)
+    held = dict(CopyKey.objects.filter(key__in=list(founders)).values_list("key", "claim_id"))
     joining = [Joining(pk, held[key], CopyMethod.SAME_TEXT) for pk, key in keys.items() if held[key] != pk]
     return len(claims_join(joining))
 
 
 def claims_join(joining: list[Joining]) -> list[int]:
-    """Make these claims copies of their groups: group, status, check-worthiness, difference flag.
+    """Make these stored claims copies of their groups (a rewording found by matching, a lost race).
 
     A claim that already leads a group of its own, or was split out by an editor, stays as it
     is. The texts it registered now lead to the group it joined. Returns the ids that joined.
@@ -90,18 +116,12 @@ def claims_join(joining: list[Joining]) -> list[int]:
         claim, first = members[j.claim_id], firsts[members[j.first_id].group_id]
         if claim.pk == first.pk or claim.pk in leaders or claim.copy_split or claim.copy_of_id is not None:
             continue
-        claim.copy_of_id, claim.copy_method, claim.copy_score = first.pk, j.method, j.score
-        claim.status, claim.verdict_at, claim.status_changed_at = first.status, first.verdict_at, first.status_changed_at
-        claim.check_worthiness, claim.check_worthiness_version = first.check_worthiness, first.check_worthiness_version
-        claim.attribution_differs = attribution_differs(claim, first)
+        _join(claim, first, j.method, j.score)
         changed.append(claim)
-    Claim.objects.bulk_update(changed, [
-        "copy_of", "copy_method", "copy_score", "status", "verdict_at", "status_changed_at",
-        "check_worthiness", "check_worthiness_version", "attribution_differs",
-    ])
-    group_of = {claim.pk: claim.copy_of_id for claim in changed if claim.copy_method == CopyMethod.REWORDED}
+    Claim.objects.bulk_update(changed, JOIN_FIELDS)
+    group_of = {claim.pk: claim.copy_of_id for claim in changed}
     handed = list(CopyKey.objects.filter(claim_id__in=list(group_of)))
-    for row in handed:  # a first that joined late (a rewording) hands its texts to its group
+    for row in handed:  # a first that joined late hands its texts to its group
         row.claim_id = group_of[row.claim_id]
     CopyKey.objects.bulk_update(handed, ["claim"])
     return [claim.pk for claim in changed]

@@ -244,8 +244,9 @@ def article_store_claims(*, article: Article, extracted: list, extractor_version
             if claim.speaker_id in records:
                 record = records[claim.speaker_id]
                 claim.priority += priority_adjustment(record.reliability, record.verdicts)
+    copies.claims_mark_known_copies(claims=to_create)  # the same sentence elsewhere: a copy, not a new claim
     Claim.objects.bulk_create(to_create)
-    copies.claims_group_same_text(claims=to_create)  # the same sentence elsewhere: a copy, not a new claim
+    copies.claims_register_texts(claims=to_create)
     if to_update:
         Claim.objects.bulk_update(to_update, update_fields)
         copies.copies_refresh_differences(claims=to_update)

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.safestring import mark_safe
 from drf_spectacular.utils import extend_schema
 from rest_framework.permissions import AllowAny
@@ -53,6 +53,9 @@ def safe_link(url: str) -> str:
 def fact_check_page(request, claim_id: int):
     fact_check = selectors.published_verdict_get(claim_id=claim_id)
     if fact_check is None:
+        group_id = selectors.copy_group_first_id(claim_id=claim_id)
+        if group_id is not None:  # a copy: its group's fact-check is its fact-check
+            return redirect("public-fact-check", claim_id=group_id)
         raise Http404("no published fact-check")
     claim = fact_check.claim
     if fact_check.is_withdrawn:
