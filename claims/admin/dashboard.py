@@ -2,6 +2,9 @@
 
 Selectors only (no writes). Each returns plain data or a queryset with its joins, so
 the admin templates render without further queries per row.
+
+Copy groups (claims/matching/copies.py): every count a reviewer reads as work to do counts a
+group once, on its first claim; copies (`copy_of` set) follow it and are never work of their own.
 """
 
 from __future__ import annotations
@@ -11,7 +14,9 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.lookups import GreaterThan
+from django.db.models.functions import Coalesce
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
@@ -19,7 +24,7 @@ from sources.levels import AttributionLevel
 from sources.models import Source
 
 from ..corroboration.provenance import provenance
-from ..models import Article, Claim, ClaimStatus
+from ..models import Article, Claim, ClaimStatus, CopyMethod
 from ..triage import checkworthiness
 
 S = ClaimStatus
@@ -104,28 +109,53 @@ def _bars(counts: dict[str, int], choices) -> list[Bar]:
 
 # --- the reviewer's queue ---------------------------------------------------------
 
+def with_appearances(claims: QuerySet[Claim]) -> QuerySet[Claim]:
+    """Each claim with `_appearances` (1 + its copies) and `_copies_differ` (a copy's attribution differs).
+
+    Correlated subqueries over the copy_of index, in the SELECT list: PostgreSQL evaluates them
+    for the rows a page returns only (after ORDER BY and LIMIT), whatever the size of the table.
+    Both are counts, not EXISTS: the planner may turn an EXISTS into a hashed subplan that reads
+    every claim once per page. Never sort or filter on them.
+    """
+    def count(copies: QuerySet[Claim]):
+        per_group = copies.order_by().values("copy_of").annotate(n=Count("pk")).values("n")
+        return Coalesce(Subquery(per_group, output_field=IntegerField()), 0)
+
+    copies = Claim.objects.filter(copy_of=OuterRef("pk"))
+    return claims.annotate(
+        _appearances=count(copies) + 1,
+        _copies_differ=GreaterThan(count(copies.filter(attribution_differs=True)), 0),
+    )
+
+
 def reviewer_queue(*, user: AbstractBaseUser) -> QuerySet[Claim]:
-    """The claims assigned to `user` that still need work, most urgent first."""
-    return (
-        Claim.objects.filter(assignee=user, status__in=QUEUE_STATUSES)
+    """The claims assigned to `user` that still need work, most urgent first: one per copy group."""
+    return with_appearances(
+        Claim.objects.filter(assignee=user, status__in=QUEUE_STATUSES, copy_of__isnull=True)
         .select_related("article", "article__publisher", "speaker")
         .order_by("-priority", "status_changed_at", "pk")
     )
 
 
 def article_worthiness_counts(*, limit: int = 10) -> list[dict]:
-    """The latest articles with their number of claims and of check-worthy claims (one query)."""
+    """The latest articles with their number of claims, of copies among them, and of check-worthy
+    claims to review (copies left out: their group is reviewed once, on its first claim). One query."""
     cut = checkworthiness.threshold()
     rows = (
         Article.objects.filter(is_current=True).order_by("-created_at", "-pk")
-        .annotate(n_claims=Count("claims"), n_worthy=Count("claims", filter=Q(claims__check_worthiness__gte=cut)))
-        .values("pk", "title", "n_claims", "n_worthy")[:limit]
+        .annotate(
+            n_claims=Count("claims"),
+            n_copies=Count("claims", filter=Q(claims__copy_of__isnull=False)),
+            n_worthy=Count("claims", filter=Q(claims__check_worthiness__gte=cut, claims__copy_of__isnull=True)),
+        )
+        .values("pk", "title", "n_claims", "n_copies", "n_worthy")[:limit]
     )
     return list(rows)
 
 
 def unassigned_waiting_count() -> int:
-    return Claim.objects.filter(status=S.UNVERIFIED, assignee__isnull=True).count()
+    """Unassigned claims waiting for a reviewer: one per copy group."""
+    return Claim.objects.filter(status=S.UNVERIFIED, assignee__isnull=True, copy_of__isnull=True).count()
 
 
 def sla_state(claim: Claim, *, now: datetime | None = None) -> SlaState:
@@ -147,20 +177,22 @@ def sla_state(claim: Claim, *, now: datetime | None = None) -> SlaState:
 # --- the desk (admin index) -----------------------------------------------------
 
 def claims_by_status() -> list[Bar]:
-    counts = dict(Claim.objects.values_list("status").annotate(n=Count("pk")).order_by())
+    """The desk's claims per status, a copy group counted once (copies share their first's status)."""
+    counts = dict(Claim.objects.filter(copy_of__isnull=True).values_list("status").annotate(n=Count("pk")).order_by())
     return _bars(counts, S.choices)
 
 
 def claims_by_level(*, article: Article | None = None) -> list[Bar]:
-    claims = Claim.objects.all() if article is None else Claim.objects.filter(article=article)
+    """Claims per attribution level: the desk's counts a copy group once; an article's are all its own claims."""
+    claims = Claim.objects.filter(copy_of__isnull=True) if article is None else Claim.objects.filter(article=article)
     counts = dict(claims.values_list("attribution_level").annotate(n=Count("pk")).order_by())
     return _bars(counts, AttributionLevel.choices)
 
 
 def oldest_waiting_claims(*, limit: int = 10) -> QuerySet[Claim]:
-    """Claims without a verdict that have waited longest in their current status."""
+    """Claims without a verdict that have waited longest in their current status: one per copy group."""
     return (
-        Claim.objects.filter(status__in=WAITING_STATUSES)
+        Claim.objects.filter(status__in=WAITING_STATUSES, copy_of__isnull=True)
         .select_related("article", "assignee", "speaker")
         .order_by("status_changed_at", "pk")[:limit]
     )
@@ -239,3 +271,96 @@ def claim_provenance(claim: Claim, *, user=None) -> list[ProvenanceLink]:
         )
         for link in provenance(claim)
     ]
+
+
+# --- copy groups ----------------------------------------------------------------
+
+# Appearances listed on a group's claim page (the panel says how many there are in all).
+COPY_GROUP_LISTED = 100
+
+
+@dataclass(frozen=True)
+class Appearance:
+    """One member of a copy group as its claim page lists it."""
+
+    claim_id: int
+    article_id: int
+    article_title: str
+    publisher: str
+    speaker_text: str
+    attribution_level: str
+    method: str  # "" for the group's first claim, else a CopyMethod value
+    method_label: str
+    score: float | None
+    differs: bool
+    why_differs: str  # for a differing member: what differs from the first, in words
+
+
+@dataclass(frozen=True)
+class CopyGroup:
+    first_id: int
+    size: int  # appearances, the first claim included
+    articles: int  # distinct articles they stand in
+    differing: int  # copies whose attribution differs from the first's
+    appearances: list[Appearance]
+
+    @property
+    def unlisted(self) -> int:
+        return self.size - len(self.appearances)
+
+
+def _level_label(level: str) -> str:
+    return AttributionLevel(level).label if level in AttributionLevel.values else level
+
+
+def why_differs(level: str, speaker_text: str, first_level: str, first_speaker_text: str) -> str:
+    """What differs between a copy's attribution and its group's first claim's, in words."""
+    parts = []
+    if level != first_level:
+        parts.append(f"level {_level_label(level)} here, {_level_label(first_level)} on the first claim")
+    if (speaker_text or "") != (first_speaker_text or ""):
+        parts.append(f"speaker \u201c{speaker_text or 'none'}\u201d here, \u201c{first_speaker_text or 'none'}\u201d on the first claim")
+    return "; ".join(parts) or "another speaker than the first claim's"
+
+
+def _why_differs(member: dict, first: dict) -> str:
+    return why_differs(member["attribution_level"], member["speaker_text"], first["attribution_level"], first["speaker_text"])
+
+
+def copy_group(*, group_id: int, limit: int = COPY_GROUP_LISTED) -> CopyGroup:
+    """A copy group for its claims' pages: counts, then the first `limit` members, the first claim
+    first (as claims.selectors.copy_group, with the article titles the page links). Two queries,
+    one for a claim in no group."""
+    members = Claim.objects.filter(Q(pk=group_id) | Q(copy_of_id=group_id))
+    counts = members.aggregate(
+        size=Count("pk"), articles=Count("article_id", distinct=True),
+        differing=Count("pk", filter=Q(attribution_differs=True)),
+    )
+    rows = [] if counts["size"] <= 1 else list(  # a claim of its own: no group to list (one query)
+        members.order_by(F("copy_of_id").asc(nulls_first=True), "pk").values(
+            "pk", "copy_of_id", "article_id", "article__title", "article__publisher__name", "speaker_text",
+            "attribution_level", "copy_method", "copy_score", "attribution_differs",
+        )[:limit]
+    )
+    first = next((r for r in rows if r["pk"] == group_id), rows[0] if rows else None)
+    labels = dict(CopyMethod.choices)
+    return CopyGroup(
+        first_id=group_id, size=counts["size"], articles=counts["articles"], differing=counts["differing"],
+        appearances=[
+            Appearance(
+                claim_id=r["pk"], article_id=r["article_id"], article_title=r["article__title"] or f"Article {r['article_id']}",
+                publisher=r["article__publisher__name"] or "", speaker_text=r["speaker_text"] or "",
+                attribution_level=r["attribution_level"], method=r["copy_method"], method_label=labels.get(r["copy_method"], ""),
+                score=r["copy_score"], differs=r["attribution_differs"],
+                why_differs=_why_differs(r, first) if r["attribution_differs"] and first is not None else "",
+            )
+            for r in rows
+        ],
+    )
+
+
+def near_copies(*, article: Article, limit: int = 10) -> tuple[int, list[Article]]:
+    """How many articles are near-identical copies of this one, and the first `limit` of them."""
+    copies = Article.objects.filter(copy_of=article).select_related("publisher").order_by("created_at", "pk")
+    listed = list(copies[:limit])
+    return (copies.count() if len(listed) == limit else len(listed)), listed

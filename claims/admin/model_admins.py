@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count
@@ -115,12 +116,17 @@ class StatusChangeInline(ReadOnlyInline):
     model = StatusChange
     extra = 0
     verbose_name_plural = "history"
-    fields = ("at", "from_status", "to_status", "actor", "note")
+    fields = ("at", "what", "from_status", "to_status", "actor", "note")
     readonly_fields = fields
     ordering = ("-at", "-id")
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("actor")
+
+    @admin.display(description="what")
+    def what(self, obj: StatusChange):
+        """The kind of record (a status change, a sign-off, a split from a copy group...) in words."""
+        return format_html('<span class="history-kind history-{}">{}</span>', obj.kind, obj.get_kind_display())
 
 
 
@@ -239,13 +245,90 @@ class CheckWorthyFilter(admin.SimpleListFilter):
         return queryset
 
 
+class CopiesListFilter(admin.SimpleListFilter):
+    """Copy groups (claims/matching/copies.py): by default one row per group, its first claim, which is
+    the one reviewed; the copies are listed on its page, or here under "copies only"."""
+
+    title = "copies"
+    parameter_name = "copies"
+    DEFAULT = "One per group"
+
+    def lookups(self, request, model_admin):
+        return [("all", "All claims"), ("only", "Copies only"), ("differs", "Copies whose attribution differs")]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == "all":
+            return queryset
+        if value == "only":
+            return queryset.filter(copy_of__isnull=False)
+        if value == "differs":
+            return queryset.filter(copy_of__isnull=False, attribution_differs=True)
+        return queryset.filter(copy_of__isnull=True)  # no parameter (or an unknown one): one per group
+
+    def choices(self, changelist):
+        # As SimpleListFilter.choices, with the default first under its own name instead of "All".
+        yield {
+            "selected": self.value() not in {value for value, _ in self.lookup_choices},
+            "query_string": changelist.get_query_string(remove=[self.parameter_name]),
+            "display": self.DEFAULT,
+        }
+        for value, title in self.lookup_choices:
+            yield {
+                "selected": self.value() == value,
+                "query_string": changelist.get_query_string({self.parameter_name: value}),
+                "display": title,
+            }
+
+
+class ClaimChangeList(ChangeList):
+    """The claim list's "N results (M total)": under the default "one per group", the total is
+    every group (what its link shows), not every claim the copies would add."""
+
+    def get_results(self, request):
+        if CopiesListFilter.parameter_name in self.params:
+            return super().get_results(request)
+        root = self.root_queryset
+        self.root_queryset = root.filter(copy_of__isnull=True)
+        try:
+            return super().get_results(request)
+        finally:
+            self.root_queryset = root
+
+
+def appearances_cell(claim: Claim):
+    """A first claim: how many articles its group appears in (a badge when a copy's attribution
+    differs). A copy: the group's first claim, where it is reviewed."""
+    differs = format_html(
+        ' <span class="copy-differs" title="{}">differs</span>',
+        "A copy's attribution differs (the same words, another speaker or level): check before the verdict applies to it",
+    )
+    if claim.copy_of_id is not None:
+        return format_html(
+            '<a class="copy-of" href="{}" title="A copy: reviewed on claim #{}">copy of #{}</a>{}',
+            reverse("admin:claims_claim_change", args=[claim.copy_of_id]), claim.copy_of_id, claim.copy_of_id,
+            differs if claim.attribution_differs else "",
+        )
+    size = getattr(claim, "_appearances", 1)
+    if size <= 1:
+        return format_html('<span class="appearances single">1</span>')
+    return format_html(
+        '<a class="appearances" href="{}#copy-group" title="The same claim appears in {} articles">{}</a>{}',
+        reverse("admin:claims_claim_change", args=[claim.pk]), size, size,
+        differs if getattr(claim, "_copies_differ", False) else "",
+    )
+
+
 @admin.register(Claim)
 class ClaimAdmin(admin.ModelAdmin):
     # A working list: one line per claim (texts shortened, the full text on hover).
     # The speaker and the age are on the claim page and in the hover titles (SLA says how long it waited).
-    list_display = ("id", "short_text", "status", "level", "article_link", "assignee", "sla", "priority", "worthiness")
+    # A copy group is one row (CopiesListFilter's default); "appearances" says how many articles it is in.
+    list_display = (
+        "id", "short_text", "status", "level", "article_link", "appearances", "assignee", "sla", "priority", "worthiness",
+    )
     list_filter = (
-        "status", CheckWorthyFilter, "attribution_level", ("assignee", admin.RelatedOnlyFieldListFilter),
+        CopiesListFilter, "status", CheckWorthyFilter, "attribution_level", ("assignee", admin.RelatedOnlyFieldListFilter),
         ArticleListFilter, PublisherListFilter,
     )
     search_fields = ("text", "speaker_text", "speaker__name")
@@ -277,8 +360,32 @@ class ClaimAdmin(admin.ModelAdmin):
                 wrap(lambda request, object_id: views.claim_corroboration_view(self, request, object_id)),
                 name="claims_claim_corroboration",
             ),
+            path(
+                "<path:object_id>/split/",
+                wrap(lambda request, object_id: views.claim_split_view(self, request, object_id)),
+                name="claims_claim_split",
+            ),
             *super().get_urls(),
         ]
+
+    def get_changelist(self, request, **kwargs):
+        return ClaimChangeList
+
+    def get_queryset(self, request):
+        # The group size per row: correlated subqueries, evaluated for the page's rows only.
+        return dashboard.with_appearances(super().get_queryset(request))
+
+    def has_change_permission(self, request, obj=None):
+        # A copy is reviewed on its group's first claim: its own page only shows it (and, to an
+        # editor, the split form, which posts to its own view).
+        if obj is not None and obj.copy_of_id is not None:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def get_inlines(self, request, obj):
+        if obj is not None and obj.copy_of_id is not None:
+            return [EvidenceListInline, StatusChangeInline]  # evidence is added on the group's first claim
+        return super().get_inlines(request, obj)
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:
@@ -299,6 +406,10 @@ class ClaimAdmin(admin.ModelAdmin):
     @admin.display(description="check-worthiness", ordering="check_worthiness")
     def worthiness(self, obj: Claim):
         return worthiness_badge(obj)
+
+    @admin.display(description="appearances")
+    def appearances(self, obj: Claim):
+        return appearances_cell(obj)
 
     @admin.display(description="why this priority")
     def priority_why(self, obj: Claim) -> str:
@@ -412,11 +523,18 @@ class ClaimAdmin(admin.ModelAdmin):
 
 class ClaimInline(ReadOnlyInline):
     model = Claim
+    fk_name = "article"
     extra = 0
     show_change_link = True
-    fields = ("start", "short_text", "level", "speaker_text", "via_outlet", "cue", "status", "assignee")
+    fields = ("start", "short_text", "level", "speaker_text", "via_outlet", "cue", "status", "assignee", "group")
     readonly_fields = fields
     ordering = ("start",)
+
+    @admin.display(description="copy group")
+    def group(self, obj: Claim):
+        if obj.copy_of_id is None:
+            return "-"
+        return appearances_cell(obj)
 
     @admin.display(description="check-worthiness", ordering="check_worthiness")
     def worthiness(self, obj: Claim):
@@ -457,10 +575,30 @@ class ArticleAppearanceInline(ReadOnlyInline):
 
 
 
+class NearCopyListFilter(admin.SimpleListFilter):
+    """Near-identical copies of an earlier story (Article.copy_of): wire copy with a local sentence."""
+
+    title = "near-identical copies"
+    parameter_name = "near_copy"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Yes"), ("no", "No")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(copy_of__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(copy_of__isnull=True)
+        return queryset
+
+
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin):
-    list_display = ("id", "title", "publisher", "published_at", "extraction_status", "claim_count", "is_current", "created_at")
-    list_filter = ("extraction_status", "publisher", "is_current")
+    list_display = (
+        "id", "title", "publisher", "published_at", "extraction_status", "claim_count", "copy_of_link", "is_current",
+        "created_at",
+    )
+    list_filter = ("extraction_status", NearCopyListFilter, "publisher", "is_current")
     search_fields = ("title", "url", "body")
     list_select_related = ("publisher",)
     inlines = [ArticleAppearanceInline, ClaimInline]
@@ -489,6 +627,16 @@ class ArticleAdmin(admin.ModelAdmin):
     @admin.display(description="claims", ordering="_claim_count")
     def claim_count(self, obj) -> int:
         return obj._claim_count
+
+    @admin.display(description="copy of", ordering="copy_of")
+    def copy_of_link(self, obj: Article):
+        if obj.copy_of_id is None:
+            return "-"
+        return format_html(
+            '<a class="copy-of" href="{}" title="A near-identical copy of article {} ({}% of its claims are copies)">article {}</a>',
+            reverse("admin:claims_article_change", args=[obj.copy_of_id]), obj.copy_of_id,
+            round(100 * (obj.copy_share or 0)), obj.copy_of_id,
+        )
 
     def has_add_permission(self, request):
         return False  # articles arrive through ingestion (API, CLI, seeds)

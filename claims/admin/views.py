@@ -213,8 +213,19 @@ def checked_before(claim: Claim) -> list[dict]:
     return [row for row in rows if row["kind"] == "fact_check" or row["verdict"]]
 
 
+def copy_banner(claim: Claim) -> str:
+    """Why a copy's page offers no move: its group is reviewed on its first claim."""
+    return (
+        f"This claim is a copy of claim #{claim.copy_of_id}: its group is reviewed there, and its status follows "
+        "that claim's. Evidence, moves and the verdict are made on claim "
+        f"#{claim.copy_of_id}; an editor may split this claim out of the group if it was grouped wrongly."
+    )
+
+
 def claim_page_context(claim: Claim, user) -> dict:
     report = independence_report(claim)
+    group = dashboard.copy_group(group_id=claim.group_id, limit=dashboard.COPY_GROUP_LISTED)
+    is_copy = claim.copy_of_id is not None
     return {
         "corroboration": report,
         "matches": match_rows(claim_id=claim.pk),
@@ -222,28 +233,68 @@ def claim_page_context(claim: Claim, user) -> dict:
         "priority_why": priority_why(claim),
         "check_worthy": is_check_worthy(claim.check_worthiness),
         "suggestions": list(claim.evidence.filter(is_suggestion=True).select_related("source", "related_claim")),
-        "may_sign_off": is_editor(user),
-        "may_work": may_work_on(user, assignee_id=claim.assignee_id),
+        # A copy's evidence, matches and sign-off are its group's first claim's.
+        "may_sign_off": is_editor(user) and not is_copy,
+        "may_work": may_work_on(user, assignee_id=claim.assignee_id) and not is_copy,
         "corroboration_url": reverse("admin:claims_claim_corroboration", args=[claim.pk]),
         "claim_in_paragraph": claim_in_paragraph(claim),
         "claim_level_badge": level_badge(claim.attribution_level),
         "claim_level_meaning": dashboard.LEVEL_MEANINGS.get(claim.attribution_level, ""),
         "provenance_links": dashboard.claim_provenance(claim, user=user),
-        "move_buttons": move_buttons(claim, user),
-        "why_no_move": why_no_move(claim, user),
+        # A copy is never moved on its own (workflow refuses it with CopyInGroup): no move is offered.
+        "move_buttons": [] if is_copy else move_buttons(claim, user),
+        "why_no_move": copy_banner(claim) if is_copy else why_no_move(claim, user),
         "transition_url": reverse("admin:claims_claim_transition", args=[claim.pk]),
         "sla": dashboard.sla_state(claim),
         "article_url": reverse("admin:claims_article_change", args=[claim.article_id]),
+        "is_copy": is_copy,
+        "copy_group": group,
+        "copy_group_rows": [_appearance_row(a, current=claim.pk) for a in group.appearances],
+        "first_url": reverse("admin:claims_claim_change", args=[claim.copy_of_id]) if is_copy else "",
+        "may_split": is_copy and is_editor(user),
+        "copy_why_differs": _why_this_copy_differs(claim, group),
+        "split_url": reverse("admin:claims_claim_split", args=[claim.pk]),
     }
+
+
+def _why_this_copy_differs(claim: Claim, group: dashboard.CopyGroup) -> str:
+    if claim.copy_of_id is None or not claim.attribution_differs:
+        return ""
+    listed = next((a for a in group.appearances if a.claim_id == claim.pk), None)
+    if listed is not None:
+        return listed.why_differs
+    first = claim.copy_of  # past the listed appearances: one more read
+    return dashboard.why_differs(claim.attribution_level, claim.speaker_text, first.attribution_level, first.speaker_text)
+
+
+def _appearance_row(appearance: dashboard.Appearance, *, current: int) -> dict:
+    return {
+        "a": appearance,
+        "claim_url": reverse("admin:claims_claim_change", args=[appearance.claim_id]),
+        "article_url": reverse("admin:claims_article_change", args=[appearance.article_id]),
+        "level": level_badge(appearance.attribution_level),
+        "current": appearance.claim_id == current,
+    }
+
+
+# Near-identical copies of a story listed on its article page (the count says how many in all).
+NEAR_COPIES_LISTED = 10
 
 
 def article_page_context(article: Article) -> dict:
     claims = list(dashboard.article_claims(article=article))
+    near_count, near = dashboard.near_copies(article=article, limit=NEAR_COPIES_LISTED)
     return {
         "highlighted_body": highlighted_body(article, claims),
         "sourcing": dashboard.article_sourcing(claims=claims),
         "legend": level_legend(),
         "article_link": safe_link(article.url) if article.url else "",
+        "copy_of_url": reverse("admin:claims_article_change", args=[article.copy_of_id]) if article.copy_of_id else "",
+        "copy_share_percent": round(100 * article.copy_share) if article.copy_share is not None else None,
+        "copies_in_article": sum(1 for claim in claims if claim.copy_of_id is not None),
+        "near_copies_count": near_count,
+        "near_copies": near,
+        "near_copies_url": reverse("admin:claims_article_changelist") + f"?copy_of__id__exact={article.pk}",
     }
 
 
@@ -297,7 +348,8 @@ def my_queue_view(model_admin, request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     rows = [
         {"claim": claim, "sla": dashboard.sla_state(claim, now=now), "level": level_badge(claim.attribution_level),
-         "why": priority_why(claim), "worthy": is_check_worthy(claim.check_worthiness)}
+         "why": priority_why(claim), "worthy": is_check_worthy(claim.check_worthiness),
+         "appearances": claim._appearances, "copies_differ": claim._copies_differ}
         for claim in queue[:QUEUE_PAGE_ROWS]
     ]
     context = {
@@ -386,6 +438,9 @@ def claim_corroboration_view(model_admin, request: HttpRequest, object_id: str) 
     if isinstance(claim, HttpResponse):
         return claim
     page = reverse("admin:claims_claim_change", args=[claim.pk])
+    if claim.copy_of_id is not None:  # its evidence, matches and sign-off are its group's first claim's
+        messages.error(request, f"Refused: {copy_banner(claim)}")
+        return HttpResponseRedirect(page)
     action = request.POST.get("action", "")
     may_work = may_work_on(request.user, assignee_id=claim.assignee_id)
     try:
@@ -421,4 +476,35 @@ def claim_corroboration_view(model_admin, request: HttpRequest, object_id: str) 
         messages.error(request, "Refused: that evidence or match does not belong to this claim.")
     except ValidationError as exc:
         messages.error(request, f"Refused: {' '.join(exc.messages)}")
+    return HttpResponseRedirect(page)
+
+
+def claim_split_view(model_admin, request: HttpRequest, object_id: str) -> HttpResponse:
+    """POST {reason, version}: an editor splits a wrongly grouped copy out of its group (workflow.copy_split)."""
+    claim = _posted_claim(model_admin, request, object_id)
+    if isinstance(claim, HttpResponse):
+        return claim
+    if not is_editor(request.user):
+        raise PermissionDenied
+    page = reverse("admin:claims_claim_change", args=[claim.pk])
+    try:
+        version = int(request.POST.get("version", ""))
+    except ValueError:
+        messages.error(request, "Refused: the form did not say which version of the claim you saw; reload the page.")
+        return HttpResponseRedirect(page)
+    group_id = claim.copy_of_id
+    try:
+        split = workflow.copy_split(
+            claim=claim.pk, actor=request.user, reason=request.POST.get("reason", "").strip(), expected_version=version
+        )
+    except workflow.StaleVersion as exc:
+        messages.error(request, stale_message(exc.claim, page))
+    except workflow.WorkflowError as exc:
+        messages.error(request, f"Refused: {with_labels(str(exc))}")
+    else:
+        messages.success(
+            request,
+            f"Claim {split.pk} was split out of the copy group of claim #{group_id}: it is its own claim now "
+            f"({split.get_status_display()}, version {split.version}), reviewed on its own; the split is in both histories.",
+        )
     return HttpResponseRedirect(page)
