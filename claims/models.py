@@ -159,6 +159,8 @@ class Claim(models.Model):
             models.Index(fields=["assignee", "status"], name="claim_assignee_idx"),
             models.Index(fields=["recheck_after"], name="claim_recheck_idx"),
             models.Index(fields=["status", "check_worthiness"], name="claim_worthiness_idx"),
+            # The few copies whose attribution differs: the reviewer's filter reads these alone.
+            models.Index(fields=["copy_of"], condition=Q(attribution_differs=True), name="claim_copy_differs_idx"),
         ]
 
     def __str__(self) -> str:

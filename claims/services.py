@@ -21,7 +21,7 @@ from .matching.fact_checks import stance_from_rating
 from .matching.review import match_review
 from .models import Claim, ClaimMatch, ClaimStatus, Evidence, EvidenceStance, FactCheck, HistoryKind, StatusChange
 from .roles import ROLE_GROUPS, is_editor, is_reviewer
-from .workflow import StaleVersion, TransitionForbidden, WorkflowError, allowed_moves, transition
+from .workflow import CopyInGroup, StaleVersion, TransitionForbidden, WorkflowError, allowed_moves, transition
 
 
 @transaction.atomic
@@ -181,6 +181,11 @@ def claim_update_triage(
         raise StaleVersion(
             f"claim {locked.pk} is at version {locked.version}, not {expected_version}: reload it and try again",
             claim=locked, to=locked.status, allowed=allowed_moves(locked, None),
+        )
+    if locked.copy_of_id is not None:
+        raise CopyInGroup(
+            f"claim {locked.pk} is a copy of claim {locked.copy_of_id}: its priority and re-check date are that claim's",
+            claim=locked, to=locked.status, allowed=[],
         )
     if (locked.priority, locked.recheck_after) == (priority, recheck_after):
         return locked

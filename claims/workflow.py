@@ -330,6 +330,7 @@ def sign_off(*, claim: Claim | int, actor: AbstractBaseUser, note: str) -> Statu
             "only an editor may sign off on a claim's sourcing", claim=locked, to=locked.status,
             allowed=allowed_moves(locked, actor),
         )
+    _refuse_copy(locked, locked.status)
     if not note.strip():
         raise GuardFailed(
             "a sign-off needs a note saying why the sourcing is acceptable", claim=locked, to=locked.status,
@@ -394,12 +395,12 @@ def copy_split(
     claim_id = claim.pk if isinstance(claim, Claim) else claim
     locked = Claim.objects.select_for_update(of=("self",)).get(pk=claim_id)
     refuse = {"claim": locked, "to": S.UNVERIFIED, "allowed": []}
+    if not is_editor(actor):
+        raise TransitionForbidden("only an editor may split a claim out of its copy group", **refuse)
     if expected_version is not None and expected_version != locked.version:
         raise StaleVersion(
             f"claim {locked.pk} is at version {locked.version}, not {expected_version}: reload it and try again", **refuse
         )
-    if not is_editor(actor):
-        raise TransitionForbidden("only an editor may split a claim out of its copy group", **refuse)
     if locked.copy_of_id is None:
         raise NotACopy(f"claim {locked.pk} is in no copy group (it is a group's first claim or its own claim)", **refuse)
     if not reason.strip():

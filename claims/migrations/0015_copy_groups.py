@@ -81,5 +81,9 @@ class Migration(migrations.Migration):
                 ('claim', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='claims.claim')),
             ],
         ),
+        migrations.AddIndex(
+            model_name='claim',
+            index=models.Index(condition=models.Q(('attribution_differs', True)), fields=['copy_of'], name='claim_copy_differs_idx'),
+        ),
         migrations.RunPython(register_existing_texts, migrations.RunPython.noop, elidable=True),
     ]

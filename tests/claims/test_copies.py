@@ -276,3 +276,18 @@ def test_a_copys_public_fact_check_is_its_groups(story, reviewer, client):
     assert client.get(response["Location"]).status_code == 200
     lone = Claim.objects.filter(copy_of__isnull=True, copies=None).first()
     assert client.get(f"/fact-checks/{lone.pk}/").status_code == 404
+
+
+def test_a_copy_takes_no_sign_off_triage_or_split_from_a_non_editor(story, reviewer, editor):
+    from claims.services import claim_update_triage
+
+    copy = Claim.objects.filter(copy_of__isnull=False).first()
+    with pytest.raises(workflow.CopyInGroup):
+        workflow.sign_off(claim=copy, actor=editor, note="fine")
+    assert client_for(editor).post(f"/api/claims/{copy.pk}/sign-off/", {"note": "fine"}, format="json").status_code == 409
+    with pytest.raises(workflow.CopyInGroup):
+        claim_update_triage(claim=copy, priority=99, recheck_after=None)
+    with pytest.raises(workflow.TransitionForbidden):  # who may, before whether the page is fresh
+        workflow.copy_split(claim=copy, actor=reviewer, reason="x", expected_version=copy.version + 5)
+    copy.refresh_from_db()
+    assert copy.copy_of_id is not None and copy.priority != 99 and not copy.history.exists()
