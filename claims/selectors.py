@@ -17,7 +17,7 @@ from django import forms
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.contrib.auth import get_user_model
-from django.db.models import Count, F, Func, Q, QuerySet, TextField
+from django.db.models import Count, F, Func, Prefetch, Q, QuerySet, TextField
 from drf_spectacular.utils import extend_schema_field
 
 from sources.levels import AttributionLevel
@@ -26,6 +26,7 @@ from sources.models import Source, SourceAlias, SourceKind
 from .corroboration.independence import independence_report
 from .corroboration.provenance import provenance
 from .corroboration.track_record import track_records
+from .delivery import publishing
 from .delivery.publishing import relaying_outlet_name
 from .matching import retrieval
 from .models import (
@@ -689,10 +690,15 @@ def article_appearance_rows(*, article_id: int, own: dict) -> list[dict]:
 
 
 def published_verdicts() -> QuerySet[PublishedVerdict]:
-    """Fact-checks with everything a ClaimReview needs (claim, speaker, article, publishers, appearances)."""
+    """Fact-checks with everything a ClaimReview needs (claim, speaker, article, publishers, appearances,
+    the first articles of its copy group)."""
+    copies = Claim.objects.select_related("article__publisher").order_by("pk")[:publishing.COPY_APPEARANCES]
     return PublishedVerdict.objects.select_related(
         "claim__speaker__affiliation", "claim__via_outlet", "claim__article__publisher",
-    ).prefetch_related("claim__article__appearances__publisher", "claim__article__appearances__via_outlet")
+    ).prefetch_related(
+        "claim__article__appearances__publisher", "claim__article__appearances__via_outlet",
+        Prefetch("claim__copies", queryset=copies, to_attr="copy_appearances"),
+    )
 
 
 def published_verdict_get(*, claim_id: int) -> PublishedVerdict | None:

@@ -104,6 +104,22 @@ def article_appearances(article: Article, rows: Iterable | None = None) -> list[
     ]
 
 
+# A published verdict lists at most this many of its copy group's other articles as appearances.
+COPY_APPEARANCES = 50
+
+
+def claim_appearances(claim: Claim) -> list[Appearance]:
+    """Where the claim appeared: its article (and that body's syndicated copies), then the articles of
+    its copy group's copies, first ones first (prefetched as `copy_appearances` by the selectors)."""
+    copies = getattr(claim, "copy_appearances", None)
+    if copies is None:
+        copies = claim.copies.select_related("article__publisher").order_by("pk")[:COPY_APPEARANCES]
+    return article_appearances(claim.article) + [
+        Appearance(copy.article.publisher.name, copy.article.title, copy.article.url, copy.article.published_at)
+        for copy in copies
+    ]
+
+
 def _org(name: str, url: str = "") -> dict:
     org = {"@type": "Organization", "name": name}
     if url:
@@ -178,7 +194,7 @@ def claim_review_jsonld(
     (claims.selectors.fact_checks does it); `base_url` is the request's origin.
     """
     article = claim.article
-    appearances = article_appearances(article) if appearances is None else appearances
+    appearances = claim_appearances(claim) if appearances is None else appearances
     nodes = [_appearance_jsonld(a, claim) for a in appearances]
     item = {"@type": "Claim", "author": claim_author(claim), "appearance": nodes, "firstAppearance": nodes[0]}
     if article.published_at:

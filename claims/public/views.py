@@ -22,7 +22,7 @@ from sources.levels import AttributionLevel
 from .. import selectors
 from ..api.views import ClaimReviewFeedApi
 from ..corroboration.provenance import provenance
-from ..delivery.publishing import RATINGS, article_appearances, claim_review_jsonld, newsroom_base
+from ..delivery.publishing import RATINGS, claim_appearances, claim_review_jsonld, newsroom_base
 from ..models import ClaimStatus, HistoryKind
 
 # Characters that could end a <script> data block or open markup inside it, as JSON escapes.
@@ -62,7 +62,7 @@ def fact_check_page(request, claim_id: int):
         context = {"claim": claim, "fact_check": fact_check, "newsroom_name": settings.NEWSROOM_NAME}
         return render(request, "claims/public/withdrawn.html", context, status=410)
     base = newsroom_base(request.build_absolute_uri("/"))
-    appearances = article_appearances(claim.article)
+    appearances = claim_appearances(claim)
     chain = [{"role": ROLE_WORDS[link.role], "name": link.name} for link in provenance(claim)]
     evidence = [
         {"stance": e.get_stance_display(), "source": e.source.name if e.source else "", "url": e.url,

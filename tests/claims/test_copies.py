@@ -291,3 +291,16 @@ def test_a_copy_takes_no_sign_off_triage_or_split_from_a_non_editor(story, revie
         workflow.copy_split(claim=copy, actor=reviewer, reason="x", expected_version=copy.version + 5)
     copy.refresh_from_db()
     assert copy.copy_of_id is not None and copy.priority != 99 and not copy.history.exists()
+
+
+def test_the_published_fact_check_lists_the_groups_articles_as_appearances(story, reviewer):
+    first, copied = story
+    group_first = Claim.objects.filter(article=first).exclude(copies=None).first()
+    workflow.transition(claim=group_first, to=S.QUEUED, actor=None, assignee=reviewer)
+    workflow.transition(claim=group_first, to=S.IN_REVIEW, actor=reviewer)
+    workflow.transition(claim=group_first, to=S.UNVERIFIABLE, actor=reviewer, note="no record either way")
+    review = client_for(reviewer).get(f"/api/claims/{group_first.pk}/claimreview/").json()
+    publishers = [a["publisher"]["name"] for a in review["itemReviewed"]["appearance"]]
+    assert publishers == ["Yahoo News", "The Gazette", "Daily Post"]
+    feed = client_for(reviewer).get("/api/claimreviews/").json()
+    assert [a["publisher"]["name"] for a in feed["dataFeedElement"][0]["itemReviewed"]["appearance"]] == publishers
