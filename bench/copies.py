@@ -191,6 +191,8 @@ def main(argv: list[str] | None = None) -> int:
             "ingest_to_matched_ms": round(1000 * statistics.median(t for t, _, _ in window), 1),
             "matching_ms": round(1000 * statistics.median(m for _, m, _ in window), 1),
             "extraction_floor_ms": round(1000 * statistics.median(f for _, _, f in window), 1),
+            # against the floor measured in the same window: what the load of the moment does to both cancels
+            "matching_per_floor": round(statistics.median(m / f for _, m, f in window), 3),
             "peak_rss_mb": rss_mb(),
         })
     at = {f["copies"]: f for f in figures}
@@ -204,6 +206,8 @@ def main(argv: list[str] | None = None) -> int:
         "copy_min_ratio": settings.CLAIM_COPY_MIN_RATIO,
         "checkpoints": figures,
         "matching_ms_ratio_last_to_first_checkpoint": round(at[hi]["matching_ms"] / max(at[lo]["matching_ms"], 1e-6), 2),
+        "matching_per_floor_ratio_last_to_first_checkpoint": round(
+            at[hi]["matching_per_floor"] / max(at[lo]["matching_per_floor"], 1e-6), 2),
         "ingest_to_matched_ratio_last_to_first_checkpoint": round(
             at[hi]["ingest_to_matched_ms"] / max(at[lo]["ingest_to_matched_ms"], 1e-6), 2),
         "seconds": round(sum(t for t, _, _ in timings), 1),

@@ -36,17 +36,27 @@ def extract_article(self, article_id: int, force: bool = False) -> None:
     article = ingestion.article_extract(article_id=article_id, force=force, worker=self.request.hostname or "")
     if article is None:
         return
-    try:  # the next steps run now rather than at the next beat tick; beat and the sweeper cover a lost kick
-        match_article.delay(article_id)  # embeds and scores the claims, then asks for assignment
-    except Exception:  # broker gone since the task started
-        pass
+    # Matched here and now (a tenth of the extraction's cost): sent as its own task, it would wait
+    # behind every extraction in the queue, and a rewording would find its group too late (by then
+    # copies have joined it, or a reviewer has it). A failure is retried as match_article.
+    try:
+        _match_and_queue(article_id)
+    except TRANSIENT:
+        try:
+            match_article.delay(article_id)
+        except Exception:  # broker gone as well: the sweeper matches it
+            pass
 
 
 @shared_task(bind=True, max_retries=5, **RETRY)
 def match_article(self, article_id: int) -> int:
     """Embed an article's claims, match them against other articles (idempotent: one row per pair),
     score their check-worthiness from those embeddings, then queue them (scored first, so the
-    threshold applies)."""
+    threshold applies). Runs inside extract_article; this task is its retry and the sweeper's."""
+    return _match_and_queue(article_id)
+
+
+def _match_and_queue(article_id: int) -> int:
     try:
         matched = len(matching.article_match(article_id=article_id))
     except Article.DoesNotExist:  # deleted since: nothing to match

@@ -92,3 +92,24 @@ def refuted_claim(*, reviewer, **claim_fields) -> Claim:
     claim = workflow.transition(claim=claim, to=ClaimStatus.IN_REVIEW, actor=reviewer)
     EvidenceFactory(claim=claim, stance=EvidenceStance.CONTRADICTS)
     return workflow.transition(claim=claim, to=ClaimStatus.REFUTED, actor=reviewer)
+
+
+def article_stating(
+    sentence: str, *, outlet: str, level=AttributionLevel.NAMED_PERSON, speaker: str = "Antonio Guterres",
+    kind: str = "person", suffix: str = "", title: str = "", article: Article | None = None,
+) -> Article:
+    """An article whose one claim is `sentence`, stored as extraction stores it (copy groups form here).
+
+    `suffix` makes the body differ from another outlet's (one body is one article); `article`
+    stores the claim into an existing article instead of a new one.
+    """
+    from types import SimpleNamespace
+
+    from claims.pipeline.ingestion import article_store_claims
+
+    if article is None:
+        article = ArticleFactory(body=sentence + suffix, publisher=OutletFactory(name=outlet), title=title)
+    article_store_claims(article=article, extractor_version="t", extracted=[SimpleNamespace(
+        start=0, end=len(sentence), text=sentence, cue="said", via_outlet=None, reason="test",
+        attribution_level=level, speaker=speaker, speaker_kind=kind)])
+    return article

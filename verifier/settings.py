@@ -407,6 +407,9 @@ CLAIM_MATCH_MAX_PER_CLAIM = env.int("CLAIM_MATCH_MAX_PER_CLAIM", default=5)
 # words): a trimmed or lightly edited copy (0.84+), never an independent rewording (at most 0.82
 # on our labelled pairs: tests/claims/data/match_pairs.json; README "Copy groups").
 CLAIM_COPY_MIN_RATIO = env.float("CLAIM_COPY_MIN_RATIO", default=0.84)
+# Assignment leaves a new claim alone until its article is matched (it may join a copy group then),
+# for at most this long.
+ASSIGN_WAIT_FOR_MATCHING = timedelta(seconds=env.int("ASSIGN_WAIT_FOR_MATCHING_SECONDS", default=120))
 # An article whose claims are at least this share copies is a near-identical copy of the earlier story.
 ARTICLE_COPY_MIN_SHARE = env.float("ARTICLE_COPY_MIN_SHARE", default=0.8)
 # Source track record: Beta(alpha, beta) prior, and how much it moves queue priority.

@@ -103,23 +103,28 @@ def claims_register_texts(*, claims: list[Claim]) -> int:
 def claims_join(joining: list[Joining]) -> list[int]:
     """Make these stored claims copies of their groups (a rewording found by matching, a lost race).
 
-    A claim that already leads a group of its own, or was split out by an editor, stays as it
-    is. The texts it registered now lead to the group it joined. Returns the ids that joined.
+    A claim that leads a group of its own (copies of its text arrived before its rewording was
+    found) brings its copies along: nobody has worked on them either (callers pass untouched
+    claims only, `unworked`). One split out by an editor stays as it is. The texts it
+    registered now lead to the group it joined. Returns the ids that joined.
     """
     if not joining:
         return []
     members = Claim.objects.in_bulk([j.first_id for j in joining] + [j.claim_id for j in joining])
-    leaders = set(Claim.objects.filter(copy_of_id__in=[j.claim_id for j in joining]).values_list("copy_of_id", flat=True))
     firsts = Claim.objects.in_bulk({members[j.first_id].group_id for j in joining})
     changed = []
     for j in joining:
         claim, first = members[j.claim_id], firsts[members[j.first_id].group_id]
-        if claim.pk == first.pk or claim.pk in leaders or claim.copy_split or claim.copy_of_id is not None:
-            continue
+        if claim.pk == first.pk or claim.copy_split or claim.copy_of_id is not None or claim.pk in firsts:
+            continue  # already grouped, or itself the first of a group others are joining now
         _join(claim, first, j.method, j.score)
         changed.append(claim)
-    Claim.objects.bulk_update(changed, JOIN_FIELDS)
     group_of = {claim.pk: claim.copy_of_id for claim in changed}
+    followers = list(Claim.objects.filter(copy_of_id__in=list(group_of)))
+    for follower in followers:  # the joined claim's own copies move with it, flat (never a chain)
+        first = firsts[group_of[follower.copy_of_id]]
+        _join(follower, first, follower.copy_method, follower.copy_score)
+    Claim.objects.bulk_update(changed + followers, JOIN_FIELDS)
     handed = list(CopyKey.objects.filter(claim_id__in=list(group_of)))
     for row in handed:  # a first that joined late hands its texts to its group
         row.claim_id = group_of[row.claim_id]
@@ -140,12 +145,13 @@ def copies_refresh_differences(*, claims: list[Claim]) -> None:
 
 def unworked(claim_ids: list[int]) -> list[int]:
     """Of these, the claims nobody has touched yet (unverified, unassigned, no history, no evidence,
-    leading no group, never split): only those may still join a group by rewording."""
+    never split): only those may still join a group by rewording (with their copies, untouched
+    too: a copy is never worked on by itself)."""
     return list(
         Claim.objects.filter(pk__in=claim_ids, status=ClaimStatus.UNVERIFIED, assignee__isnull=True,
                              copy_of__isnull=True, copy_split=False)
-        .filter(history__isnull=True, evidence__isnull=True, copies__isnull=True)
-        .values_list("pk", flat=True)
+        .filter(history__isnull=True, evidence__isnull=True)
+        .values_list("pk", flat=True).distinct()
     )
 
 

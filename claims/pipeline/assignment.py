@@ -196,9 +196,15 @@ class _Run:
             raise errors[0]
 
 
-def auto_assignable() -> Q:
-    """Unscored (nothing is held back for want of a score) or scored at or above the threshold."""
-    return Q(check_worthiness__isnull=True) | Q(check_worthiness__gte=checkworthiness.threshold())
+def auto_assignable(now: datetime | None = None) -> Q:
+    """Unscored (nothing is held back for want of a score) or scored at or above the threshold; and
+    matched, or waiting for it longer than ASSIGN_WAIT_FOR_MATCHING: a claim queued before its
+    article is matched could no longer join the copy group it rewords (it is being worked on)."""
+    now = now or timezone.now()
+    worthy = Q(check_worthiness__isnull=True) | Q(check_worthiness__gte=checkworthiness.threshold())
+    matched = (Q(article__matched_at__gte=F("article__extracted_at")) | Q(article__extracted_at__isnull=True)
+               | Q(created_at__lte=now - settings.ASSIGN_WAIT_FOR_MATCHING))
+    return worthy & matched
 
 
 def claims_assign(

@@ -16,9 +16,8 @@ from django.urls import reverse
 from claims import workflow
 from claims.admin import dashboard
 from claims.models import Article, Claim, ClaimStatus, HistoryKind, StatusChange
-from claims.pipeline import ingestion
 from sources.levels import AttributionLevel as L
-from tests.factories import ArticleFactory, ClaimFactory, OutletFactory
+from tests.factories import ClaimFactory, article_stating
 
 pytestmark = pytest.mark.django_db
 S = ClaimStatus
@@ -27,13 +26,9 @@ CHANGELIST = reverse("admin:claims_claim_changelist")
 DIFFERS = "same words, another speaker/level: check before the verdict applies to it"
 
 
-def store(outlet: str, *, level=L.NAMED_PERSON, speaker="Antonio Guterres", kind="person", suffix="") -> Article:
+def store(outlet: str, **fields) -> Article:
     """One article carrying SENTENCE, stored as extraction stores it (a copy joins the group here)."""
-    article = ArticleFactory(body=SENTENCE + suffix, publisher=OutletFactory(name=outlet), title=f"Ceasefire, in {outlet}")
-    ingestion.article_store_claims(article=article, extractor_version="t", extracted=[SimpleNamespace(
-        start=0, end=len(SENTENCE), text=SENTENCE, cue="said", via_outlet=None, reason="test",
-        attribution_level=level, speaker=speaker, speaker_kind=kind)])
-    return article
+    return article_stating(SENTENCE, outlet=outlet, title=f"Ceasefire, in {outlet}", **fields)
 
 
 @pytest.fixture

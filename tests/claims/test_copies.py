@@ -5,7 +5,6 @@ each with one local sentence of its own, the way wire copy arrives."""
 import json
 import threading
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 from django.conf import settings
@@ -21,8 +20,9 @@ from claims.pipeline import assignment, ingestion
 from claims.services import evidence_add
 from claims.triage import scoring
 from sources.levels import AttributionLevel as L
+from sources.normalize import sentence_key
 from tests.api.conftest import client_for
-from tests.factories import ArticleFactory, EvidenceFactory, OutletFactory, UserFactory
+from tests.factories import ArticleFactory, EvidenceFactory, OutletFactory, UserFactory, article_stating
 
 pytestmark = pytest.mark.django_db
 S = ClaimStatus
@@ -107,13 +107,9 @@ def test_a_copy_is_never_moved_assigned_or_given_evidence_on_its_own(story, revi
 def test_a_differing_attribution_is_flagged_and_shown_never_merged():
     """The same words under another speaker: a copy, flagged, listed with its own speaker."""
     text = "The ceasefire will hold until the talks resume, he said."
-    first = ArticleFactory(body=text, publisher=OutletFactory(name="Wire One"))
-    other = ArticleFactory(body=text + " ", publisher=OutletFactory(name="Wire Two"))
-    item = dict(start=0, end=len(text), text=text, cue="said", via_outlet=None, reason="test")
-    ingestion.article_store_claims(article=first, extractor_version="t", extracted=[
-        SimpleNamespace(**item, attribution_level=L.NAMED_PERSON, speaker="Antonio Guterres", speaker_kind="person")])
-    ingestion.article_store_claims(article=other, extractor_version="t", extracted=[
-        SimpleNamespace(**item, attribution_level=L.OFFICIAL, speaker="the foreign ministry", speaker_kind="government")])
+    first = article_stating(text, outlet="Wire One")
+    other = article_stating(text, outlet="Wire Two", level=L.OFFICIAL, speaker="the foreign ministry", kind="government",
+                            suffix=" ")
     lead, copy = Claim.objects.get(article=first), Claim.objects.get(article=other)
     assert copy.copy_of_id == lead.pk and copy.attribution_differs and not lead.attribution_differs
     assert copy.speaker.name == "the foreign ministry" and lead.speaker.name == "Antonio Guterres"  # each keeps its own
@@ -224,9 +220,7 @@ def test_two_workers_storing_the_same_new_sentence_at_once_make_one_group():
     def store(article):
         try:
             barrier.wait()
-            ingestion.article_store_claims(article=article, extractor_version="t", extracted=[SimpleNamespace(
-                start=0, end=len(text), text=text, attribution_level=L.OFFICIAL, speaker="the county",
-                speaker_kind="government", cue="said", via_outlet=None, reason="test")])
+            article_stating(text, outlet="", article=article, level=L.OFFICIAL, speaker="the county", kind="government")
         except Exception as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
         finally:
@@ -304,3 +298,36 @@ def test_the_published_fact_check_lists_the_groups_articles_as_appearances(story
     assert publishers == ["Yahoo News", "The Gazette", "Daily Post"]
     feed = client_for(reviewer).get("/api/claimreviews/").json()
     assert [a["publisher"]["name"] for a in feed["dataFeedElement"][0]["itemReviewed"]["appearance"]] == publishers
+
+
+def test_a_rewording_found_after_copies_of_it_arrived_brings_its_copies_into_the_group(db):
+    """Under load an article's matching can run after copies of one of its sentences were stored:
+    the rewording and its untouched copies join the group together (never two groups)."""
+    target = next(s["text"] for s in SEED if len(s["text"].split()) > 20 and " said" in s["text"])
+    edited = target.replace(" said", " says", 1)
+    run_pipeline(SEED_BODY, "Yahoo News")
+    early = article_stating(edited, outlet="Daily Post", level=L.UNATTRIBUTED, speaker="", kind="")
+    copy_of_early = article_stating(edited, outlet="KXAN", level=L.UNATTRIBUTED, speaker="", kind="", suffix=" ")
+    follower = Claim.objects.get(article=copy_of_early)
+    assert follower.copy_of_id == Claim.objects.get(article=early).pk  # grouped by text, before any matching
+    article_match(article_id=early.pk)
+    group = Claim.objects.get(text=target, copy_of__isnull=True)
+    reworded, follower = Claim.objects.get(article=early), Claim.objects.get(article=copy_of_early)
+    assert reworded.copy_of_id == group.pk and reworded.copy_method == CopyMethod.REWORDED
+    assert follower.copy_of_id == group.pk  # flat: never a copy of a copy
+    assert CopyKey.objects.get(key=sentence_key(edited)).claim_id == group.pk  # its text now leads to the group
+
+
+def test_assignment_waits_for_an_articles_matching_a_little(reviewer, settings):
+    from datetime import timedelta
+
+    article, _ = ingestion.ingest_article(body=SEED_BODY, publisher="Yahoo News")
+    ingestion.article_extract(article_id=article.pk)
+    assert assignment.claims_assign().moved == 0  # extracted, not yet matched: it may still join a group
+    settings.ASSIGN_WAIT_FOR_MATCHING = timedelta(0)
+    assert assignment.claims_assign().moved > 0  # waited long enough: nothing is held back for good
+    settings.ASSIGN_WAIT_FOR_MATCHING = timedelta(minutes=2)
+    other, _ = ingestion.ingest_article(body=local_copy(1), publisher="The Gazette")
+    ingestion.article_extract(article_id=other.pk)
+    article_match(article_id=other.pk)
+    assert assignment.claims_assign().moved == 1  # matched: its one new claim goes to the queue

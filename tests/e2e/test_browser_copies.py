@@ -5,15 +5,13 @@ with a reason, and lands on its page as a claim of its own, the split in its his
 
 from __future__ import annotations
 
-from types import SimpleNamespace
 
 import pytest
 
 from claims.models import Claim, ClaimStatus, HistoryKind
-from claims.pipeline import ingestion
 from sources.levels import AttributionLevel as L
 from tests.e2e.test_browser_admin import assert_no_horizontal_overflow, browser, log_in, screenshot  # noqa: F401 (fixtures)
-from tests.factories import ArticleFactory, OutletFactory, UserFactory
+from tests.factories import UserFactory, article_stating
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 S = ClaimStatus
@@ -21,12 +19,8 @@ SENTENCE = "The ceasefire will hold until the talks resume, the envoy said."
 REASON = "the ministry's own statement, not the envoy's"
 
 
-def store(outlet: str, *, level=L.NAMED_PERSON, speaker="Antonio Guterres", kind="person", suffix="") -> Claim:
-    article = ArticleFactory(body=SENTENCE + suffix, publisher=OutletFactory(name=outlet), title=f"Ceasefire, in {outlet}")
-    ingestion.article_store_claims(article=article, extractor_version="t", extracted=[SimpleNamespace(
-        start=0, end=len(SENTENCE), text=SENTENCE, cue="said", via_outlet=None, reason="test",
-        attribution_level=level, speaker=speaker, speaker_kind=kind)])
-    return Claim.objects.get(article=article)
+def store(outlet: str, **fields) -> Claim:
+    return Claim.objects.get(article=article_stating(SENTENCE, outlet=outlet, title=f"Ceasefire, in {outlet}", **fields))
 
 
 def test_an_editor_splits_a_wrongly_grouped_copy_out_in_the_browser(browser, live_server):
