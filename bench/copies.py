@@ -70,9 +70,14 @@ def sentences_of(body: str) -> list[str]:
     return [claim.text for claim in extract(body)]
 
 
-def make_copy(body: str, sentences: list[str], i: int) -> str:
+def local_sentence(i: int, story: int = 0) -> str:
+    """Copy i's own sentence (figures differ by copy and story: no two are one claim)."""
+    return LOCAL[i % len(LOCAL)].format(n=i + 1, m=i + 17 + 10_000 * story)
+
+
+def make_copy(body: str, sentences: list[str], i: int, story: int = 0) -> str:
     replaced = sentences[i % len(sentences)]
-    local = LOCAL[i % len(LOCAL)].format(n=i + 1, m=i + 17)
+    local = local_sentence(i, story)
     copy = body.replace(replaced, local, 1)
     if i % 3 == 0:  # a desk's style: straight quotes and hyphens
         copy = copy.translate(str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "—": "-", "–": "-"}))
@@ -160,10 +165,10 @@ def main(argv: list[str] | None = None) -> int:
     figures = []
     for i in range(args.copies):
         for s, (body, sentences) in enumerate(plans):
-            copy = make_copy(body, sentences, i)
+            copy = make_copy(body, sentences, i, s)
             timings.append(through_pipeline(copy, OUTLETS[(i + s) % len(OUTLETS)]))
-        local = LOCAL[i % len(LOCAL)].format(n=i + 1, m=i + 17)
-        differing_worthy += Claim.objects.filter(text=local, copy_of__isnull=True, check_worthiness__gte=threshold).count()
+            differing_worthy += Claim.objects.filter(
+                text=local_sentence(i, s), copy_of__isnull=True, check_worthiness__gte=threshold).count()
         n = i + 1
         if n not in checkpoints:
             continue

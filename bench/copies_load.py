@@ -20,8 +20,8 @@ Stories: the seed (seeds/seed.txt) and ../shared/corpus/pub*.txt when present (e
 stderr line, and the seed alone); K defaults to all of them. Copies are bench/copies.py's
 `make_copy`: copy i of a story replaces its claim sentence i (mod its count) with local
 sentence i, and carries a desk's small edits (every 3rd straight quotes, every 10th one
-word of a long sentence reworded); publishers rotate over 7 outlets. Local sentence i is the
-same text in every story's copy i (bench/copies.py's LOCAL), so it is one group across stories.
+word of a long sentence reworded); publishers rotate over 7 outlets. Each copy's local sentence
+is its own (its figures differ by copy and story: bench/copies.py's local_sentence).
 
 Load: `--clients` threads POST the K x N bodies to /api/articles/ with a newsroom token, as fast
 as the server answers, interleaved as a desk receives them (copy 1 of every story, then copy
@@ -73,7 +73,7 @@ import tempfile  # noqa: E402
 import threading  # noqa: E402
 import time  # noqa: E402
 
-from bench.copies import LOCAL, OUTLETS, make_copy, sentences_of  # noqa: E402
+from bench.copies import OUTLETS, local_sentence, make_copy, sentences_of  # noqa: E402
 
 BENCH_DB = os.environ.get("BENCH_COPIES_LOAD_DB", "verifier_bench_copies_load")
 CORPUS = ROOT.parent / "shared" / "corpus"
@@ -409,11 +409,11 @@ def run(args, workdir: Path, procs: Processes) -> int:
     for i in range(args.copies):
         for s, (name, body, sentences) in enumerate(plans):
             items.append({
-                "body": make_copy(body, sentences, i), "publisher": OUTLETS[(i + s) % len(OUTLETS)],
+                "body": make_copy(body, sentences, i, s), "publisher": OUTLETS[(i + s) % len(OUTLETS)],
                 "title": f"{body.strip().splitlines()[0][:120]}",
                 "_story": s, "_copy": i,
             })
-    locals_used = [LOCAL[i % len(LOCAL)].format(n=i + 1, m=i + 17) for i in range(args.copies)]
+    locals_used = [local_sentence(i, s) for i in range(args.copies) for s in range(len(plans))]
 
     # The service.
     web_port = free_port()
