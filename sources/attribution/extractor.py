@@ -191,6 +191,8 @@ class _Article:
         first_close = None
         inside: list[tuple[int, int]] = []
         q_from = seg.start if open_q else None
+        # "''" (two apostrophes) is the straight double quote of some wire copy
+        s = s.replace("''", '"\x01')
         for k, ch in enumerate(s):
             if ch not in "“”\"":
                 continue

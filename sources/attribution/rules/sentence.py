@@ -39,6 +39,7 @@ from .speakers import (  # noqa: F401
     classify_np,
     known_org,
 )
+from .surface import surface_tag
 from .clauses import (  # noqa: F401
     _agentless_passive,
     _find_via,
@@ -143,7 +144,8 @@ def attribute_sentence(
                 # by saying ...": a statement as the means is what the sentence reports
                 for g in c.children:
                     if g.dep_ == "pcomp" and g.tag_ == "VBG" and (
-                            v.lemma_.lower() in _BY_VERBS or g.lemma_.lower() in _SAYING):
+                            v.lemma_.lower() in _BY_VERBS or g.lemma_.lower() in _SAYING or (
+                                g.lemma_.lower() in gaz.reporting_verbs and has_clausal_complement(g))):
                         consider(g, 4)
     # "The mayor is stressing that ...: a, b and c." parsed with the reporting verb as
     # the complement of a later verb: an opening "X says that" frames the sentence
@@ -200,11 +202,15 @@ def attribute_sentence(
     if best is None:
         best = _as_clause(gaz, ctx, sent_tokens, quoted, anonymity, root)
     if best is None:
+        best = _issued_record(gaz, ctx, mains, quoted, anonymity)
+    if best is None:
         best = _trailing_record_tag(gaz, sent_tokens)
     if best is None:
         best = _hedges(gaz, mains, start, end)
     if best is None:
         best = _subject_hedge(gaz, mains)
+    if best is None:
+        best = surface_tag(gaz, ctx, sent_tokens, quoted, anonymity, _finding_from_np)
     if best is not None:
         # later speakers of coordinated clauses ("..., and Trump has suggested ...")
         # are the nearest antecedents for the next sentence's "he"
@@ -397,6 +403,44 @@ def _as_clause(gaz, ctx, sent_tokens, quoted, anonymity, root) -> Finding | None
         f = _finding_from_np(gaz, ctx, subj, t, t.text, "'as' clause '{cue}': '{speaker}'", anonymity, False)
         if f is not None:
             return f
+    return None
+
+
+_ISSUE_VERBS = frozenset({"issue", "release", "publish", "put", "send", "post", "circulate", "distribute", "file",
+                          "unveil", "deliver", "produce", "submit"})
+
+
+def _issued_record(gaz, ctx, mains, quoted, anonymity) -> Finding | None:
+    """'X issued a statement saying ...', 'He released a letter from his doctor that
+    says ...': the statement's or the record's clause is the sentence's news (the
+    exception of rule 8), so it is attributed -- a statement to its issuer, a
+    record to the record."""
+    for v in mains[:2]:
+        if v.lemma_.lower() not in _ISSUE_VERBS or v.i in quoted:
+            continue
+        for n in v.children:
+            if n.dep_ not in _OBJ or n.pos_ != "NOUN":
+                continue
+            lemma = n.lemma_.lower()
+            statement = lemma in gaz.statement_nouns
+            if not statement and lemma not in gaz.documents.entries and n.lower_ not in gaz.documents.entries:
+                continue
+            end = v.sent.end
+            says = next((c for c in n.children if c.dep_ in ("acl", "relcl") and c.lemma_.lower() in gaz.reporting_verbs
+                         and c.i not in quoted and (c.tag_ == "VBG" or c.dep_ == "relcl")
+                         and (has_clausal_complement(c) or _quote_follows(c, end))), None)
+            if says is None:
+                continue
+            if statement:
+                subj = subject_of(v)
+                if subj is None:
+                    return None
+                f = _finding_from_np(gaz, ctx, subj, says, says.text, "'{speaker}' issued a statement '{cue}'",
+                                     anonymity)
+                return f if f is not None and (f.level != UNATTRIBUTED or f.pronoun) else None
+            a, b = np_bounds(n)
+            text = _span_text(v.doc, a, b)
+            return Finding(DOCUMENT, text, "document", says.text, f"record '{text}' {says.text}", cue_token=says.i)
     return None
 
 
