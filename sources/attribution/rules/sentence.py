@@ -204,6 +204,8 @@ def attribute_sentence(
     if best is None:
         best = _issued_record(gaz, ctx, mains, quoted, anonymity)
     if best is None:
+        best = _copular_speech(gaz, ctx, root, quoted, anonymity)
+    if best is None:
         best = _trailing_record_tag(gaz, sent_tokens)
     if best is None:
         best = _hedges(gaz, mains, start, end)
@@ -395,14 +397,76 @@ def _as_clause(gaz, ctx, sent_tokens, quoted, anonymity, root) -> Finding | None
             continue
         if not any(c.dep_ == "mark" and c.lower_ == "as" for c in t.children):
             continue
-        if any(c.dep_ in ("dobj", "ccomp", "auxpass", "nsubjpass", "xcomp") for c in t.children):
+        if any(c.dep_ in ("dobj", "ccomp", "nsubjpass", "xcomp") for c in t.children):
             continue
         subj = next((c for c in t.children if c.dep_ == "nsubj"), None)
-        if subj is None:
+        if subj is None and t.tag_ == "VBN":
+            # "As stated in the senator's commentary, ...", "As reported by the Ledger, ..."
+            f = _as_passive(gaz, ctx, t, anonymity)
+            if f is not None:
+                return f
+            continue
+        if subj is None or any(c.dep_ == "auxpass" for c in t.children):
             continue
         f = _finding_from_np(gaz, ctx, subj, t, t.text, "'as' clause '{cue}': '{speaker}'", anonymity, False)
         if f is not None:
             return f
+    return None
+
+
+_RESPONSE_NOUNS = frozenset({"response", "reaction", "answer", "reply", "retort", "rejoinder", "message", "argument",
+                             "defense", "defence", "explanation", "instinct", "advice", "verdict", "pitch"})
+
+
+_POSSESSIVE_PRONOUNS = {"his": "he", "her": "she", "their": "they", "its": "it"}
+
+
+def _copular_speech(gaz, ctx, root, quoted, anonymity) -> Finding | None:
+    """A main clause that is only a frame for the speech in it (rule 8's
+    exception: the clause carries the news):
+
+    - 'there are some economists who argue that ...', 'X is among those who say ...':
+      the people of the relative clause speak;
+    - 'his best response was to say he would ...', 'their reaction is to tell the
+      public that ...': whoever owns the response speaks.
+    """
+    if root.lemma_.lower() != "be" or root.i in quoted:
+        return None
+    kids = list(root.children)
+    expl = any(c.dep_ == "expl" for c in kids)
+    for c in kids:
+        nouns = []
+        if c.dep_ == "attr" and expl:
+            nouns = [c]
+        elif c.dep_ == "prep" and c.lower_ == "among":
+            nouns = [g for g in c.children if g.dep_ == "pobj"]
+        for n in nouns:
+            rel = next((g for g in n.children if g.dep_ == "relcl" and g.lemma_.lower() in gaz.reporting_verbs
+                        and g.i not in quoted and has_clausal_complement(g)
+                        and any(h.dep_ == "nsubj" and h.lower_ in ("who", "that") for h in g.children)), None)
+            if rel is None:
+                continue
+            who = n if expl else subject_of_own(root)
+            if who is None:
+                return None
+            f = _finding_from_np(gaz, ctx, who, rel, rel.text, "'{speaker}' in a frame clause '{cue}'", anonymity)
+            return f if f is not None and (f.level != UNATTRIBUTED or f.pronoun) else None
+    # "his best response was to say ...": the owner of the response
+    say = next((c for c in kids if c.dep_ in ("xcomp", "ccomp") and c.lemma_.lower() in gaz.reporting_verbs
+                and c.i not in quoted and any(g.lower_ == "to" for g in c.lefts) and has_clausal_complement(c)), None)
+    subj = subject_of_own(root)
+    if say is None or subj is None:
+        return None
+    for n in [subj] + [c for c in subj.children if c.dep_ == "conj"]:
+        if n.lemma_.lower() in _RESPONSE_NOUNS:
+            owner = next((g for g in n.children if g.dep_ == "poss"), None)
+            if owner is None:
+                return None
+            pron = _POSSESSIVE_PRONOUNS.get(owner.lower_)
+            if pron is not None:  # "his response": the "he" the next sentences resolve
+                return Finding(UNATTRIBUTED, None, None, say.text, "", pronoun=pron, cue_token=say.i)
+            f = _finding_from_np(gaz, ctx, owner, say, say.text, "'{speaker}'s " + n.text + " is to '{cue}'", anonymity)
+            return f if f is not None and (f.level != UNATTRIBUTED or f.pronoun) else None
     return None
 
 
@@ -441,6 +505,27 @@ def _issued_record(gaz, ctx, mains, quoted, anonymity) -> Finding | None:
             a, b = np_bounds(n)
             text = _span_text(v.doc, a, b)
             return Finding(DOCUMENT, text, "document", says.text, f"record '{text}' {says.text}", cue_token=says.i)
+    return None
+
+
+def _as_passive(gaz, ctx, t, anonymity) -> Finding | None:
+    for c in t.children:
+        if not (c.dep_ == "agent" or c.dep_ == "prep" and c.lower_ in ("in", "by")):
+            continue
+        pobj = next((g for g in c.children if g.dep_ == "pobj"), None)
+        if pobj is None or pobj.pos_ not in ("NOUN", "PROPN"):
+            continue
+        f = _finding_from_np(gaz, ctx, pobj, t, t.text, "'as' clause '{cue}' in/by '{speaker}'", anonymity)
+        if f is not None and f.level != UNATTRIBUTED:
+            return f
+        owner = next((g for g in pobj.children if g.dep_ == "poss"), None)
+        if owner is not None and pobj.pos_ == "NOUN":
+            # "in Davis' commentary": what the owner wrote
+            f = _finding_from_np(gaz, ctx, owner, t, t.text, "'as' clause '{cue}' in the words of '{speaker}'", anonymity)
+            if f is not None and f.level != UNATTRIBUTED and not f.pronoun:
+                a, b = np_bounds(pobj)
+                f.speaker = _span_text(t.doc, a, b)
+                return f
     return None
 
 
@@ -861,12 +946,17 @@ def _governs_main(tok, mains) -> bool:
     return False
 
 
+# hedges only with "as": "has been mentioned as a potential nominee", "is floated as"
+_AS_HEDGES = frozenset({"mention", "float", "peg"})
+
+
 def _hedges(gaz, mains, start, end) -> Finding | None:
     for v in mains:
         doc = v.doc
         lemma = v.lemma_.lower()
         # agentless hedge passives: 'is seen as', 'is rumoured to', 'are said to be'
-        if lemma in gaz.hedge_passive and _agentless_passive(v):
+        if (lemma in gaz.hedge_passive or lemma in _AS_HEDGES and v.i + 1 < len(doc) and doc[v.i + 1].lower_ == "as") \
+                and _agentless_passive(v):
             lo, hi = hedge_phrase(v)
             phrase = _span_text(doc, lo, hi)
             return Finding(VAGUE, phrase, None, phrase, f"agentless hedge '{phrase}'", cue_token=v.i)
