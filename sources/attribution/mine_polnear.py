@@ -25,9 +25,10 @@ import argparse
 import re
 import sys
 from collections import Counter
+from functools import lru_cache
 from pathlib import Path
 
-from .gazetteers import DATA_DIR, load
+from .gazetteers import DATA_DIR, _words, load
 from .polnear import read_ann
 
 OUT = DATA_DIR / "polnear_speaker_nouns.txt"
@@ -78,13 +79,19 @@ def source_heads(texts: list[str], nlp) -> list[str | None]:
     return out
 
 
+@lru_cache(maxsize=1)
+def _hand_human_nouns() -> frozenset[str]:
+    return _words("human_nouns.txt")
+
+
 def _known(word: str) -> bool:
     """Words the hand-written lists already hold, or that have a level of their own."""
     gaz = load()
+    hand = _hand_human_nouns()  # not gaz.human_nouns: that holds the mined words too
     sing = word[:-1] if word.endswith("s") else word
     forms = {word, sing, word[:-2] if word.endswith("es") else word}
     for f in forms:
-        if (f in gaz.human_nouns or f in gaz.vague_groups or f in gaz.anonymous_roles or f in gaz.institutions
+        if (f in hand or f in gaz.vague_groups or f in gaz.anonymous_roles or f in gaz.institutions
                 or f in gaz.documents.entries or f in gaz.document_bodies.entries or f in gaz.statement_nouns
                 or f in gaz.kin or f in gaz.outlet_nouns.entries or f in gaz.institution_staff
                 or gaz.person_roles.find([f]) or gaz.official_titles.find([f]) or gaz.anonymous.find([f])

@@ -72,3 +72,17 @@ def test_unnamed_polls_are_speaker_text_but_not_sources():
         c = one(s)
         assert c.attribution_level == "document" and c.speaker
         assert c.speaker_is_source is False and c.speaker_name is None
+
+
+@pytest.mark.parametrize(
+    "sentence, level, speaker",
+    [
+        # people no list knows, speaking with a verb only people take
+        ("Cement makers argue that imports have doubled.", "vague", "Cement makers"),
+        ("Companies say the new rule would raise their costs.", "vague", "Companies"),
+        ("The families said the settlement was too small.", "named_person", "The families"),
+    ],
+)
+def test_unlisted_people_who_say(sentence, level, speaker):
+    c = one(sentence)
+    assert (c.attribution_level, c.speaker) == (level, speaker), c.reason

@@ -646,6 +646,47 @@ def _as_evidence_that(gaz, v) -> bool:
     return False
 
 
+# verbs of saying only people take: their subject speaks even when no list knows the word
+_PEOPLE_VERBS = frozenset({"say", "tell", "argue", "insist", "claim", "admit", "deny", "complain", "contend",
+                           "acknowledge", "add", "assert", "maintain", "concede", "vow", "boast", "joke", "allege",
+                           "retort", "reply", "recall", "testify", "lament", "quip", "exclaim", "grumble"})
+
+
+def _people_subject(gaz, subj, v, tag) -> Finding | None:
+    """'Cement makers argue that ...', 'Mourners say ...', 'The families said ...': a
+    common noun no list knows, the subject of a verb only people take with what
+    they said. An unspecific plural is a vague group (rule 12); one individual
+    by an indefinite description is anonymous, a definite group or individual
+    points back to people the article identified (rule 15)."""
+    if subj.pos_ != "NOUN" or v.tag_ == "VBG" or not (
+            subj.text.islower() or subj.is_sent_start and subj.text[1:].islower()):
+        return None  # (a participle's "subject", a subhead run into the sentence)
+    institution = subj.lemma_.lower() in gaz.institutions or subj.lower_ in gaz.institutions
+    doc = subj.doc
+    a, b = np_bounds(subj)
+    if any(doc[i].pos_ in ("VERB", "AUX") and doc[i].dep_ not in ("amod", "compound") for i in range(a, b + 1)):
+        return None
+    text = _span_text(doc, a, b)
+    dets = {c.lower_ for c in subj.children if c.dep_ in ("det", "poss", "predet")}
+    definite = bool(dets & {"the", "these", "those", "his", "her", "their", "its", "our", "my", "your"}) or any(
+        c.dep_ == "poss" for c in subj.children)
+    if "our" in dets or "my" in dets:
+        return None  # the publisher's own voice is the rules' business
+    plural = subj.tag_ == "NNS"
+    if institution and (definite or not plural):
+        return None  # "the company said" is the institution's: the speaker rules' business
+    if plural and not definite:
+        level, kind = VAGUE, "group"
+    elif definite:
+        level, kind = NAMED, "person"
+    elif dets & {"a", "an", "one", "another"}:
+        level, kind = ANON, "anonymous"
+    else:
+        return None
+    return Finding(level, text, kind, v.text, f"people ('{text}') who '{v.text}'", cue_token=v.i, tag=tag,
+                   person_like=not plural, named=False)
+
+
 def _verb_finding(gaz, ctx, v, start, end, anonymity, mains) -> Finding | None:
     doc = v.doc
     lemma = v.lemma_.lower()
@@ -797,6 +838,8 @@ def _verb_finding(gaz, ctx, v, start, end, anonymity, mains) -> Finding | None:
             f.via = relay[1]
             return f
     f = _finding_from_np(gaz, ctx, subj, v, v.text, "subject of '{cue}': '{speaker}'", anonymity, tag)
+    if f is None and lemma in _PEOPLE_VERBS and clausal:
+        f = _people_subject(gaz, subj, v, tag)
     if f is None:
         return None
     if f.level == DOCUMENT:
