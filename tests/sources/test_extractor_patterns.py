@@ -1,4 +1,4 @@
-"""Extractor 1.4.0: the patterns issue 15 found on copy the rules were never tuned to.
+"""Extractor 1.4.0 (still held by 1.5.0): the patterns issue 15 found on copy the rules were never tuned to.
 
 Every sentence here is original (written for these tests, not taken from any
 PolNeAR article or gold file); each probes one general convention.

@@ -1,11 +1,12 @@
 """Attribution rules over one parsed sentence (spaCy dependency structure).
 
 Everything here reads tokens of an already-parsed ``Doc``; nothing calls the
-pipeline again. Four modules, each building on the ones before it:
+pipeline again. Five modules, each building on the ones before it:
 
 - :mod:`.helpers`: levels, :class:`Finding`, :class:`ArticleContext`, noun-phrase and outlet helpers;
 - :mod:`.speakers`: speaker classification (:func:`classify_np`);
 - :mod:`.clauses`: clause structure (main verbs, subjects, tags, hedges);
+- :mod:`.surface`: cues read off the word order where the parse hides them (the last resort);
 - :mod:`.sentence`: the sentence rules (:func:`attribute_sentence`).
 
 This package re-exports their names, so ``rules.X`` keeps working.
@@ -90,6 +91,7 @@ from .clauses import (  # noqa: F401
     _reduced_relative,
     subject_of_own,
 )
+from .surface import surface_tag  # noqa: F401
 from .sentence import (  # noqa: F401
     _finding_from_np,
     attribute_sentence,

@@ -35,10 +35,12 @@ from .helpers import (  # noqa: F401
 )
 from .speakers import (  # noqa: F401
     _poll_share,
+    unnamed_polls,
     _appos_name,
     classify_np,
     known_org,
 )
+from .surface import surface_tag
 from .clauses import (  # noqa: F401
     _agentless_passive,
     _find_via,
@@ -67,8 +69,9 @@ def _finding_from_np(gaz, ctx, head, v, cue, reason_fmt, anonymity, tag=False):
     f = Finding(level, text, kind, cue, reason_fmt.format(cue=cue, speaker=text), cue_token=v.i, tag=tag,
                 person_like=person_like, named=named)
     f.extra["plural"] = head.tag_ in ("NNS", "NNPS")
-    if level == DOCUMENT and _poll_share(head):
-        f.extra["not_source"] = True  # "47 percent": respondents, not a source to store
+    if level == DOCUMENT and (_poll_share(head) or unnamed_polls(head)):
+        # "47 percent": respondents; "Polls show": polls no one names -- not sources to store
+        f.extra["not_source"] = True
     if kind == "person" and head.pos_ != "PROPN":
         # a later "she said" resolves to the name itself, not its introduction (rule 9)
         name = _appos_name(gaz, ctx, head)
@@ -143,7 +146,8 @@ def attribute_sentence(
                 # by saying ...": a statement as the means is what the sentence reports
                 for g in c.children:
                     if g.dep_ == "pcomp" and g.tag_ == "VBG" and (
-                            v.lemma_.lower() in _BY_VERBS or g.lemma_.lower() in _SAYING):
+                            v.lemma_.lower() in _BY_VERBS or g.lemma_.lower() in _SAYING or (
+                                g.lemma_.lower() in gaz.reporting_verbs and has_clausal_complement(g))):
                         consider(g, 4)
     # "The mayor is stressing that ...: a, b and c." parsed with the reporting verb as
     # the complement of a later verb: an opening "X says that" frames the sentence
@@ -200,11 +204,17 @@ def attribute_sentence(
     if best is None:
         best = _as_clause(gaz, ctx, sent_tokens, quoted, anonymity, root)
     if best is None:
+        best = _issued_record(gaz, ctx, mains, quoted, anonymity)
+    if best is None:
+        best = _copular_speech(gaz, ctx, root, quoted, anonymity)
+    if best is None:
         best = _trailing_record_tag(gaz, sent_tokens)
     if best is None:
         best = _hedges(gaz, mains, start, end)
     if best is None:
         best = _subject_hedge(gaz, mains)
+    if best is None:
+        best = surface_tag(gaz, ctx, sent_tokens, quoted, anonymity, _finding_from_np)
     if best is not None:
         # later speakers of coordinated clauses ("..., and Trump has suggested ...")
         # are the nearest antecedents for the next sentence's "he"
@@ -389,14 +399,140 @@ def _as_clause(gaz, ctx, sent_tokens, quoted, anonymity, root) -> Finding | None
             continue
         if not any(c.dep_ == "mark" and c.lower_ == "as" for c in t.children):
             continue
-        if any(c.dep_ in ("dobj", "ccomp", "auxpass", "nsubjpass", "xcomp") for c in t.children):
+        if any(c.dep_ in ("dobj", "ccomp", "nsubjpass", "xcomp") for c in t.children):
             continue
         subj = next((c for c in t.children if c.dep_ == "nsubj"), None)
-        if subj is None:
+        if subj is None and t.tag_ == "VBN":
+            # "As stated in the senator's commentary, ...", "As reported by the Ledger, ..."
+            f = _as_passive(gaz, ctx, t, anonymity)
+            if f is not None:
+                return f
+            continue
+        if subj is None or any(c.dep_ == "auxpass" for c in t.children):
             continue
         f = _finding_from_np(gaz, ctx, subj, t, t.text, "'as' clause '{cue}': '{speaker}'", anonymity, False)
         if f is not None:
             return f
+    return None
+
+
+_RESPONSE_NOUNS = frozenset({"response", "reaction", "answer", "reply", "retort", "rejoinder", "message", "argument",
+                             "defense", "defence", "explanation", "instinct", "advice", "verdict", "pitch"})
+
+
+_POSSESSIVE_PRONOUNS = {"his": "he", "her": "she", "their": "they", "its": "it"}
+
+
+def _copular_speech(gaz, ctx, root, quoted, anonymity) -> Finding | None:
+    """A main clause that is only a frame for the speech in it (rule 8's
+    exception: the clause carries the news):
+
+    - 'there are some economists who argue that ...', 'X is among those who say ...':
+      the people of the relative clause speak;
+    - 'his best response was to say he would ...', 'their reaction is to tell the
+      public that ...': whoever owns the response speaks.
+    """
+    if root.lemma_.lower() != "be" or root.i in quoted:
+        return None
+    kids = list(root.children)
+    expl = any(c.dep_ == "expl" for c in kids)
+    for c in kids:
+        nouns = []
+        if c.dep_ == "attr" and expl:
+            nouns = [c]
+        elif c.dep_ == "prep" and c.lower_ == "among":
+            nouns = [g for g in c.children if g.dep_ == "pobj"]
+        for n in nouns:
+            rel = next((g for g in n.children if g.dep_ == "relcl" and g.lemma_.lower() in gaz.reporting_verbs
+                        and g.i not in quoted and has_clausal_complement(g)
+                        and any(h.dep_ == "nsubj" and h.lower_ in ("who", "that") for h in g.children)), None)
+            if rel is None:
+                continue
+            who = n if expl else subject_of_own(root)
+            if who is None:
+                return None
+            f = _finding_from_np(gaz, ctx, who, rel, rel.text, "'{speaker}' in a frame clause '{cue}'", anonymity)
+            if f is None or (f.level == UNATTRIBUTED and not f.pronoun):
+                return None
+            if expl and f.speaker and not f.pronoun:
+                a, _b = np_bounds(n)  # the people, without the clause they speak in
+                f.speaker = _span_text(n.doc, a, rel.left_edge.i - 1) if rel.left_edge.i > a else f.speaker
+            return f
+    # "his best response was to say ...": the owner of the response
+    say = next((c for c in kids if c.dep_ in ("xcomp", "ccomp") and c.lemma_.lower() in gaz.reporting_verbs
+                and c.i not in quoted and any(g.lower_ == "to" for g in c.lefts) and has_clausal_complement(c)), None)
+    subj = subject_of_own(root)
+    if say is None or subj is None:
+        return None
+    for n in [subj] + [c for c in subj.children if c.dep_ == "conj"]:
+        if n.lemma_.lower() in _RESPONSE_NOUNS:
+            owner = next((g for g in n.children if g.dep_ == "poss"), None)
+            if owner is None:
+                return None
+            pron = _POSSESSIVE_PRONOUNS.get(owner.lower_)
+            if pron is not None:  # "his response": the "he" the next sentences resolve
+                return Finding(UNATTRIBUTED, None, None, say.text, "", pronoun=pron, cue_token=say.i)
+            f = _finding_from_np(gaz, ctx, owner, say, say.text, "'{speaker}'s " + n.text + " is to '{cue}'", anonymity)
+            return f if f is not None and (f.level != UNATTRIBUTED or f.pronoun) else None
+    return None
+
+
+_ISSUE_VERBS = frozenset({"issue", "release", "publish", "put", "send", "post", "circulate", "distribute", "file",
+                          "unveil", "deliver", "produce", "submit"})
+
+
+def _issued_record(gaz, ctx, mains, quoted, anonymity) -> Finding | None:
+    """'X issued a statement saying ...', 'He released a letter from his doctor that
+    says ...': the statement's or the record's clause is the sentence's news (the
+    exception of rule 8), so it is attributed -- a statement to its issuer, a
+    record to the record."""
+    for v in mains[:2]:
+        if v.lemma_.lower() not in _ISSUE_VERBS or v.i in quoted:
+            continue
+        for n in v.children:
+            if n.dep_ not in _OBJ or n.pos_ != "NOUN":
+                continue
+            lemma = n.lemma_.lower()
+            statement = lemma in gaz.statement_nouns
+            if not statement and lemma not in gaz.documents.entries and n.lower_ not in gaz.documents.entries:
+                continue
+            end = v.sent.end
+            says = next((c for c in n.children if c.dep_ in ("acl", "relcl") and c.lemma_.lower() in gaz.reporting_verbs
+                         and c.i not in quoted and (c.tag_ == "VBG" or c.dep_ == "relcl")
+                         and (has_clausal_complement(c) or _quote_follows(c, end))), None)
+            if says is None:
+                continue
+            if statement:
+                subj = subject_of(v)
+                if subj is None:
+                    return None
+                f = _finding_from_np(gaz, ctx, subj, says, says.text, "'{speaker}' issued a statement '{cue}'",
+                                     anonymity)
+                return f if f is not None and (f.level != UNATTRIBUTED or f.pronoun) else None
+            a, b = np_bounds(n)
+            text = _span_text(v.doc, a, b)
+            return Finding(DOCUMENT, text, "document", says.text, f"record '{text}' {says.text}", cue_token=says.i)
+    return None
+
+
+def _as_passive(gaz, ctx, t, anonymity) -> Finding | None:
+    for c in t.children:
+        if not (c.dep_ == "agent" or c.dep_ == "prep" and c.lower_ in ("in", "by")):
+            continue
+        pobj = next((g for g in c.children if g.dep_ == "pobj"), None)
+        if pobj is None or pobj.pos_ not in ("NOUN", "PROPN"):
+            continue
+        f = _finding_from_np(gaz, ctx, pobj, t, t.text, "'as' clause '{cue}' in/by '{speaker}'", anonymity)
+        if f is not None and f.level != UNATTRIBUTED:
+            return f
+        owner = next((g for g in pobj.children if g.dep_ == "poss"), None)
+        if owner is not None and pobj.pos_ == "NOUN":
+            # "in Davis' commentary": what the owner wrote
+            f = _finding_from_np(gaz, ctx, owner, t, t.text, "'as' clause '{cue}' in the words of '{speaker}'", anonymity)
+            if f is not None and f.level != UNATTRIBUTED and not f.pronoun:
+                a, b = np_bounds(pobj)
+                f.speaker = _span_text(t.doc, a, b)
+                return f
     return None
 
 
@@ -510,6 +646,47 @@ def _as_evidence_that(gaz, v) -> bool:
     return False
 
 
+# verbs of saying only people take: their subject speaks even when no list knows the word
+_PEOPLE_VERBS = frozenset({"say", "tell", "argue", "insist", "claim", "admit", "deny", "complain", "contend",
+                           "acknowledge", "add", "assert", "maintain", "concede", "vow", "boast", "joke", "allege",
+                           "retort", "reply", "recall", "testify", "lament", "quip", "exclaim", "grumble"})
+
+
+def _people_subject(gaz, subj, v, tag) -> Finding | None:
+    """'Cement makers argue that ...', 'Mourners say ...', 'The families said ...': a
+    common noun no list knows, the subject of a verb only people take with what
+    they said. An unspecific plural is a vague group (rule 12); one individual
+    by an indefinite description is anonymous, a definite group or individual
+    points back to people the article identified (rule 15)."""
+    if subj.pos_ != "NOUN" or v.tag_ == "VBG" or not (
+            subj.text.islower() or subj.is_sent_start and subj.text[1:].islower()):
+        return None  # (a participle's "subject", a subhead run into the sentence)
+    institution = subj.lemma_.lower() in gaz.institutions or subj.lower_ in gaz.institutions
+    doc = subj.doc
+    a, b = np_bounds(subj)
+    if any(doc[i].pos_ in ("VERB", "AUX") and doc[i].dep_ not in ("amod", "compound") for i in range(a, b + 1)):
+        return None
+    text = _span_text(doc, a, b)
+    dets = {c.lower_ for c in subj.children if c.dep_ in ("det", "poss", "predet")}
+    definite = bool(dets & {"the", "these", "those", "his", "her", "their", "its", "our", "my", "your"}) or any(
+        c.dep_ == "poss" for c in subj.children)
+    if "our" in dets or "my" in dets:
+        return None  # the publisher's own voice is the rules' business
+    plural = subj.tag_ == "NNS"
+    if institution and (definite or not plural):
+        return None  # "the company said" is the institution's: the speaker rules' business
+    if plural and not definite:
+        level, kind = VAGUE, "group"
+    elif definite:
+        level, kind = NAMED, "person"
+    elif dets & {"a", "an", "one", "another"}:
+        level, kind = ANON, "anonymous"
+    else:
+        return None
+    return Finding(level, text, kind, v.text, f"people ('{text}') who '{v.text}'", cue_token=v.i, tag=tag,
+                   person_like=not plural, named=False)
+
+
 def _verb_finding(gaz, ctx, v, start, end, anonymity, mains) -> Finding | None:
     doc = v.doc
     lemma = v.lemma_.lower()
@@ -567,7 +744,9 @@ def _verb_finding(gaz, ctx, v, start, end, anonymity, mains) -> Finding | None:
                            cue_token=v.i, tag=tag)
         return None
 
-    clausal = has_clausal_complement(v) or tag or _quote_follows(v, end)
+    clausal = has_clausal_complement(v) or tag or _quote_follows(v, end) or (
+        # "continues to insist, ..., that ...": the clause hangs on the raising verb
+        v.dep_ == "xcomp" and v.head.lemma_.lower() in _RAISING_VERBS and has_clausal_complement(v.head))
     ok_verb = (lemma in gaz.reporting_verbs and clausal) or lemma in gaz.speech_acts
     # "did not mention the project": a speech act that did not happen asserts nothing
     if ok_verb and not clausal and lemma not in gaz.reporting_verbs and any(c.dep_ == "neg" for c in v.children):
@@ -634,8 +813,11 @@ def _verb_finding(gaz, ctx, v, start, end, anonymity, mains) -> Finding | None:
         if lemma in gaz.research_verbs and v in mains and subj.pos_ == "NOUN":
             res = classify_np(gaz, ctx, subj, anonymity)
             if res is not None and res[0] == DOCUMENT:
-                return Finding(DOCUMENT, res[2], "document", v.text,
-                               f"finding '{v.text}' of record '{res[2]}'", cue_token=v.i, tag=tag)
+                g = Finding(DOCUMENT, res[2], "document", v.text,
+                            f"finding '{v.text}' of record '{res[2]}'", cue_token=v.i, tag=tag)
+                if unnamed_polls(subj):
+                    g.extra["not_source"] = True  # "Polls show": no pollster to look up
+                return g
         return None
     # an outlet cannot be "the housing minister": an outlet subject with a person
     # in apposition is a misparsed "Appearing on <outlet>, the minister, X, said"
@@ -656,6 +838,8 @@ def _verb_finding(gaz, ctx, v, start, end, anonymity, mains) -> Finding | None:
             f.via = relay[1]
             return f
     f = _finding_from_np(gaz, ctx, subj, v, v.text, "subject of '{cue}': '{speaker}'", anonymity, tag)
+    if f is None and lemma in _PEOPLE_VERBS and clausal:
+        f = _people_subject(gaz, subj, v, tag)
     if f is None:
         return None
     if f.level == DOCUMENT:
@@ -817,12 +1001,17 @@ def _governs_main(tok, mains) -> bool:
     return False
 
 
+# hedges only with "as": "has been mentioned as a potential nominee", "is floated as"
+_AS_HEDGES = frozenset({"mention", "float", "peg"})
+
+
 def _hedges(gaz, mains, start, end) -> Finding | None:
     for v in mains:
         doc = v.doc
         lemma = v.lemma_.lower()
         # agentless hedge passives: 'is seen as', 'is rumoured to', 'are said to be'
-        if lemma in gaz.hedge_passive and _agentless_passive(v):
+        if (lemma in gaz.hedge_passive or lemma in _AS_HEDGES and v.i + 1 < len(doc) and doc[v.i + 1].lower_ == "as") \
+                and _agentless_passive(v):
             lo, hi = hedge_phrase(v)
             phrase = _span_text(doc, lo, hi)
             return Finding(VAGUE, phrase, None, phrase, f"agentless hedge '{phrase}'", cue_token=v.i)

@@ -383,6 +383,23 @@ def _poll_share(head) -> bool:
     return False
 
 
+_POLL_WORDS = frozenset({"poll", "polls", "survey", "surveys", "polling"})
+
+
+def unnamed_polls(head) -> bool:
+    """"Polls show", "Instant polls showed", "recent surveys suggest": polls no one
+    names (no pollster, no outlet, no determiner or possessor): speaker text, but
+    no source a reader could look up."""
+    if head.lower_ not in _POLL_WORDS or head.lower_ in ("poll", "survey") or not (
+            head.tag_ in ("NNS", "NN") or head.tag_ in ("NNP", "NNPS") and head.is_sent_start):
+        return False  # (a capitalised first word "Polls" is tagged as a name)
+    for c in head.children:
+        if c.dep_ in ("poss", "prep", "relcl", "acl", "appos", "nummod") or c.dep_ == "det" and c.lower_ != "the" \
+                or c.pos_ == "PROPN" or (c.text[:1].isupper() and not c.is_sent_start):
+            return False
+    return True
+
+
 _RESPONDENTS = frozenset({"voters", "respondents", "americans", "adults", "democrats", "republicans",
                           "independents", "people", "those", "residents", "likely", "caucus-goers", "participants"})
 
