@@ -9,13 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from sources.attribution import extract
-
-
-def one(sentence: str, publisher: str | None = None, lead: str = ""):
-    text = "Headline For The Story\n\n" + (lead + "\n\n" if lead else "") + sentence
-    claims = extract(text, publisher)
-    return next(c for c in claims if c.text == sentence)
+from tests.sources.test_extractor_patterns import one
 
 
 @pytest.mark.parametrize(
