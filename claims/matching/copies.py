@@ -73,6 +73,9 @@ def claims_mark_known_copies(*, claims: list[Claim]) -> int:
     if not held:
         return 0
     firsts = Claim.objects.in_bulk(set(held.values()))
+    if chained := {first.copy_of_id for first in firsts.values() if first.copy_of_id is not None}:
+        groups = Claim.objects.in_bulk(chained)  # keys lead to firsts; should one lag, never build a chain
+        firsts = {pk: groups[first.copy_of_id] if first.copy_of_id else first for pk, first in firsts.items()}
     marked = 0
     for claim in claims:
         first = firsts.get(held.get(keys[id(claim)]))
