@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from claims.matching import retrieval
+from claims.matching.matches import article_match
 from claims.models import Claim, ClaimStatus
 from claims.pipeline import assignment
 from claims.triage import checkworthiness
@@ -23,7 +23,7 @@ def test_the_queue_shows_check_worthy_claims_first_and_one_waiting_is_pulled_in(
 
     article = load_seed_article()
     ids = list(article.claims.values_list("pk", flat=True))
-    retrieval.claims_embed(claim_ids=ids)  # what the pipeline's match_article does after extraction
+    article_match(article_id=article.pk)  # what the pipeline does after extraction: embed and match
     claims_score(claim_ids=ids)
     reviewer = UserFactory(username="rita", roles=["reviewers"])
     assignment.claims_assign()
