@@ -480,19 +480,23 @@ def copy_group_first_id(*, claim_id: int) -> int | None:
 
 
 def copy_group(*, group_id: int, limit: int = COPY_GROUP_LISTED) -> dict:
-    """A copy group as reviewers see it: its first claim, how many appearances (first included), how
-    many of them differ in attribution, and the first `limit` appearances, the first claim first."""
+    """A copy group as reviewers see it (API and admin): its first claim, how many appearances (first
+    included) in how many articles, how many differ in attribution, and the first `limit` appearances,
+    the first claim first. Two queries."""
     members = Claim.objects.filter(Q(pk=group_id) | Q(copy_of_id=group_id))
-    counts = members.aggregate(size=Count("pk"), differing=Count("pk", filter=Q(attribution_differs=True)))
-    fields = ("id", "article_id", "article__publisher__name", "attribution_level", "speaker_text",
+    counts = members.aggregate(size=Count("pk"), articles=Count("article_id", distinct=True),
+                               differing=Count("pk", filter=Q(attribution_differs=True)))
+    fields = ("id", "article_id", "article__title", "article__publisher__name", "attribution_level", "speaker_text",
               "attribution_differs", "copy_method", "copy_score")
     appearances = members.order_by(F("copy_of_id").asc(nulls_first=True), "pk").values(*fields)[:limit]
     return {
         "first": group_id,
         "size": counts["size"],
+        "articles": counts["articles"],
         "attribution_differences": counts["differing"],
         "appearances": [
-            {"claim": r["id"], "article": r["article_id"], "publisher": r["article__publisher__name"],
+            {"claim": r["id"], "article": r["article_id"], "article_title": r["article__title"],
+             "publisher": r["article__publisher__name"],
              "attribution_level": r["attribution_level"], "speaker_text": r["speaker_text"],
              "attribution_differs": r["attribution_differs"], "copy_method": r["copy_method"] or None,
              "copy_score": r["copy_score"]}

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.lookups import GreaterThan
 from django.db.models.functions import Coalesce
 from django.urls import NoReverseMatch, reverse
@@ -23,6 +23,7 @@ from django.utils import timezone
 from sources.levels import AttributionLevel
 from sources.models import Source
 
+from .. import selectors
 from ..corroboration.provenance import provenance
 from ..models import Article, Claim, ClaimStatus, CopyMethod
 from ..triage import checkworthiness
@@ -276,7 +277,7 @@ def claim_provenance(claim: Claim, *, user=None) -> list[ProvenanceLink]:
 # --- copy groups ----------------------------------------------------------------
 
 # Appearances listed on a group's claim page (the panel says how many there are in all).
-COPY_GROUP_LISTED = 100
+COPY_GROUP_LISTED = selectors.COPY_GROUP_LISTED
 
 
 @dataclass(frozen=True)
@@ -328,30 +329,20 @@ def _why_differs(member: dict, first: dict) -> str:
 
 
 def copy_group(*, group_id: int, limit: int = COPY_GROUP_LISTED) -> CopyGroup:
-    """A copy group for its claims' pages: counts, then the first `limit` members, the first claim
-    first (as claims.selectors.copy_group, with the article titles the page links). Two queries,
-    one for a claim in no group."""
-    members = Claim.objects.filter(Q(pk=group_id) | Q(copy_of_id=group_id))
-    counts = members.aggregate(
-        size=Count("pk"), articles=Count("article_id", distinct=True),
-        differing=Count("pk", filter=Q(attribution_differs=True)),
-    )
-    rows = [] if counts["size"] <= 1 else list(  # a claim of its own: no group to list (one query)
-        members.order_by(F("copy_of_id").asc(nulls_first=True), "pk").values(
-            "pk", "copy_of_id", "article_id", "article__title", "article__publisher__name", "speaker_text",
-            "attribution_level", "copy_method", "copy_score", "attribution_differs",
-        )[:limit]
-    )
-    first = next((r for r in rows if r["pk"] == group_id), rows[0] if rows else None)
+    """A copy group for its claims' pages: the selectors' read (the API's too), with labels and, for
+    each differing member, what differs in words."""
+    group = selectors.copy_group(group_id=group_id, limit=limit)
+    rows = group["appearances"]
+    first = next((r for r in rows if r["claim"] == group_id), rows[0] if rows else None)
     labels = dict(CopyMethod.choices)
     return CopyGroup(
-        first_id=group_id, size=counts["size"], articles=counts["articles"], differing=counts["differing"],
+        first_id=group_id, size=group["size"], articles=group["articles"], differing=group["attribution_differences"],
         appearances=[
             Appearance(
-                claim_id=r["pk"], article_id=r["article_id"], article_title=r["article__title"] or f"Article {r['article_id']}",
-                publisher=r["article__publisher__name"] or "", speaker_text=r["speaker_text"] or "",
-                attribution_level=r["attribution_level"], method=r["copy_method"], method_label=labels.get(r["copy_method"], ""),
-                score=r["copy_score"], differs=r["attribution_differs"],
+                claim_id=r["claim"], article_id=r["article"], article_title=r["article_title"] or f"Article {r['article']}",
+                publisher=r["publisher"] or "", speaker_text=r["speaker_text"] or "",
+                attribution_level=r["attribution_level"], method=r["copy_method"] or "",
+                method_label=labels.get(r["copy_method"], ""), score=r["copy_score"], differs=r["attribution_differs"],
                 why_differs=_why_differs(r, first) if r["attribution_differs"] and first is not None else "",
             )
             for r in rows

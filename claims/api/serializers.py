@@ -134,6 +134,7 @@ class MatchOutput(serializers.Serializer):
 class CopyAppearanceOutput(serializers.Serializer):
     claim = serializers.IntegerField()
     article = serializers.IntegerField()
+    article_title = serializers.CharField(allow_blank=True)
     publisher = serializers.CharField()
     attribution_level = serializers.ChoiceField(choices=AttributionLevel.choices)
     speaker_text = serializers.CharField(allow_blank=True)
@@ -146,6 +147,7 @@ class CopyAppearanceOutput(serializers.Serializer):
 class CopyGroupOutput(serializers.Serializer):
     first = serializers.IntegerField(help_text="The group's first claim: reviewed once for every appearance.")
     size = serializers.IntegerField(help_text="Appearances, the first claim included.")
+    articles = serializers.IntegerField(help_text="Distinct articles the appearances stand in.")
     attribution_differences = serializers.IntegerField(help_text="Appearances whose attribution differs from the first's.")
     appearances = CopyAppearanceOutput(many=True, help_text="The first claim, then copies in id order (at most 100).")
 

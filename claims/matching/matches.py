@@ -113,8 +113,8 @@ def find_candidates(claims: list[tuple[int, str]], *, may_join: set[int] = froze
                              vectors=index.vectors_of(retrieval.CLAIM, ids))
     texts = dict(claims)
     # A process that loaded a claim before it joined a group still finds it: count it as its group.
-    others = {pk: (text, group or pk) for pk, text, group, article_id in Claim.objects.filter(
-        pk__in={h.id for row in hits for h in row if h.score >= threshold}).values_list("pk", "text", "copy_of", "article_id")
+    others = {pk: (text, group or pk) for pk, text, group in Claim.objects.filter(
+        pk__in={h.id for row in hits for h in row if h.score >= threshold}).values_list("pk", "text", "copy_of")
         if retrieval.key_of(retrieval.CLAIM, group or pk) not in own}
     joins, found = [], []
     for (pk, _), row in zip(claims, hits):
