@@ -399,7 +399,10 @@ class WebhookSubscription(models.Model):
     url = models.URLField(max_length=1000)
     events = models.JSONField(default=list, blank=True, help_text="Event kinds to deliver; empty means all.")
     secret = models.CharField(max_length=200, help_text="Shared secret for the HMAC-SHA256 signature.")
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="webhooks")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="webhooks",
+        help_text="Who subscribed it (empty once that user is deleted: the subscription stays).",
+    )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

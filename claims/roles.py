@@ -7,6 +7,7 @@ again after a transactional flush has emptied the tables.
 from django.apps import apps as global_apps
 from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import PermissionDenied
 
 NEWSROOM = "newsroom"
 REVIEWERS = "reviewers"
@@ -113,3 +114,50 @@ def may_work_on(user, *, assignee_id: int | None, allow_unassigned: bool = False
     if not is_reviewer(user):
         return False
     return assignee_id == user.pk or (allow_unassigned and assignee_id is None)
+
+
+# --- Who may do what: one rule per write, asked by the services (which refuse), the API and the admin ---
+#
+# Each write's service calls `require(can_<act>(...), why)`; the API's views and the admin's
+# has_*_permission hooks ask the same can_<act> to decide what they offer. Neither door
+# decides on its own, so no door is open to a role the other refuses
+# (tests/claims/test_both_doors.py walks both).
+
+
+class ActionForbidden(PermissionDenied):
+    """A role rule refused the write: 403 in the API, a refusal in the admin. Nothing was written."""
+
+
+def require(allowed: bool, why: str) -> None:
+    if not allowed:
+        raise ActionForbidden(why)
+
+
+def can_work_on_claim(user, claim) -> bool:
+    """Evidence (add, accept), triage (priority, re-check date) and a match's review: the claim's
+    assignee or an editor. Status moves have their own table (claims.workflow.MOVES)."""
+    return may_work_on(user, assignee_id=claim.assignee_id)
+
+
+def can_review_match(user, *, assignee_ids) -> bool:
+    """A match joins two claims: an assignee of either, or an editor."""
+    return any(may_work_on(user, assignee_id=assignee_id) for assignee_id in assignee_ids)
+
+
+def can_withdraw_evidence(user, evidence) -> bool:
+    """Whoever added it, or an editor (a suggestion is rejected with its match instead)."""
+    return is_editor(user) or (evidence.added_by_id is not None and user is not None and evidence.added_by_id == user.pk)
+
+
+def can_take_work(user) -> bool:
+    return is_reviewer(user) or is_editor(user)
+
+
+def can_ingest(user) -> bool:
+    return is_newsroom(user) or is_editor(user)
+
+
+def can_edit_desk(user) -> bool:
+    """Editors' writes: sign-off, reassignment, withdrawal of a fact-check, copy groups (split, lead),
+    re-extraction, webhooks, sources."""
+    return is_editor(user)

@@ -20,7 +20,9 @@ from .delivery.outbox import outbox_record
 from .matching.fact_checks import stance_from_rating
 from .matching.review import match_review
 from .models import Claim, ClaimMatch, ClaimStatus, Evidence, EvidenceStance, FactCheck, HistoryKind, StatusChange
-from .roles import ROLE_GROUPS, is_editor, is_reviewer
+from .roles import (
+    ROLE_GROUPS, can_edit_desk, can_take_work, can_withdraw_evidence, can_work_on_claim, require,
+)
 from .workflow import CopyInGroup, StaleVersion, TransitionForbidden, WorkflowError, allowed_moves, transition
 
 
@@ -66,6 +68,8 @@ def evidence_add(
     related_claim: Claim | None = None,
     note: str = "",
 ) -> Evidence:
+    """Add evidence to a claim: its assignee or an editor (`actor=None` is the system)."""
+    require(actor is None or can_work_on_claim(actor, claim), "only the claim's assignee or an editor may add evidence")
     evidence = Evidence(
         claim=claim, stance=stance, source=source, url=url, related_claim=related_claim, note=note, added_by=actor
     )
@@ -89,6 +93,7 @@ def evidence_accept(*, evidence: Evidence, actor: AbstractBaseUser) -> Evidence:
     """A reviewer accepts a suggested evidence item: it counts from now on, and a suggestion
     that came from a matching claim confirms that match (the two state the same thing)."""
     evidence = Evidence.objects.select_for_update().get(pk=evidence.pk)
+    require(can_work_on_claim(actor, evidence.claim), "only the claim's assignee or an editor may accept evidence")
     if not evidence.is_suggestion:
         raise ValidationError("this evidence is not a suggestion")
     evidence.is_suggestion, evidence.added_by = False, actor
@@ -115,8 +120,7 @@ def claim_take_next(*, reviewer: AbstractBaseUser) -> Claim | None:
        `claim.assigned` sent to newsroom tools). An idle reviewer never finds an empty
        queue while a colleague holds dozens.
     """
-    if not (is_reviewer(reviewer) or is_editor(reviewer)):
-        raise ValidationError("only reviewers and editors take claims")
+    require(can_take_work(reviewer), "only reviewers and editors take claims")
     order = ("-priority", "status_changed_at", "pk")
     own = Claim.objects.filter(assignee_id=reviewer.pk, status__in=OPEN).order_by(*order).first()
     if own is not None:
@@ -153,8 +157,7 @@ def evidence_withdraw(*, evidence: Evidence, actor: AbstractBaseUser, reason: st
     evidence = Evidence.objects.select_for_update().get(pk=evidence.pk)
     if evidence.withdrawn_at is not None:
         raise ValidationError(f"evidence #{evidence.pk} was already withdrawn")
-    if not (is_editor(actor) or (evidence.added_by_id is not None and evidence.added_by_id == actor.pk)):
-        raise ValidationError("only whoever added this evidence, or an editor, may withdraw it")
+    require(can_withdraw_evidence(actor, evidence), "only whoever added this evidence, or an editor, may withdraw it")
     reason = reason.strip()
     if not reason:
         raise ValidationError("say why the evidence is withdrawn (kept in the claim's history)")
@@ -170,13 +173,15 @@ def evidence_withdraw(*, evidence: Evidence, actor: AbstractBaseUser, reason: st
 
 @transaction.atomic
 def claim_update_triage(
-    *, claim: Claim, priority: int, recheck_after: datetime | None, expected_version: int | None = None
+    *, claim: Claim, actor: AbstractBaseUser, priority: int, recheck_after: datetime | None,
+    expected_version: int | None = None,
 ) -> Claim:
     """Change the fields a reviewer may set by hand (priority, re-check date); status only ever
     moves through workflow. A change bumps the version, and a stale `expected_version` is refused
     (StaleVersion): a reviewer on an old page never silently overwrites a colleague's change.
     """
     locked = Claim.objects.select_for_update(of=("self",)).get(pk=claim.pk)
+    require(can_work_on_claim(actor, locked), "only the claim's assignee or an editor may change its priority or re-check date")
     if expected_version is not None and expected_version != locked.version:
         raise StaleVersion(
             f"claim {locked.pk} is at version {locked.version}, not {expected_version}: reload it and try again",
@@ -212,9 +217,9 @@ def claim_assign(
     claim_id = claim.pk if isinstance(claim, Claim) else claim
     locked = Claim.objects.select_for_update(of=("self",)).get(pk=claim_id)
     allowed = allowed_moves(locked, actor)
-    if not is_editor(actor):
+    if not can_edit_desk(actor):
         raise TransitionForbidden("only an editor may reassign a claim", claim=locked, to=locked.status, allowed=allowed)
-    if not (is_reviewer(assignee) or is_editor(assignee)):
+    if not can_take_work(assignee):
         raise AssignmentRefused(
             f"{assignee.get_username()} is not a reviewer or editor", claim=locked, to=locked.status, allowed=allowed
         )
@@ -237,12 +242,15 @@ def claim_assign(
     return _claim_hand_over(claim=locked, assignee=assignee, actor_name=actor.get_username())
 
 
+@transaction.atomic
 def evidence_from_checked_before(*, claim: Claim, kind: str, record_id: int, actor: AbstractBaseUser) -> Evidence:
     """One click on "Checked before?": an imported fact-check, or one of our verdicts, becomes evidence.
 
     Goes through evidence_add like any other evidence: a fact-check counts as its publisher's
     word (an outlet) with its URL; our own verdict on the same claim elsewhere is a related claim.
+    One transaction: a refused click leaves no new source behind.
     """
+    require(can_work_on_claim(actor, claim), "only the claim's assignee or an editor may add evidence")
     if kind == "fact_check":
         fact_check = FactCheck.objects.get(pk=record_id)
         source = source_resolve(name=fact_check.author_name, kind=SourceKind.OUTLET) if fact_check.author_name else None

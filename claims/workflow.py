@@ -32,7 +32,7 @@ from .corroboration.propagation import verdict_propagate
 from .delivery.outbox import outbox_nudge, outbox_record
 from .delivery.publishing import verdict_publish
 from .models import VERDICTS, Claim, ClaimStatus, EvidenceStance, PublishedVerdict, HistoryKind, OutboxEvent, StatusChange
-from .roles import is_editor, is_reviewer
+from .roles import can_edit_desk, is_editor, is_reviewer
 
 S = ClaimStatus
 
@@ -325,7 +325,7 @@ def sign_off(*, claim: Claim | int, actor: AbstractBaseUser, note: str) -> Statu
     """Record an editor's sign-off on the claim's sourcing (policy gates), in its history."""
     claim_id = claim.pk if isinstance(claim, Claim) else claim
     locked = Claim.objects.select_for_update(of=("self",)).get(pk=claim_id)
-    if not is_editor(actor):
+    if not can_edit_desk(actor):
         raise TransitionForbidden(
             "only an editor may sign off on a claim's sourcing", claim=locked, to=locked.status,
             allowed=allowed_moves(locked, actor),
@@ -361,7 +361,7 @@ def verdict_withdraw(*, claim: Claim | int, actor: AbstractBaseUser, reason: str
     claim_id = claim.pk if isinstance(claim, Claim) else claim
     locked = Claim.objects.select_for_update(of=("self",)).get(pk=claim_id)
     refuse = {"claim": locked, "to": locked.status, "allowed": allowed_moves(locked, actor)}
-    if not is_editor(actor):
+    if not can_edit_desk(actor):
         raise TransitionForbidden("only an editor may withdraw a published fact-check", **refuse)
     if not reason.strip():
         raise GuardFailed("a withdrawal needs a reason, which the claim's history keeps", **refuse)
@@ -395,7 +395,7 @@ def copy_split(
     claim_id = claim.pk if isinstance(claim, Claim) else claim
     locked = Claim.objects.select_for_update(of=("self",)).get(pk=claim_id)
     refuse = {"claim": locked, "to": S.UNVERIFIED, "allowed": []}
-    if not is_editor(actor):
+    if not can_edit_desk(actor):
         raise TransitionForbidden("only an editor may split a claim out of its copy group", **refuse)
     if expected_version is not None and expected_version != locked.version:
         raise StaleVersion(

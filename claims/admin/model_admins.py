@@ -23,7 +23,8 @@ from ..models import (
     WebhookSubscription,
 )
 from ..pipeline.priority import priority_why
-from ..roles import is_editor
+from ..pipeline.ingestion import articles_reextract
+from ..roles import ActionForbidden, can_edit_desk, can_withdraw_evidence, can_work_on_claim
 from ..triage import checkworthiness
 from ..triage.scoring import is_check_worthy
 
@@ -72,7 +73,7 @@ class EvidenceListInline(ReadOnlyInline):
                 obj.withdrawn_by.get_username() if obj.withdrawn_by else "?", obj.withdrawal_reason,
             )
         user = getattr(self, "_user", None)
-        if obj.is_suggestion or user is None or not (is_editor(user) or obj.added_by_id == user.pk):
+        if obj.is_suggestion or user is None or not can_withdraw_evidence(user, obj):
             return "-"
         return format_html(
             '<span class="withdraw-control"><input type="text" form="withdraw-form" name="reason-{}" '
@@ -104,6 +105,10 @@ class EvidenceInline(admin.TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).none()  # the list above shows what exists
+
+    def has_add_permission(self, request, obj=None):
+        # The rule services.evidence_add enforces (the API asks the same one): assignee or editor.
+        return obj is not None and obj.copy_of_id is None and can_work_on_claim(request.user, obj)
 
     def has_change_permission(self, request, obj=None):
         return False  # evidence is added, never rewritten: verdicts rest on it
@@ -377,8 +382,9 @@ class ClaimAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         # A copy is reviewed on its group's first claim: its own page only shows it (and, to an
-        # editor, the split form, which posts to its own view).
-        if obj is not None and obj.copy_of_id is not None:
+        # editor, the split form, which posts to its own view). Another reviewer's claim is
+        # view-only: services.claim_update_triage refuses the save, as the API would.
+        if obj is not None and (obj.copy_of_id is not None or not can_work_on_claim(request.user, obj)):
             return False
         return super().has_change_permission(request, obj)
 
@@ -449,9 +455,11 @@ class ClaimAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         try:
             services.claim_update_triage(
-                claim=obj, priority=obj.priority, recheck_after=obj.recheck_after,
+                claim=obj, actor=request.user, priority=obj.priority, recheck_after=obj.recheck_after,
                 expected_version=form.cleaned_data.get("seen_version"),
             )
+        except ActionForbidden as exc:  # reassigned since the page was opened
+            self.message_user(request, f"Refused: {exc}", messages.ERROR)
         except workflow.StaleVersion as exc:  # changed between the form's check and the lock
             page = reverse("admin:claims_claim_change", args=[obj.pk])
             self.message_user(request, views.stale_message(exc.claim, page), messages.ERROR)
@@ -473,6 +481,8 @@ class ClaimAdmin(admin.ModelAdmin):
                 formset.new_objects.append(evidence)
             except ValidationError as exc:
                 self.message_user(request, f"Evidence not added: {'; '.join(exc.messages)}", messages.ERROR)
+            except ActionForbidden as exc:
+                self.message_user(request, f"Evidence not added: {exc}", messages.ERROR)
 
     @admin.action(description="Assign to me")
     def assign_to_me(self, request, queryset):
@@ -495,7 +505,7 @@ class ClaimAdmin(admin.ModelAdmin):
         _run_moves(self, request, queryset, ClaimStatus.QUEUED)
 
     def has_withdraw_permission(self, request) -> bool:
-        return is_editor(request.user)
+        return can_edit_desk(request.user)
 
     @admin.action(description="Withdraw the published fact-check", permissions=["withdraw"])
     def withdraw_fact_check(self, request, queryset):
@@ -610,6 +620,11 @@ class ArticleAdmin(admin.ModelAdmin):
     readonly_fields = fields
     actions = ["reextract"]
 
+    def has_change_permission(self, request, obj=None):
+        # Nothing on an article is edited by hand (re-extraction is an action): its page is read-only
+        # for everyone, so no "Change article" title on a page without a form.
+        return False
+
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:
             context.update(views.article_page_context(obj))
@@ -641,11 +656,13 @@ class ArticleAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False  # articles arrive through ingestion (API, CLI, seeds)
 
-    @admin.action(description="Extract claims again")
+    def has_reextract_permission(self, request) -> bool:
+        return can_edit_desk(request.user)
+
+    @admin.action(description="Extract claims again", permissions=["reextract"])
     def reextract(self, request, queryset):
-        for article in queryset:
-            services.article_schedule_extraction(article=article)
-        self.message_user(request, f"Extraction scheduled for {queryset.count()} article(s).", messages.SUCCESS)
+        count = articles_reextract(article_ids=list(queryset.values_list("pk", flat=True)), actor=request.user)
+        self.message_user(request, f"Extraction scheduled for {count} article(s).", messages.SUCCESS)
 
 
 # Sources are the sources app's; their track record is made of claims, so the claims app

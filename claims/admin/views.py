@@ -28,7 +28,7 @@ from .. import workflow
 from ..corroboration.independence import independence_report
 from ..matching.review import match_review
 from ..models import Article, Claim, ClaimMatch, ClaimStatus, Evidence, FactCheck
-from ..roles import is_editor, may_work_on
+from ..roles import ActionForbidden, can_edit_desk, can_work_on_claim
 from ..pipeline.priority import priority_why
 from ..selectors import match_rows, similar_rows
 from ..services import claim_take_next, evidence_accept, evidence_from_checked_before, evidence_withdraw
@@ -181,7 +181,7 @@ def move_buttons(claim: Claim, user) -> list[MoveButton]:
 
 def why_no_move(claim: Claim, user) -> str:
     """Why a claim page offers this user no move, and what they can do instead."""
-    if claim.assignee_id is not None and claim.assignee_id != user.pk and not is_editor(user):
+    if claim.assignee_id is not None and not can_work_on_claim(user, claim):
         who = claim.assignee.get_username() if claim.assignee else f"user {claim.assignee_id}"
         return (
             f"This claim is assigned to {who}: only {who} or an editor can move it. "
@@ -234,8 +234,8 @@ def claim_page_context(claim: Claim, user) -> dict:
         "check_worthy": is_check_worthy(claim.check_worthiness),
         "suggestions": list(claim.evidence.filter(is_suggestion=True).select_related("source", "related_claim")),
         # A copy's evidence, matches and sign-off are its group's first claim's.
-        "may_sign_off": is_editor(user) and not is_copy,
-        "may_work": may_work_on(user, assignee_id=claim.assignee_id) and not is_copy,
+        "may_sign_off": can_edit_desk(user) and not is_copy,
+        "may_work": can_work_on_claim(user, claim) and not is_copy,
         "corroboration_url": reverse("admin:claims_claim_corroboration", args=[claim.pk]),
         "claim_in_paragraph": claim_in_paragraph(claim),
         "claim_level_badge": level_badge(claim.attribution_level),
@@ -251,7 +251,7 @@ def claim_page_context(claim: Claim, user) -> dict:
         "copy_group": group,
         "copy_group_rows": [_appearance_row(a, current=claim.pk) for a in group.appearances],
         "first_url": reverse("admin:claims_claim_change", args=[claim.copy_of_id]) if is_copy else "",
-        "may_split": is_copy and is_editor(user),
+        "may_split": is_copy and can_edit_desk(user),
         "copy_why_differs": _why_this_copy_differs(claim, group),
         "split_url": reverse("admin:claims_claim_split", args=[claim.pk]),
     }
@@ -374,8 +374,8 @@ def take_next_view(model_admin, request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     try:
         claim = claim_take_next(reviewer=request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+    except ActionForbidden as exc:
+        messages.error(request, str(exc))
         return HttpResponseRedirect(reverse("admin:claims_claim_queue"))
     if claim is None:
         messages.info(request, "No claim is waiting anywhere: every queue is empty.")
@@ -442,7 +442,8 @@ def claim_corroboration_view(model_admin, request: HttpRequest, object_id: str) 
         messages.error(request, f"Refused: {copy_banner(claim)}")
         return HttpResponseRedirect(page)
     action = request.POST.get("action", "")
-    may_work = may_work_on(request.user, assignee_id=claim.assignee_id)
+    # Who may is the services' rule (claims.roles), the same the API asks: a refusal comes back as
+    # ActionForbidden or a WorkflowError, and nothing is written.
     try:
         if action == "sign_off":
             workflow.sign_off(claim=claim.pk, actor=request.user, note=request.POST.get("note", ""))
@@ -451,25 +452,27 @@ def claim_corroboration_view(model_admin, request: HttpRequest, object_id: str) 
             evidence = Evidence.objects.get(pk=request.POST.get("evidence"), claim=claim)
             evidence_withdraw(evidence=evidence, actor=request.user, reason=request.POST.get(f"reason-{evidence.pk}", ""))
             messages.success(request, f"Evidence #{evidence.pk} withdrawn: the guards and the corroboration count without it.")
-        elif action == "accept_evidence" and may_work:
+        elif action == "accept_evidence":
             evidence = Evidence.objects.get(pk=request.POST.get("evidence"), claim=claim)
             evidence_accept(evidence=evidence, actor=request.user)
             messages.success(request, f"Evidence #{evidence.pk} accepted: it now counts.")
-        elif action == "use_checked_before" and may_work:
+        elif action == "use_checked_before":
             kind = request.POST.get("kind", "")
             if kind not in ("claim", "fact_check"):
                 raise ValueError(kind)
             evidence = evidence_from_checked_before(claim=claim, kind=kind, record_id=int(request.POST.get("record", "")),
                                                     actor=request.user)
             messages.success(request, f"Evidence #{evidence.pk} added ({evidence.get_stance_display().lower()}).")
-        elif action in ("confirm_match", "reject_match") and may_work:
+        elif action in ("confirm_match", "reject_match"):
             match = ClaimMatch.objects.get(pk=request.POST.get("match"))
             if claim.pk not in (match.claim_a_id, match.claim_b_id):
                 raise ClaimMatch.DoesNotExist
             match_review(match=match, actor=request.user, confirm=action == "confirm_match")
             messages.success(request, f"Match {'confirmed' if action == 'confirm_match' else 'rejected'}.")
         else:
-            messages.error(request, "Refused: only the claim's assignee or an editor may do that.")
+            messages.error(request, f"Refused: no such action {action[:40]!r} on a claim page.")
+    except ActionForbidden as exc:
+        messages.error(request, f"Refused: {exc}.")
     except workflow.WorkflowError as exc:
         messages.error(request, f"Refused: {with_labels(str(exc))}")
     except (Evidence.DoesNotExist, ClaimMatch.DoesNotExist, Claim.DoesNotExist, FactCheck.DoesNotExist, ValueError):
@@ -484,7 +487,7 @@ def claim_split_view(model_admin, request: HttpRequest, object_id: str) -> HttpR
     claim = _posted_claim(model_admin, request, object_id)
     if isinstance(claim, HttpResponse):
         return claim
-    if not is_editor(request.user):
+    if not can_edit_desk(request.user):
         raise PermissionDenied
     page = reverse("admin:claims_claim_change", args=[claim.pk])
     try:

@@ -29,6 +29,7 @@ from rest_framework.fields import get_error_detail
 
 from ..models import ClaimStatus
 from ..pipeline.ingestion import ArticleRejected
+from ..roles import ActionForbidden
 from ..workflow import TransitionForbidden, WorkflowError
 
 logger = logging.getLogger(__name__)
@@ -53,6 +54,8 @@ class ApiExceptionHandler(ExceptionHandler):
     def convert_known_exceptions(self, exc: Exception) -> Exception:
         if isinstance(exc, WorkflowError):
             return WorkflowRefused(exc)
+        if isinstance(exc, ActionForbidden):  # a role rule of the services: 403 with its reason
+            return exceptions.PermissionDenied(str(exc))
         if isinstance(exc, ArticleRejected):
             return exceptions.ValidationError({"body": [str(exc)]}, code="invalid")
         if isinstance(exc, DjangoValidationError):

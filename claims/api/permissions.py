@@ -15,7 +15,7 @@ from django.conf import settings
 from rest_framework.permissions import BasePermission
 from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle, UserRateThrottle
 
-from ..roles import is_editor, is_newsroom, is_reviewer
+from ..roles import can_edit_desk, can_ingest, can_take_work, is_editor, is_newsroom, is_reviewer
 
 logger = logging.getLogger(__name__)
 
@@ -37,21 +37,21 @@ class CanIngest(BasePermission):
     def has_permission(self, request, view) -> bool:
         if request.method in ("GET", "HEAD", "OPTIONS"):
             return has_any_role(request.user)
-        return is_newsroom(request.user) or is_editor(request.user)
+        return can_ingest(request.user)
 
 
 class IsEditor(BasePermission):
     message = "only editors may do this"
 
     def has_permission(self, request, view) -> bool:
-        return is_editor(request.user)
+        return can_edit_desk(request.user)
 
 
 class IsReviewerOrEditor(BasePermission):
     message = "only reviewers and editors have a review queue"
 
     def has_permission(self, request, view) -> bool:
-        return is_reviewer(request.user) or is_editor(request.user)
+        return can_take_work(request.user)
 
 
 # --- Throttles: rates read from settings.API_THROTTLE_RATES at request time -----------

@@ -83,6 +83,12 @@ class EvidenceOutput(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
+class EvidenceWithdrawnOutput(EvidenceOutput):
+    withdrawn_at = serializers.DateTimeField()
+    withdrawn_by = serializers.CharField(allow_null=True, help_text="Username of whoever withdrew it.")
+    withdrawal_reason = serializers.CharField(help_text="Why; the claim's history keeps it too.")
+
+
 class HistoryOutput(serializers.Serializer):
     id = serializers.IntegerField()
     kind = serializers.ChoiceField(choices=HistoryKind.choices, help_text="A status change, or an editor's sign-off (from == to).")

@@ -52,6 +52,10 @@ urlpatterns = [
         "claims/<int:claim_id>/evidence/<int:evidence_id>/accept/", api.EvidenceAcceptApi.as_view(),
         name="api-claim-evidence-accept",
     ),
+    path(
+        "claims/<int:claim_id>/evidence/<int:evidence_id>/withdraw/", api.EvidenceWithdrawApi.as_view(),
+        name="api-claim-evidence-withdraw",
+    ),
     path("matches/<int:match_id>/review/", api.MatchReviewApi.as_view(), name="api-match-review"),
     path("sources/", api.SourceListApi.as_view(), name="api-sources"),
     path("sources/<int:source_id>/", api.SourceDetailApi.as_view(), name="api-source"),

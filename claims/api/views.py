@@ -40,7 +40,7 @@ from ..models import Claim, ClaimMatch, ClaimStatus, Evidence, WebhookDelivery, 
 from ..pipeline.html import NotArticleHtml, html_to_text
 from ..pipeline.ingestion import article_ingest
 from ..roles import is_editor, is_newsroom, is_reviewer, may_work_on
-from ..services import claim_assign, claim_take_next, evidence_accept, evidence_add
+from ..services import claim_assign, claim_take_next, evidence_accept, evidence_add, evidence_withdraw
 from .errors import ErrorResponse409Serializer, ErrorResponse410Serializer, ErrorResponse413Serializer
 from .permissions import CanIngest, IsEditor, IsReviewerOrEditor
 from .serializers import (
@@ -54,6 +54,7 @@ from .serializers import (
     ClaimOutput,
     EvidenceInput,
     EvidenceOutput,
+    EvidenceWithdrawnOutput,
     MatchOutput,
     MatchReviewInput,
     SignOffInput,
@@ -451,8 +452,6 @@ class ClaimEvidenceApi(APIView):
         data.is_valid(raise_exception=True)
         values = data.validated_data
         claim = _claim_or_404(claim_id)
-        if not may_work_on(request.user, assignee_id=claim.assignee_id):
-            raise PermissionDenied("only the claim's assignee or an editor may add evidence")
         related = Claim.objects.filter(pk=values["claim"]).first() if values["claim"] else None
         with transaction.atomic():  # a refused evidence leaves no new source behind
             source = None
@@ -521,8 +520,6 @@ class EvidenceAcceptApi(APIView):
     )
     def post(self, request, claim_id: int, evidence_id: int):
         claim = _claim_or_404(claim_id)
-        if not may_work_on(request.user, assignee_id=claim.assignee_id):
-            raise PermissionDenied("only the claim's assignee or an editor may accept evidence")
         evidence = Evidence.objects.select_related("source").filter(pk=evidence_id, claim_id=claim.pk).first()
         if evidence is None:
             raise NotFound(f"claim {claim.pk} has no evidence {evidence_id}")
@@ -531,6 +528,37 @@ class EvidenceAcceptApi(APIView):
         except DjangoValidationError as exc:
             raise ValidationError({"non_field_errors": exc.messages}) from exc
         return Response(_evidence_row(evidence, evidence.source))
+
+
+class EvidenceWithdrawInput(serializers.Serializer):
+    reason = StrictCharField(max_length=2000, help_text="Why the evidence is withdrawn (kept in the claim's history).")
+
+
+@extend_validation_errors(["invalid"], field_name="non_field_errors", methods=["post"])
+class EvidenceWithdrawApi(APIView):
+    permission_classes = [IsAuthenticated, IsReviewerOrEditor]
+    throttle_scope = "write"
+
+    @extend_schema(
+        operation_id="claims_evidence_withdraw",
+        request=EvidenceWithdrawInput,
+        responses={200: EvidenceWithdrawnOutput, 413: TOO_LARGE},
+        description="Withdraw evidence added by mistake: whoever added it, or an editor, with a reason. The row "
+        "stays (in the claim's history); the guards and the corroboration count without it from now on. A verdict "
+        "already given is not undone: mark the claim for re-check if it rested on this evidence.",
+    )
+    def post(self, request, claim_id: int, evidence_id: int):
+        data = EvidenceWithdrawInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        claim = _claim_or_404(claim_id)
+        evidence = Evidence.objects.filter(pk=evidence_id, claim_id=claim.pk).first() if evidence_id <= selectors.MAX_ID else None
+        if evidence is None:
+            raise NotFound(f"claim {claim.pk} has no evidence {evidence_id}")
+        evidence = evidence_withdraw(evidence=evidence, actor=request.user, reason=data.validated_data["reason"])
+        row = _evidence_row(evidence, evidence.source)
+        row.update(withdrawn_at=evidence.withdrawn_at, withdrawn_by=request.user.get_username(),
+                   withdrawal_reason=evidence.withdrawal_reason)
+        return Response(row)
 
 
 class ClaimSimilarApi(APIView):
@@ -573,9 +601,6 @@ class MatchReviewApi(APIView):
         match = ClaimMatch.objects.filter(pk=match_id).first() if 0 < match_id <= selectors.MAX_ID else None
         if match is None:
             raise NotFound(f"no match {match_id}")
-        assignees = Claim.objects.filter(pk__in=[match.claim_a_id, match.claim_b_id]).values_list("assignee_id", flat=True)
-        if not any(may_work_on(request.user, assignee_id=assignee_id) for assignee_id in assignees):
-            raise PermissionDenied("only an assignee of one of the two claims or an editor may review a match")
         match = match_review(match=match, actor=request.user, confirm=data.validated_data["confirm"])
         row = next(r for r in selectors.match_rows(claim_id=match.claim_a_id) if r["id"] == match.pk)
         return Response(row)

@@ -25,6 +25,7 @@ from ..corroboration.track_record import priority_adjustment, track_records
 from ..delivery.publishing import relaying_outlet_name
 from ..matching import copies
 from ..models import Article, ArticleAppearance, Claim, ExtractionStatus
+from ..roles import can_edit_desk, require
 from .html import NotArticleHtml, html_to_text, looks_like_html
 from .limits import ExtractionRefused, extract_bounded
 
@@ -155,16 +156,27 @@ def article_record_appearance(
     return appearance
 
 
-def article_schedule_extraction(*, article: Article) -> None:
-    """Enqueue extraction once the surrounding transaction commits.
+def article_schedule_extraction(*, article: Article, force: bool = False) -> None:
+    """Enqueue extraction once the surrounding transaction commits (`force`: even if it is done by
+    the current extractor).
 
     If the broker is down the article stays pending and the sweeper enqueues it later.
     """
     article_id = article.pk
     jobs.enqueue_on_commit(
-        "extract_article", article_id, what=f"extraction of article {article_id}",
+        "extract_article", article_id, *((True,) if force else ()), what=f"extraction of article {article_id}",
         on_sent=lambda: Article.objects.filter(pk=article_id).update(extraction_enqueued_at=timezone.now()),
     )
+
+
+def articles_reextract(*, article_ids: list[int], actor) -> int:
+    """An editor asks for articles to be extracted again (the claims already stored stay: extraction is
+    idempotent on their offsets). Returns how many were scheduled."""
+    require(can_edit_desk(actor), "only an editor may extract articles again")
+    articles = list(Article.objects.filter(pk__in=article_ids).order_by("pk"))
+    for article in articles:
+        article_schedule_extraction(article=article, force=True)
+    return len(articles)
 
 
 def claim_priority(level: str) -> int:

@@ -98,7 +98,7 @@ def test_a_copy_is_never_moved_assigned_or_given_evidence_on_its_own(story, revi
     with pytest.raises(workflow.CopyInGroup, match=f"copy of claim {copy.copy_of_id}"):
         workflow.transition(claim=copy, to=S.QUEUED, actor=editor, assignee=reviewer)
     with pytest.raises(Exception, match="add evidence there"):
-        evidence_add(claim=copy, stance=EvidenceStance.SUPPORTS, actor=reviewer, url="https://example.org/x")
+        evidence_add(claim=copy, stance=EvidenceStance.SUPPORTS, actor=editor, url="https://example.org/x")
     response = client_for(editor).post(f"/api/claims/{copy.pk}/transition/", {"to": "queued", "version": copy.version},
                                        format="json")
     assert response.status_code == 409 and response.json()["errors"][0]["code"] == "copy_of_group"
@@ -142,7 +142,7 @@ def test_an_editor_splits_a_wrong_member_out_and_the_split_is_recorded(story, ed
     assert again.status_code == 409 and again.json()["errors"][0]["code"] == "not_a_copy"
 
 
-def test_independence_counts_a_groups_copies_as_one_origin(story, reviewer):
+def test_independence_counts_a_groups_copies_as_one_origin(story, editor):
     first, copied = story
     group_first = Claim.objects.filter(article=first).exclude(copies=None).first()
     copy_a, copy_b = Claim.objects.filter(copy_of=group_first)[:2]
@@ -153,7 +153,7 @@ def test_independence_counts_a_groups_copies_as_one_origin(story, reviewer):
     assert len(report.origins) == 1 and "copy group" in report.origins[0].explain()
     # a copy of the claim's own sentence is no evidence for it
     with pytest.raises(Exception, match="copy of the same sentence"):
-        evidence_add(claim=group_first, stance=EvidenceStance.SUPPORTS, actor=reviewer, related_claim=copy_a)
+        evidence_add(claim=group_first, stance=EvidenceStance.SUPPORTS, actor=editor, related_claim=copy_a)
 
 
 def test_match_rows_stay_within_k_per_claim_and_do_not_grow_with_copies(db, settings):
@@ -280,7 +280,7 @@ def test_a_copy_takes_no_sign_off_triage_or_split_from_a_non_editor(story, revie
         workflow.sign_off(claim=copy, actor=editor, note="fine")
     assert client_for(editor).post(f"/api/claims/{copy.pk}/sign-off/", {"note": "fine"}, format="json").status_code == 409
     with pytest.raises(workflow.CopyInGroup):
-        claim_update_triage(claim=copy, priority=99, recheck_after=None)
+        claim_update_triage(claim=copy, actor=editor, priority=99, recheck_after=None)
     with pytest.raises(workflow.TransitionForbidden):  # who may, before whether the page is fresh
         workflow.copy_split(claim=copy, actor=reviewer, reason="x", expected_version=copy.version + 5)
     copy.refresh_from_db()

@@ -2,6 +2,8 @@
 guards and the corroboration then count without it."""
 
 import pytest
+
+from claims.roles import ActionForbidden
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
@@ -42,7 +44,7 @@ def test_corroboration_counts_without_withdrawn_evidence(claim, reviewer):
 
 def test_only_the_adder_or_an_editor_and_always_with_a_reason(claim, reviewer, other_reviewer, editor):
     evidence = EvidenceFactory(claim=claim, added_by=reviewer)
-    with pytest.raises(ValidationError, match="only whoever added"):
+    with pytest.raises(ActionForbidden, match="only whoever added"):
         services.evidence_withdraw(evidence=evidence, actor=other_reviewer, reason="not mine")
     with pytest.raises(ValidationError, match="say why"):
         services.evidence_withdraw(evidence=evidence, actor=reviewer, reason="  ")
