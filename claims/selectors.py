@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 import django_filters
+from django_filters.fields import BaseCSVField
 from django import forms
 from django.conf import settings
 from django.core.validators import RegexValidator
@@ -65,11 +66,15 @@ class StableOrderingFilter(django_filters.OrderingFilter):
 
 
 class StrictFilterForm(forms.Form):
-    """An integer or enum parameter sent empty (`?article=`) is an error, not "no filter"."""
+    """An integer or enum parameter sent empty (`?article=`) is an error, not "no filter": the schema
+    allows no empty value there. A text one (`?search=`) or a list (`?ordering=`, the empty list)
+    filters nothing."""
 
     def clean(self):
         cleaned = super().clean()
         for name, field in self.fields.items():
+            if isinstance(field, BaseCSVField):
+                continue
             if isinstance(field, (forms.IntegerField, forms.ChoiceField)) and self.data.get(name) == "":
                 code = "invalid_choice" if isinstance(field, forms.ChoiceField) else "invalid"
                 self.add_error(name, forms.ValidationError("must not be empty", code=code))
@@ -141,6 +146,7 @@ class ClaimFilter(FilterSet):
         fields: list[str] = []
         form = StrictFilterForm
 
+    @extend_schema_field({"type": "string", "pattern": "^(|me|none|[1-9][0-9]{0,17})$"})
     def filter_assignee(self, queryset, name, value):
         if value == "me":
             user = getattr(self.request, "user", None)

@@ -26,6 +26,11 @@ from .roles import (
 from .workflow import CopyInGroup, StaleVersion, TransitionForbidden, WorkflowError, allowed_moves, transition
 
 
+class StateConflict(ValidationError):
+    """A well-formed request the current state refuses (evidence already withdrawn, not a suggestion):
+    409 in the API, a refusal in the admin."""
+
+
 @transaction.atomic
 def admin_login_ensure(
     *, username: str, role: str, password: str | None = None, only_this_role: bool = False
@@ -77,13 +82,13 @@ def evidence_add(
     if source is None and not url and related_claim is None:
         raise ValidationError("evidence needs a source, a url or a related claim")
     if related_claim is not None and related_claim.pk == claim.pk:
-        raise ValidationError("a claim cannot be evidence for itself")
+        raise StateConflict("a claim cannot be evidence for itself")
     if claim.copy_of_id is not None:
-        raise ValidationError(
+        raise StateConflict(
             f"claim {claim.pk} is a copy of claim {claim.copy_of_id}: add evidence there, where the group is reviewed"
         )
     if related_claim is not None and related_claim.group_id == claim.group_id:
-        raise ValidationError(f"claim {related_claim.pk} is a copy of the same sentence, which is no evidence for it")
+        raise StateConflict(f"claim {related_claim.pk} is a copy of the same sentence, which is no evidence for it")
     evidence.save()
     return evidence
 
@@ -95,7 +100,7 @@ def evidence_accept(*, evidence: Evidence, actor: AbstractBaseUser) -> Evidence:
     evidence = Evidence.objects.select_for_update().get(pk=evidence.pk)
     require(can_work_on_claim(actor, evidence.claim), "only the claim's assignee or an editor may accept evidence")
     if not evidence.is_suggestion:
-        raise ValidationError("this evidence is not a suggestion")
+        raise StateConflict(f"evidence #{evidence.pk} is not a suggestion (it counts already)")
     evidence.is_suggestion, evidence.added_by = False, actor
     evidence.save(update_fields=["is_suggestion", "added_by"])
     if evidence.related_claim_id is not None:
@@ -155,9 +160,9 @@ def evidence_withdraw(*, evidence: Evidence, actor: AbstractBaseUser, reason: st
     the claim for re-check if it rested on this evidence.
     """
     evidence = Evidence.objects.select_for_update().get(pk=evidence.pk)
-    if evidence.withdrawn_at is not None:
-        raise ValidationError(f"evidence #{evidence.pk} was already withdrawn")
     require(can_withdraw_evidence(actor, evidence), "only whoever added this evidence, or an editor, may withdraw it")
+    if evidence.withdrawn_at is not None:
+        raise StateConflict(f"evidence #{evidence.pk} was already withdrawn")
     reason = reason.strip()
     if not reason:
         raise ValidationError("say why the evidence is withdrawn (kept in the claim's history)")

@@ -20,7 +20,10 @@ def normalize_name(name: str) -> str:
     text = _POSSESSIVE.sub("", text)
     text = _NON_WORD.sub(" ", text)
     text = _LEADING_ARTICLE.sub("", text.strip())
-    return _SPACES.sub(" ", text).strip(" .-").casefold()
+    folded = _SPACES.sub(" ", text).strip(" .-").casefold()
+    # A name of symbols alone ("×", "!!!") is still the name someone wrote: it is its own key
+    # (only a blank name has none).
+    return folded or _SPACES.sub(" ", unicodedata.normalize("NFKC", name or "")).strip().casefold()
 
 
 _SENTENCE_TOKEN = re.compile(r"[\w$€£¥%]+", re.UNICODE)

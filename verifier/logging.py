@@ -91,6 +91,9 @@ def logging_config(*, fmt: str, level: str) -> dict:
         "loggers": {
             "django": {"handlers": ["console"], "level": level, "propagate": False},
             "django.server": {"handlers": ["console"], "level": level, "propagate": False},
+            # trafilatura logs ERROR for every page it finds no article in; claims.pipeline.html handles that
+            # case (and says so to the sender), so only its own failures would be news.
+            "trafilatura": {"level": "CRITICAL"},
         },
     }
 

@@ -30,6 +30,7 @@ from rest_framework.fields import get_error_detail
 from ..models import ClaimStatus
 from ..pipeline.ingestion import ArticleRejected
 from ..roles import ActionForbidden
+from ..services import StateConflict
 from ..workflow import TransitionForbidden, WorkflowError
 
 logger = logging.getLogger(__name__)
@@ -50,10 +51,20 @@ class WorkflowRefused(exceptions.APIException):
         self.extra = {"allowed": list(error.allowed), "version": error.claim.version, "status": error.claim.status}
 
 
+class Conflict(exceptions.APIException):
+    """409 without a workflow move: the request is well formed but the state it names refuses it
+    (evidence already withdrawn, not a suggestion, an assignee who is not a reviewer)."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "state_conflict"
+
+
 class ApiExceptionHandler(ExceptionHandler):
     def convert_known_exceptions(self, exc: Exception) -> Exception:
         if isinstance(exc, WorkflowError):
             return WorkflowRefused(exc)
+        if isinstance(exc, StateConflict):
+            return Conflict(detail=" ".join(exc.messages), code="state_conflict")
         if isinstance(exc, ActionForbidden):  # a role rule of the services: 403 with its reason
             return exceptions.PermissionDenied(str(exc))
         if isinstance(exc, ArticleRejected):
@@ -85,6 +96,7 @@ class WorkflowErrorCode(TextChoices):
     NOT_PUBLISHED = "not_published"
     COPY_OF_GROUP = "copy_of_group"
     NOT_A_COPY = "not_a_copy"
+    STATE_CONFLICT = "state_conflict"
 
 
 class Error403Code(TextChoices):
@@ -102,11 +114,14 @@ class Error409(_Error):
 
 
 class ErrorResponse409Serializer(serializers.Serializer):
+    """A conflict with the current state; a workflow refusal adds the moves open to you (`allowed`),
+    the claim's `version` and `status`."""
+
     type = serializers.ChoiceField(choices=ClientErrorEnum.choices)
     errors = Error409(many=True)
-    allowed = serializers.ListField(child=serializers.ChoiceField(choices=ClaimStatus.choices))
-    version = serializers.IntegerField()
-    status = serializers.ChoiceField(choices=ClaimStatus.choices)
+    allowed = serializers.ListField(child=serializers.ChoiceField(choices=ClaimStatus.choices), required=False)
+    version = serializers.IntegerField(required=False)
+    status = serializers.ChoiceField(choices=ClaimStatus.choices, required=False)
 
 
 class Error403(_Error):

@@ -2,13 +2,14 @@
 
 from django.urls import path, re_path
 from drf_spectacular.utils import extend_schema
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularSwaggerView
 from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import JSONRenderer
 from rest_framework.settings import api_settings
 
 from . import views as api
 from .errors import api_not_found
+from .schema import CachedSchemaView
 
 
 class SwaggerUiView(SpectacularSwaggerView):
@@ -21,7 +22,7 @@ class SwaggerUiView(SpectacularSwaggerView):
         return response
 
 
-class SchemaView(SpectacularAPIView):
+class SchemaView(CachedSchemaView):
     """The OpenAPI schema; an unknown ?format= is a JSON 400 naming the formats (not a YAML 404)."""
 
     def perform_content_negotiation(self, request, force=False):

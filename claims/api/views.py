@@ -19,6 +19,7 @@ from django.db import connection, transaction
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_standardized_errors.openapi_serializers import ErrorResponse404Serializer
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import serializers, status
 from rest_framework.exceptions import APIException, ErrorDetail, NotFound, PermissionDenied, ValidationError
@@ -39,9 +40,9 @@ from ..matching.review import match_review
 from ..models import Claim, ClaimMatch, ClaimStatus, Evidence, WebhookDelivery, WebhookSubscription
 from ..pipeline.html import NotArticleHtml, html_to_text
 from ..pipeline.ingestion import article_ingest
-from ..roles import is_editor, is_newsroom, is_reviewer, may_work_on
+from ..roles import can_take_work, is_editor, is_newsroom, is_reviewer, may_work_on
 from ..services import claim_assign, claim_take_next, evidence_accept, evidence_add, evidence_withdraw
-from .errors import ErrorResponse409Serializer, ErrorResponse410Serializer, ErrorResponse413Serializer
+from .errors import Conflict, ErrorResponse409Serializer, ErrorResponse410Serializer, ErrorResponse413Serializer
 from .permissions import CanIngest, IsEditor, IsReviewerOrEditor
 from .serializers import (
     CLAIM_REVIEW_FEED_SCHEMA,
@@ -179,20 +180,15 @@ def _claim_detail_response(request, claim_id: int, *, status_code: int = status.
     return Response(row, status=status_code)
 
 
-def _user_or_400(user_id: int, field: str):
+def _assignee(user_id: int):
+    """A claim is assigned to a reviewer (or an editor): no such user is a 404, anyone else a 409."""
     user = User.objects.filter(pk=user_id, is_active=True).first()
     if user is None:
-        raise ValidationError({field: [f"no active user {user_id}"]})
-    return user
-
-
-def _assignee_or_400(user_id: int):
-    """A claim is assigned to a reviewer (or an editor); anyone else is a bad `assignee` (400)."""
-    user = _user_or_400(user_id, "assignee")
-    if not (is_reviewer(user) or is_editor(user)):
-        raise ValidationError(
-            {"assignee": [f"{user.get_username()} (user {user.pk}) is not a reviewer or editor; "
-                          "GET /api/users/?role=reviewer lists whom you can assign"]}
+        raise NotFound(f"no active user {user_id} (the `assignee`)")
+    if not can_take_work(user):
+        raise Conflict(
+            f"{user.get_username()} (user {user.pk}) is not a reviewer or editor; "
+            "GET /api/users/?role=reviewer lists whom you can assign", code="assignment_refused",
         )
     return user
 
@@ -201,10 +197,10 @@ REPEATABLE_PARAMS = frozenset({"ordering"})  # ordering=a&ordering=b is ordering
 
 
 def check_query_params(request, known: frozenset[str]) -> None:
-    """Refuse a query string the operation does not document: unknown names, a parameter
-    given twice (unless it is a list, like `ordering`), or an empty value.
+    """Refuse a query string the operation does not document: unknown names, or a parameter
+    given twice (unless it is a list, like `ordering`).
 
-    An empty value is never "no filter": a client leaves the parameter out instead.
+    An empty value (`?publisher=`, as an HTML form sends it) filters nothing, as the schema says.
     """
     params = request.query_params
     unknown = sorted(name for name in params if name not in known)
@@ -218,8 +214,6 @@ def check_query_params(request, known: frozenset[str]) -> None:
         values = params.getlist(name)
         if len(values) > 1 and name not in REPEATABLE_PARAMS:
             errors[name] = [f"given {len(values)} times; give it once"]
-        elif any(value == "" for value in values):
-            errors[name] = ["must not be empty (leave the parameter out instead)"]
     if errors:
         raise ValidationError(errors)
 
@@ -323,7 +317,7 @@ class ArticleListCreateApi(RowListApi):
         data = ArticleInput(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        body = values["body"] or _html_to_text(values["html"])
+        body = values["body"] if values["body"].strip() else _html_to_text(values["html"])
         article, created = article_ingest(
             body=body, publisher=values["publisher"], title=values["title"], url=values["url"],
             published_at=values["published_at"],
@@ -400,7 +394,7 @@ class ClaimTransitionApi(APIView):
         assignee = None
         if values["to"] == ClaimStatus.QUEUED:
             if is_editor(request.user):
-                assignee = _assignee_or_400(values["assignee"]) if values["assignee"] else None
+                assignee = _assignee(values["assignee"]) if values["assignee"] else None
             elif values["assignee"] not in (None, request.user.pk):
                 raise PermissionDenied("a reviewer may only queue a claim for themselves")
             else:
@@ -429,7 +423,7 @@ class ClaimAssignApi(APIView):
         data = AssignInput(data=request.data)
         data.is_valid(raise_exception=True)
         claim = _claim_or_404(claim_id)
-        assignee = _assignee_or_400(data.validated_data["assignee"])
+        assignee = _assignee(data.validated_data["assignee"])
         claim_assign(claim=claim.pk, assignee=assignee, actor=request.user, expected_version=data.validated_data["version"])
         return _claim_detail_response(request, claim.pk)
 
@@ -444,7 +438,7 @@ class ClaimEvidenceApi(APIView):
     @extend_schema(
         operation_id="claims_evidence_create",
         request=EvidenceInput,
-        responses={201: EvidenceOutput, 413: TOO_LARGE},
+        responses={201: EvidenceOutput, 409: CONFLICT, 413: TOO_LARGE},
         description="Add evidence. `source_name` is resolved to a known source (or a new one) of `source_kind`.",
     )
     def post(self, request, claim_id: int):
@@ -453,6 +447,8 @@ class ClaimEvidenceApi(APIView):
         values = data.validated_data
         claim = _claim_or_404(claim_id)
         related = Claim.objects.filter(pk=values["claim"]).first() if values["claim"] else None
+        if values["claim"] and related is None:
+            raise NotFound(f"no claim {values['claim']} (the evidence's `claim`)")
         with transaction.atomic():  # a refused evidence leaves no new source behind
             source = None
             if values["source_name"].strip():
@@ -514,7 +510,7 @@ class EvidenceAcceptApi(APIView):
     @extend_schema(
         operation_id="claims_evidence_accept",
         request=None,
-        responses={200: EvidenceOutput},
+        responses={200: EvidenceOutput, 409: CONFLICT},
         description="Accept a suggested evidence item (from a matching claim): it counts from now on, "
         "and the match behind it is confirmed.",
     )
@@ -523,10 +519,7 @@ class EvidenceAcceptApi(APIView):
         evidence = Evidence.objects.select_related("source").filter(pk=evidence_id, claim_id=claim.pk).first()
         if evidence is None:
             raise NotFound(f"claim {claim.pk} has no evidence {evidence_id}")
-        try:
-            evidence = evidence_accept(evidence=evidence, actor=request.user)
-        except DjangoValidationError as exc:
-            raise ValidationError({"non_field_errors": exc.messages}) from exc
+        evidence = evidence_accept(evidence=evidence, actor=request.user)
         return Response(_evidence_row(evidence, evidence.source))
 
 
@@ -542,7 +535,7 @@ class EvidenceWithdrawApi(APIView):
     @extend_schema(
         operation_id="claims_evidence_withdraw",
         request=EvidenceWithdrawInput,
-        responses={200: EvidenceWithdrawnOutput, 413: TOO_LARGE},
+        responses={200: EvidenceWithdrawnOutput, 409: CONFLICT, 413: TOO_LARGE},
         description="Withdraw evidence added by mistake: whoever added it, or an editor, with a reason. The row "
         "stays (in the claim's history); the guards and the corroboration count without it from now on. A verdict "
         "already given is not undone: mark the claim for re-check if it rested on this evidence.",
@@ -670,8 +663,8 @@ class FeedPagination(CursorPagination):
     def decode_cursor(self, request):
         try:
             return super().decode_cursor(request)
-        except NotFound:  # a damaged cursor is the client's input, not a missing page
-            raise ValidationError({"cursor": [ErrorDetail("not a cursor from this feed's `next` link", code="invalid")]})
+        except NotFound:  # any string is a cursor by its schema; one this feed never made names no page
+            raise NotFound("no such page: the cursor is not one from this feed's `next` link")
 
 
 class FeedQuery(serializers.Serializer):
@@ -688,7 +681,6 @@ FEED_PARAMETERS = [
 
 
 @extend_validation_errors(["invalid"], field_name="since", methods=["get"])
-@extend_validation_errors(["invalid"], field_name="cursor", methods=["get"])
 @extend_validation_errors(["invalid"], field_name="page_size", methods=["get"])
 class ClaimReviewFeedApi(GenericAPIView):
     """Every published fact-check as a schema.org DataFeed of ClaimReview items, newest change first."""
@@ -705,7 +697,8 @@ class ClaimReviewFeedApi(GenericAPIView):
     @extend_schema(
         operation_id="claimreviews_feed",
         parameters=FEED_PARAMETERS,
-        responses={200: OpenApiResponse(CLAIM_REVIEW_FEED_SCHEMA, description="schema.org DataFeed (JSON-LD).")},
+        responses={200: OpenApiResponse(CLAIM_REVIEW_FEED_SCHEMA, description="schema.org DataFeed (JSON-LD)."),
+                   404: OpenApiResponse(ErrorResponse404Serializer, description="The cursor names no page of this feed.")},
         description="Published fact-checks (a re-checked claim keeps its last verdict; withdrawn ones leave the "
         "feed), newest change first, with cursor pagination (`next`). Also public at /fact-checks/feed.json.",
     )
@@ -886,7 +879,6 @@ def _webhook_or_404(webhook_id: int) -> WebhookSubscription:
     return sub
 
 
-@extend_validation_errors(["invalid"], field_name="non_field_errors", methods=["patch"])
 @extend_validation_errors(["invalid"], field_name="events", methods=["patch"])
 @extend_validation_errors(["invalid"], field_name="is_active", methods=["patch"])
 class WebhookDetailApi(APIView):

@@ -40,6 +40,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from ..models import DeliveryStatus, OutboxEvent, WebhookDelivery, WebhookSubscription
+from ..roles import ActionForbidden
 from .outbox import EVENT_KINDS, outbox_nudge
 
 logger = logging.getLogger(__name__)
@@ -102,8 +103,14 @@ def _check_events(events: list[str]) -> None:
         )
 
 
+class DestinationRefused(ActionForbidden):
+    """The service will not send webhooks to that address (403: the caller may not point it there)."""
+
+
 @transaction.atomic
 def webhook_subscribe(*, url: str, events: list[str], secret: str, owner) -> WebhookSubscription:
+    if problem := destination_problem(url):
+        raise DestinationRefused(f"webhooks are not sent to {url}: {problem}")
     _check_events(events)
     subscription = WebhookSubscription(url=url, events=sorted(set(events)), secret=secret, owner=owner)
     subscription.full_clean()

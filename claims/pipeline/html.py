@@ -8,6 +8,7 @@ and the `ingest --html` flag.
 
 from __future__ import annotations
 
+import html as htmllib
 import re
 
 # Elements that plain prose never contains; attribute-free or not, opening or closing.
@@ -37,14 +38,27 @@ def looks_like_html(text: str) -> bool:
     return len(tags) >= MIN_TAGS and sum(map(len, tags)) >= MIN_TAG_SHARE * len(sample)
 
 
+# A complete tag; what is left when they are removed is the markup's text (the API schema's rule too).
+_ANY_TAG_RE = re.compile(r"<[^<>]*>")
+_INVISIBLE_RE = re.compile(r"<(script|style|head|template|noscript)\b[^<>]*>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+
+
 def html_to_text(html: str) -> str:
-    """The article's main text (trafilatura), or NotArticleHtml."""
+    """The article's main text (trafilatura); for a fragment trafilatura finds no article in (a
+    paragraph or two), the text outside its tags. NotArticleHtml when there is no text at all."""
     import trafilatura  # late: heavy import, only needed for HTML submissions
 
     try:
         text = trafilatura.extract(html, include_comments=False, include_tables=False, favor_precision=True)
-    except Exception as exc:  # malformed markup is the sender's problem, never a crash
-        raise NotArticleHtml(f"could not read the HTML: {type(exc).__name__}") from exc
-    if not (text or "").strip():
-        raise NotArticleHtml("no article text found in the HTML")
+    except Exception:  # malformed markup is the sender's problem, never a crash: read its text instead
+        text = None
+    if (text or "").strip():
+        return text
+    visible = " ".join(_ANY_TAG_RE.sub(" ", _INVISIBLE_RE.sub(" ", html)).split())
+    if not visible:
+        visible = " ".join(_ANY_TAG_RE.sub(" ", html).split())  # only scripts and styles: still the sender's text
+    unescaped = " ".join(htmllib.unescape(visible).split())
+    text = unescaped or visible
+    if not text:
+        raise NotArticleHtml("no text found in the HTML (only tags and whitespace)")
     return text

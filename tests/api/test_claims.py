@@ -169,8 +169,9 @@ def test_evidence_citing_another_claim(api_as, reviewer, in_review_claim):
 
 @pytest.mark.parametrize(
     "payload",
-    [{"stance": "supports"}, {"stance": "maybe", "url": "https://x.example"}, {"stance": "supports", "claim": 999999},
-     {"stance": "supports", "url": "ftp:/broken"}, {"stance": "supports", "source_name": "X", "source_kind": "alien"}],
+    [{"stance": "supports"}, {"stance": "maybe", "url": "https://x.example"},
+     {"stance": "supports", "url": "ftp:/broken"}, {"stance": "supports", "source_name": "X", "source_kind": "alien"},
+     {"stance": "supports", "source_name": "   "}, {"stance": "supports", "url": "https://x.example", "note": "\x1e" + "n" * 10_000}],
 )
 def test_bad_evidence_is_400_and_stores_nothing(api_as, reviewer, in_review_claim, payload):
     response = api_as(reviewer).post(f"/api/claims/{in_review_claim.pk}/evidence/", payload, format="json")
@@ -179,11 +180,18 @@ def test_bad_evidence_is_400_and_stores_nothing(api_as, reviewer, in_review_clai
     assert not Evidence.objects.exists()
 
 
-def test_evidence_for_itself_is_400(api_as, reviewer, in_review_claim):
+def test_evidence_resting_on_a_missing_claim_is_404(api_as, reviewer, in_review_claim):
+    response = api_as(reviewer).post(f"/api/claims/{in_review_claim.pk}/evidence/", {"stance": "supports", "claim": 999999},
+                                     format="json")
+    assert response.status_code == 404 and "no claim 999999" in response.json()["errors"][0]["detail"]
+    assert not Evidence.objects.exists()
+
+
+def test_evidence_for_itself_is_a_409(api_as, reviewer, in_review_claim):
     response = api_as(reviewer).post(
         f"/api/claims/{in_review_claim.pk}/evidence/", {"stance": "supports", "claim": in_review_claim.pk}, format="json"
     )
-    assert response.status_code == 400
+    assert response.status_code == 409 and response.json()["errors"][0]["code"] == "state_conflict"
     assert "itself" in response.json()["errors"][0]["detail"]
 
 
@@ -197,14 +205,14 @@ def test_editor_reassigns_an_open_claim(api_as, editor, other_reviewer, queued_c
 def test_reassigning_to_a_non_reviewer_or_a_closed_claim_is_refused(api_as, editor, newsroom_user, reviewer, claim, queued_claim):
     api = api_as(editor)
     to_newsroom = api.post(f"/api/claims/{queued_claim.pk}/assign/", {"assignee": newsroom_user.pk}, format="json")
-    # A non-reviewer assignee is a bad input (400 about `assignee`), not a workflow conflict (issue 17).
-    assert to_newsroom.status_code == 400 and to_newsroom.json()["errors"][0]["attr"] == "assignee"
+    # A non-reviewer assignee: a well-formed request the state refuses (409), never a workflow move.
+    assert to_newsroom.status_code == 409 and to_newsroom.json()["errors"][0]["code"] == "assignment_refused"
     unverified = api.post(f"/api/claims/{claim.pk}/assign/", {"assignee": reviewer.pk}, format="json")
     assert unverified.status_code == 409
     stale = api.post(f"/api/claims/{queued_claim.pk}/assign/", {"assignee": reviewer.pk, "version": 1}, format="json")
     assert stale.status_code == 409 and stale.json()["errors"][0]["code"] == "stale_version"
     unknown = api.post(f"/api/claims/{queued_claim.pk}/assign/", {"assignee": 987654}, format="json")
-    assert unknown.status_code == 400
+    assert unknown.status_code == 404
 
 
 def refuted_claim(reviewer):

@@ -77,7 +77,7 @@ def test_matches_are_listed_and_accepting_a_suggestion_confirms_the_match(api_as
     assert ClaimMatch.objects.get().status == MatchStatus.CONFIRMED
     assert api_as(reviewer).get(f"/api/claims/{relayed_claim.pk}/").json()["corroboration"]["independent_origins"] == 1
     again = api_as(reviewer).post(f"/api/claims/{relayed_claim.pk}/evidence/{suggestion.pk}/accept/", format="json")
-    assert again.status_code == 400
+    assert again.status_code == 409 and again.json()["errors"][0]["code"] == "state_conflict"
 
 
 def test_rejecting_a_match_withdraws_its_suggestions(api_as, reviewer):

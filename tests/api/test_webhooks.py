@@ -167,13 +167,21 @@ def test_transition_enqueues_a_delivery_after_commit_without_failing(api_as, rev
     assert _enqueue_delivery in callbacks + pending  # a dead broker is only logged
 
 
-@pytest.mark.parametrize("url", ["http://127.0.0.1:9/hook", "http://10.0.0.5/hook", "http://[::1]/hook", "http://169.254.169.254/latest"])
+@pytest.mark.parametrize("url", ["http://127.0.0.1:9/hook", "http://10.0.0.5/hook", "http://169.254.169.254/latest",
+                                 "http://localhost:8000/hook"])
 def test_private_receivers_are_refused_in_production(api_as, editor, settings, url):
+    # A well-formed URL the service will not send to: 403 (not the caller's to point it there), with why.
     settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = False
     response = api_as(editor).post("/api/webhooks/", {"url": url, "events": [], "secret": SECRET}, format="json")
-    assert response.status_code == 400
-    assert response.json()["errors"][0]["attr"] == "url" and "non-public" in response.json()["errors"][0]["detail"]
+    assert response.status_code == 403
+    assert "non-public" in response.json()["errors"][0]["detail"]
     assert not WebhookSubscription.objects.exists()
+
+
+def test_an_ip_v6_literal_is_not_a_webhook_url(api_as, editor):
+    # The schema's URL rule (claims/api/schema.py) takes a domain, localhost or IPv4 only.
+    response = api_as(editor).post("/api/webhooks/", {"url": "http://[::1]/hook", "events": [], "secret": SECRET}, format="json")
+    assert response.status_code == 400 and response.json()["errors"][0]["attr"] == "url"
 
 
 def test_delivery_to_an_address_that_became_private_is_refused(editor, settings):

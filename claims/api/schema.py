@@ -1,0 +1,139 @@
+"""What the OpenAPI schema states beyond drf-spectacular's defaults, so that it tells the truth.
+
+A generated client (or schemathesis) must be able to rely on it both ways: a request the
+schema allows is not refused for its shape, and one it forbids is refused. So:
+
+- every string the API reads states what the server checks: no NUL character, its length
+  counted before trimming, and "not blank" in Python's sense of whitespace (which ECMA's `\\s`
+  is not: it lacks U+001C-U+001F and U+0085);
+- a serializer whose rule combines fields (body or html; a source, a url or a claim) states it
+  as `schema_rules` beside its validate(), rendered here into the component;
+- the schema is built once per process and served from memory (it only changes with the code).
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.extensions import OpenApiSerializerExtension, OpenApiSerializerFieldExtension
+from django.http import HttpResponse
+from drf_spectacular.utils import extend_schema
+from drf_spectacular.views import SCHEMA_KWARGS, SpectacularAPIView
+
+# Python's str.isspace(), as an ECMA-262 character class body (JSON Schema patterns are ECMA regexes).
+PY_WHITESPACE = "\\t-\\r \\u001c-\\u001f\\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000"
+BLANK = f"^[{PY_WHITESPACE}]*$"
+# HTML with no text outside its tags: only whitespace and complete tags (claims.pipeline.html reads the same).
+NO_TEXT_HTML = f"^(?:[{PY_WHITESPACE}]|<[^<>]*>)*$"
+NOT_BLANK = {"not": {"pattern": BLANK}}
+
+
+class RuledSerializer:
+    # A serializer whose validate() combines fields; `schema_rules` says the same in JSON Schema
+    # (anyOf / oneOf / not), merged into its request component. (A comment, not a docstring:
+    # drf-spectacular would publish a docstring as every subclass's description.)
+    schema_rules: dict = {}
+
+
+class RuledSerializerExtension(OpenApiSerializerExtension):
+    target_class = RuledSerializer
+    match_subclasses = True
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_basic_serializer(self.target, direction)
+        if direction == "request":
+            schema.update(self.target.schema_rules)
+        return schema
+
+
+HAS_NUL = "\\u0000"  # a search, not anchored: the string contains NUL
+
+
+def _plain_string(schema: dict) -> dict:
+    """The field's schema without spectacular's allow_blank oneOf (it overlaps on "", so no oneOf held),
+    nor the keys that make spectacular add it again (pattern, format, minLength 1): the rules below
+    are written with not/anyOf instead."""
+    if "oneOf" in schema:
+        schema = {**schema["oneOf"][0], **{k: v for k, v in schema.items() if k != "oneOf"}}
+    schema.pop("pattern", None)
+    schema.pop("format", None)
+    if schema.get("minLength") == 1:
+        del schema["minLength"]
+    return schema
+
+
+class StrictCharFieldExtension(OpenApiSerializerFieldExtension):
+    target_class = "claims.api.serializers.StrictCharField"
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema, direction):
+        schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
+        if direction != "request":
+            return schema
+        schema = _plain_string(schema)
+        if self.target.allow_blank:
+            schema["not"] = {"pattern": HAS_NUL}  # DRF refuses NUL in any string
+        else:  # nor blank, once trimmed ("   ")
+            schema["not"] = {"anyOf": [{"pattern": HAS_NUL}, {"pattern": BLANK}]}
+        return schema
+
+
+# What StrictURLField takes, and Django's URLValidator with it (their agreement is tested): an http(s)
+# URL whose host is a domain (up to four labels, within DNS's 253 characters), localhost or an IPv4 address.
+_HOST_CHAR = "\\u00a1-\\ud7ff\\ue000-\\uffff"  # Django's non-ASCII range, without UTF-16 surrogates
+_LABEL = f"[a-zA-Z0-9{_HOST_CHAR}](?:[a-zA-Z0-9{_HOST_CHAR}-]{{0,61}}[a-zA-Z0-9{_HOST_CHAR}])?"
+_OCTET = "(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_HOST = f"(?:(?:{_LABEL}\\.){{1,3}}[a-zA-Z{_HOST_CHAR}]{{2,60}}\\.?|localhost|{_OCTET}(?:\\.{_OCTET}){{3}})"
+URL = f"^[hH][tT][tT][pP][sS]?://{_HOST}(?::[0-9]{{1,5}})?(?:[/?#][^{PY_WHITESPACE}]*)?$"
+
+
+class StrictURLFieldExtension(OpenApiSerializerFieldExtension):
+    target_class = "claims.api.serializers.StrictURLField"
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema, direction):
+        schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
+        if direction != "request":
+            return schema
+        # Not `format: uri`: RFC 3986 has no room for the international domain names Django takes.
+        schema = _plain_string(schema)
+        if self.target.allow_blank:
+            schema["anyOf"] = [{"pattern": URL}, {"maxLength": 0}]
+        else:
+            schema["pattern"] = URL
+        return schema
+
+
+def not_blank(name: str) -> dict:
+    """A branch of `schema_rules`: `name` is given and not blank."""
+    return {"required": [name], "properties": {name: NOT_BLANK}}
+
+
+class CachedSchemaView(SpectacularAPIView):
+    """The schema, generated and rendered at a process's first request for it, then served from memory.
+
+    It depends on the code only (served public: not on who asks), so one rendered copy per
+    format, version and language is exact. Generating it takes seconds; serving it, microseconds.
+    """
+
+    _rendered: dict = {}
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        key = self._cache_key(request)
+        if response.status_code == 200 and key is not None and key not in self._rendered:
+            response.render()
+            CachedSchemaView._rendered[key] = (response.content, response["Content-Type"], response["Content-Disposition"])
+        return response
+
+    @extend_schema(**SCHEMA_KWARGS)
+    def get(self, request, *args, **kwargs):
+        key = self._cache_key(request)
+        if key in self._rendered:
+            content, content_type, disposition = self._rendered[key]
+            return HttpResponse(content, content_type=content_type, headers={"Content-Disposition": disposition})
+        return super().get(request, *args, **kwargs)
+
+    def _cache_key(self, request):
+        renderer = getattr(request, "accepted_renderer", None)
+        if renderer is None:
+            return None
+        return (renderer.format, renderer.media_type, request.GET.get("lang", ""), request.GET.get("version", ""))
