@@ -13,6 +13,8 @@ schema allows is not refused for its shape, and one it forbids is refused. So:
 
 from __future__ import annotations
 
+import unicodedata
+
 from drf_spectacular.extensions import OpenApiSerializerExtension, OpenApiSerializerFieldExtension
 from django.http import HttpResponse
 from drf_spectacular.utils import extend_schema
@@ -60,15 +62,23 @@ def _plain_string(schema: dict) -> dict:
     return schema
 
 
-class StrictCharFieldExtension(OpenApiSerializerFieldExtension):
-    target_class = "claims.api.serializers.StrictCharField"
+class _RequestStringExtension(OpenApiSerializerFieldExtension):
+    """A string field's request schema: drf-spectacular's, made plain, then `rules()`."""
+
     match_subclasses = True
 
     def map_serializer_field(self, auto_schema, direction):
         schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
-        if direction != "request":
-            return schema
-        schema = _plain_string(schema)
+        return self.rules(_plain_string(schema)) if direction == "request" else schema
+
+    def rules(self, schema: dict) -> dict:
+        raise NotImplementedError
+
+
+class StrictCharFieldExtension(_RequestStringExtension):
+    target_class = "claims.api.serializers.StrictCharField"
+
+    def rules(self, schema):
         if self.target.allow_blank:
             schema["not"] = {"pattern": HAS_NUL}  # DRF refuses NUL in any string
         else:  # nor blank, once trimmed ("   ")
@@ -78,23 +88,32 @@ class StrictCharFieldExtension(OpenApiSerializerFieldExtension):
 
 # What StrictURLField takes, and Django's URLValidator with it (their agreement is tested): an http(s)
 # URL whose host is a domain (up to four labels, within DNS's 253 characters), localhost or an IPv4 address.
-_HOST_CHAR = "\\u00a1-\\ud7ff\\ue000-\\uffff"  # Django's non-ASCII range, without UTF-16 surrogates
+def _host_chars() -> str:
+    """Django's non-ASCII host characters (U+00A1-U+FFFF) as an ECMA class body, without UTF-16
+    surrogates and without the characters urlsplit() refuses in a host (NFKC makes them / ? # @ :)."""
+    refused = {c for c in range(0xA1, 0x10000)
+               if not 0xD800 <= c <= 0xDFFF and set(unicodedata.normalize("NFKC", chr(c))) & set("/?#@:")}
+    allowed = [c for c in range(0xA1, 0x10000) if not 0xD800 <= c <= 0xDFFF and c not in refused]
+    ranges, start = [], allowed[0]
+    for previous, current in zip(allowed, allowed[1:] + [None]):
+        if current != previous + 1:
+            ranges.append(f"\\u{start:04x}" + (f"-\\u{previous:04x}" if previous != start else ""))
+            start = current
+    return "".join(ranges)
+
+
+_HOST_CHAR = _host_chars()
 _LABEL = f"[a-zA-Z0-9{_HOST_CHAR}](?:[a-zA-Z0-9{_HOST_CHAR}-]{{0,61}}[a-zA-Z0-9{_HOST_CHAR}])?"
 _OCTET = "(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
 _HOST = f"(?:(?:{_LABEL}\\.){{1,3}}[a-zA-Z{_HOST_CHAR}]{{2,60}}\\.?|localhost|{_OCTET}(?:\\.{_OCTET}){{3}})"
 URL = f"^[hH][tT][tT][pP][sS]?://{_HOST}(?::[0-9]{{1,5}})?(?:[/?#][^{PY_WHITESPACE}]*)?$"
 
 
-class StrictURLFieldExtension(OpenApiSerializerFieldExtension):
+class StrictURLFieldExtension(_RequestStringExtension):
+    # Not `format: uri`: RFC 3986 has no room for the international domain names Django takes.
     target_class = "claims.api.serializers.StrictURLField"
-    match_subclasses = True
 
-    def map_serializer_field(self, auto_schema, direction):
-        schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
-        if direction != "request":
-            return schema
-        # Not `format: uri`: RFC 3986 has no room for the international domain names Django takes.
-        schema = _plain_string(schema)
+    def rules(self, schema):
         if self.target.allow_blank:
             schema["anyOf"] = [{"pattern": URL}, {"maxLength": 0}]
         else:
