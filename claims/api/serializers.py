@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 
-
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import URLValidator
@@ -23,7 +22,7 @@ from ..delivery import publishing
 from ..delivery.outbox import EVENT_KINDS
 from ..matching import retrieval
 from ..models import (
-    Claim, ClaimStatus, CopyMethod, DeliveryStatus, EvidenceStance, ExtractionStatus, HistoryKind, MatchStatus,
+    ClaimStatus, CopyMethod, DeliveryStatus, EvidenceStance, ExtractionStatus, HistoryKind, MatchStatus,
 )
 from ..selectors import MAX_ID
 from .schema import URL as URL_PATTERN

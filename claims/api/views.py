@@ -13,7 +13,6 @@ import json
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import Paginator as DjangoPaginator
 from django.db import connection, transaction
 from django_filters.rest_framework import DjangoFilterBackend
@@ -22,7 +21,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from drf_standardized_errors.openapi_serializers import ErrorResponse404Serializer
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import serializers, status
-from rest_framework.exceptions import APIException, ErrorDetail, NotFound, PermissionDenied, ValidationError
+from rest_framework.exceptions import APIException, NotFound, PermissionDenied, ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.pagination import CursorPagination, PageNumberPagination
 from rest_framework.permissions import IsAuthenticated
@@ -168,6 +167,17 @@ def _claim_or_404(claim_id: int) -> Claim:
     if claim is None:
         raise NotFound(f"no claim {claim_id}")
     return claim
+
+
+def _evidence_or_404(claim_id: int, evidence_id: int) -> Evidence:
+    claim = _claim_or_404(claim_id)
+    evidence = (
+        Evidence.objects.select_related("source").filter(pk=evidence_id, claim_id=claim.pk).first()
+        if evidence_id <= selectors.MAX_ID else None
+    )
+    if evidence is None:
+        raise NotFound(f"claim {claim.pk} has no evidence {evidence_id}")
+    return evidence
 
 
 def _claim_detail_response(request, claim_id: int, *, status_code: int = status.HTTP_200_OK) -> Response:
@@ -515,10 +525,7 @@ class EvidenceAcceptApi(APIView):
         "and the match behind it is confirmed.",
     )
     def post(self, request, claim_id: int, evidence_id: int):
-        claim = _claim_or_404(claim_id)
-        evidence = Evidence.objects.select_related("source").filter(pk=evidence_id, claim_id=claim.pk).first()
-        if evidence is None:
-            raise NotFound(f"claim {claim.pk} has no evidence {evidence_id}")
+        evidence = _evidence_or_404(claim_id, evidence_id)
         evidence = evidence_accept(evidence=evidence, actor=request.user)
         return Response(_evidence_row(evidence, evidence.source))
 
@@ -543,11 +550,8 @@ class EvidenceWithdrawApi(APIView):
     def post(self, request, claim_id: int, evidence_id: int):
         data = EvidenceWithdrawInput(data=request.data)
         data.is_valid(raise_exception=True)
-        claim = _claim_or_404(claim_id)
-        evidence = Evidence.objects.filter(pk=evidence_id, claim_id=claim.pk).first() if evidence_id <= selectors.MAX_ID else None
-        if evidence is None:
-            raise NotFound(f"claim {claim.pk} has no evidence {evidence_id}")
-        evidence = evidence_withdraw(evidence=evidence, actor=request.user, reason=data.validated_data["reason"])
+        evidence = evidence_withdraw(evidence=_evidence_or_404(claim_id, evidence_id), actor=request.user,
+                                     reason=data.validated_data["reason"])
         row = _evidence_row(evidence, evidence.source)
         row.update(withdrawn_at=evidence.withdrawn_at, withdrawn_by=request.user.get_username(),
                    withdrawal_reason=evidence.withdrawal_reason)

@@ -33,7 +33,7 @@ from claims.models import (
 )
 from claims.tokens import api_token_create
 from sources.models import Source
-from tests.factories import ArticleFactory, ClaimFactory, EvidenceFactory, SourceFactory, UserFactory
+from tests.factories import ArticleFactory, ClaimFactory, EvidenceFactory, UserFactory
 
 from .conftest import client_for
 
@@ -185,6 +185,11 @@ def api(method: str, path: str, body: Callable[[dict], dict] | None = None):
     return attempt
 
 
+def api_move(key: str, to: str, note: str = ""):
+    """The API's transition of the world's `key` claim, at the version it has."""
+    return api("post", f"/api/claims/{{{key}}}/transition/", lambda w: {"to": to, "version": w[key].version, "note": note})
+
+
 @dataclass
 class Write:
     """One write, the people who may make it, and how each door attempts it."""
@@ -240,28 +245,27 @@ WRITES = [
         "a verdict (unverifiable, with a note)", CLAIM_WORKERS,
         admin=admin_claim_post("claim", "transition", lambda w: {
             "to": S.UNVERIFIABLE, "version": w["claim"].version, "note": "no records exist"}),
-        api=api("post", "/api/claims/{claim}/transition/", lambda w: {
-            "to": S.UNVERIFIABLE, "version": w["claim"].version, "note": "no records exist"}),
+        api=api_move("claim", S.UNVERIFIABLE, "no records exist"),
     ),
     Write(
         "mark a verdict for re-check", CLAIM_WORKERS,
         admin=admin_action("claims_claim", "mark_needs_recheck", "verdict"),
-        api=api("post", "/api/claims/{verdict}/transition/", lambda w: {"to": S.NEEDS_RECHECK, "version": w["verdict"].version}),
+        api=api_move("verdict", S.NEEDS_RECHECK),
     ),
     Write(
         "start review", CLAIM_WORKERS,
         admin=admin_action("claims_claim", "start_review", "queued"),
-        api=api("post", "/api/claims/{queued}/transition/", lambda w: {"to": S.IN_REVIEW, "version": w["queued"].version}),
+        api=api_move("queued", S.IN_REVIEW),
     ),
     Write(
         "queue again after re-check", EDITORS_ONLY,
         admin=admin_action("claims_claim", "requeue", "recheck"),
-        api=api("post", "/api/claims/{recheck}/transition/", lambda w: {"to": S.QUEUED, "version": w["recheck"].version}),
+        api=api_move("recheck", S.QUEUED),
     ),
     Write(
         "unassign", EDITORS_ONLY,
         admin=admin_action("claims_claim", "unassign", "claim"),
-        api=api("post", "/api/claims/{claim}/transition/", lambda w: {"to": S.UNVERIFIED, "version": w["claim"].version}),
+        api=api_move("claim", S.UNVERIFIED),
     ),
     Write(
         "reassign", EDITORS_ONLY,
@@ -276,8 +280,7 @@ WRITES = [
     Write(
         "queue an unassigned claim for oneself", frozenset({ASSIGNEE, OTHER_REVIEWER, EDITOR}),
         admin=admin_claim_post("unassigned", "transition", lambda w: {"to": S.QUEUED, "version": w["unassigned"].version}),
-        api=api("post", "/api/claims/{unassigned}/transition/", lambda w: {
-            "to": S.QUEUED, "version": w["unassigned"].version}),
+        api=api_move("unassigned", S.QUEUED),
     ),
     Write(
         "take next", frozenset({ASSIGNEE, OTHER_REVIEWER, EDITOR}),

@@ -14,7 +14,6 @@ as missing ones. The run must reach at least MIN_CASES cases, with no failure an
 
 from __future__ import annotations
 
-import json
 import re
 import subprocess
 import sys
@@ -77,10 +76,6 @@ def test_schemathesis_finds_nothing_against_a_live_server(fuzz_world, live_serve
     generated = int(counts.group(1))
     assert run.returncode == 0 and "passed" in counts.group(2) and "fail" not in counts.group(2), output[-6000:]
     assert generated >= MIN_CASES, f"only {generated} cases: {output[-2000:]}"
-    server_errors = [
-        line for line in report.read_text().splitlines()
-        if '"status_code": 5' in line or re.search(r'"status_code":\s*5\d\d', line)
-    ]
+    server_errors = [line for line in report.read_text().splitlines() if re.search(r'"status_code":\s*5\d\d', line)]
     assert server_errors == [], server_errors[:3]
-    json.dumps(generated)  # the figure is printed for the record
-    print(f"schemathesis: {generated} cases, no failure")
+    print(f"schemathesis: {generated} cases, no failure")  # the figure, with pytest -s
