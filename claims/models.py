@@ -212,6 +212,10 @@ class Evidence(models.Model):
     added_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     # Proposed by the system (a matching claim elsewhere); counts for nothing until a reviewer accepts it.
     is_suggestion = models.BooleanField(default=False)
+    # Who accepted a suggestion (its added_by stays empty: the matcher proposed it, not a person).
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     # Added by mistake: withdrawn (never deleted) by whoever added it or an editor, with the
     # reason also kept in the claim's history. Withdrawn evidence counts for nothing.

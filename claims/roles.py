@@ -145,8 +145,10 @@ def can_review_match(user, *, assignee_ids) -> bool:
 
 
 def can_withdraw_evidence(user, evidence) -> bool:
-    """Whoever added it, or an editor (a suggestion is rejected with its match instead)."""
-    return is_editor(user) or (evidence.added_by_id is not None and user is not None and evidence.added_by_id == user.pk)
+    """Whoever added it (or accepted it, for a suggestion), or an editor (a suggestion still
+    pending is rejected with its match instead)."""
+    owner = evidence.added_by_id or evidence.accepted_by_id
+    return is_editor(user) or (owner is not None and user is not None and owner == user.pk)
 
 
 def can_take_work(user) -> bool:

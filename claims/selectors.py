@@ -546,7 +546,7 @@ def evidence_rows(*, claim_id: int) -> list[dict]:
         .order_by("created_at", "id")
         .values(
             "id", "stance", "source_id", "source__name", "source__kind", "url", "related_claim_id",
-            "note", "added_by__username", "is_suggestion", "created_at",
+            "note", "added_by__username", "accepted_by__username", "is_suggestion", "created_at",
         )
     )
     return [
@@ -558,6 +558,7 @@ def evidence_rows(*, claim_id: int) -> list[dict]:
             "related_claim": r["related_claim_id"],
             "note": r["note"],
             "added_by": r["added_by__username"],
+            "accepted_by": r["accepted_by__username"],
             "is_suggestion": r["is_suggestion"],
             "created_at": r["created_at"],
         }
@@ -716,6 +717,14 @@ def published_verdict_get(*, claim_id: int) -> PublishedVerdict | None:
     if not 0 < claim_id <= MAX_ID:
         return None
     return published_verdicts().filter(claim_id=claim_id).first()
+
+
+def current_sign_off(*, claim: Claim) -> StatusChange | None:
+    """The editor's sign-off given since the claim entered its current status (workflow.signed_off's rule), if any."""
+    return (
+        claim.history.filter(kind=HistoryKind.SIGN_OFF, at__gte=claim.status_changed_at)
+        .select_related("actor").order_by("-at", "-id").first()
+    )
 
 
 def published_verdict_feed(*, since=None) -> QuerySet[PublishedVerdict]:

@@ -101,8 +101,8 @@ def evidence_accept(*, evidence: Evidence, actor: AbstractBaseUser) -> Evidence:
     require(can_work_on_claim(actor, evidence.claim), "only the claim's assignee or an editor may accept evidence")
     if not evidence.is_suggestion:
         raise StateConflict(f"evidence #{evidence.pk} is not a suggestion (it counts already)")
-    evidence.is_suggestion, evidence.added_by = False, actor
-    evidence.save(update_fields=["is_suggestion", "added_by"])
+    evidence.is_suggestion, evidence.accepted_by = False, actor
+    evidence.save(update_fields=["is_suggestion", "accepted_by"])
     if evidence.related_claim_id is not None:
         low, high = sorted((evidence.claim_id, evidence.related_claim_id))
         match = ClaimMatch.objects.filter(claim_a_id=low, claim_b_id=high).first()

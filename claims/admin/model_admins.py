@@ -56,12 +56,23 @@ class EvidenceListInline(ReadOnlyInline):
     fk_name = "claim"
     extra = 0
     verbose_name_plural = "evidence"
-    fields = ("stance", "source", "link", "related_claim", "note", "is_suggestion", "added_by", "created_at", "withdrawal")
+    fields = ("stance", "source", "link", "related_claim", "note", "origin", "created_at", "withdrawal")
     readonly_fields = fields
 
     def get_queryset(self, request):
         self._user = request.user  # inline instances are made per request
-        return super().get_queryset(request).select_related("source", "related_claim", "added_by", "withdrawn_by")
+        return super().get_queryset(request).select_related(
+            "source", "related_claim", "added_by", "accepted_by", "withdrawn_by"
+        )
+
+    @admin.display(description="from")
+    def origin(self, obj: Evidence) -> str:
+        """Who put it here, in words: a person, or the matcher (and who accepted its suggestion)."""
+        if obj.is_suggestion:
+            return "suggested by matching (counts once accepted)"
+        if obj.accepted_by_id is not None:
+            return f"suggested by matching, accepted by {obj.accepted_by.get_username()}"
+        return f"added by {obj.added_by.get_username()}" if obj.added_by_id else "added by the system"
 
     @admin.display(description="withdraw")
     def withdrawal(self, obj: Evidence):
@@ -77,7 +88,8 @@ class EvidenceListInline(ReadOnlyInline):
             return "-"
         return format_html(
             '<span class="withdraw-control"><input type="text" form="withdraw-form" name="reason-{}" '
-            'placeholder="why (kept in the history)" aria-label="Why withdraw evidence #{}" maxlength="2000">'
+            'placeholder="why?" title="Why withdraw it: kept in the claim\'s history" '
+            'aria-label="Why withdraw evidence #{} (kept in the claim\'s history)" maxlength="2000">'
             '<button type="submit" form="withdraw-form" name="evidence" value="{}" class="panel-button secondary">'
             "Withdraw</button></span>",
             obj.pk, obj.pk, obj.pk,
@@ -222,12 +234,14 @@ class ArticleListFilter(admin.SimpleListFilter):
 
 
 def worthiness_badge(claim: Claim):
-    """The claim's score and whether it clears the threshold; the priority's reasons on hover."""
+    """The claim's score, marked when it clears the threshold (a narrow column: the words and the
+    priority's reasons are on hover)."""
     if claim.check_worthiness is None:
-        return "not scored"
+        return format_html('<span class="worthiness unscored" title="not scored yet">—</span>')
     worthy = is_check_worthy(claim.check_worthiness)
-    return format_html('<span class="worthiness {}" title="{}">{} {}</span>', "worthy" if worthy else "unworthy",
-                       priority_why(claim), f"{claim.check_worthiness:.2f}", "check-worthy" if worthy else "not check-worthy")
+    verdict = "check-worthy" if worthy else "not check-worthy"
+    return format_html('<span class="worthiness {}" title="{}: {}">{}{}</span>', "worthy" if worthy else "unworthy",
+                       verdict, priority_why(claim), f"{claim.check_worthiness:.2f}", " ✓" if worthy else "")
 
 
 class CheckWorthyFilter(admin.SimpleListFilter):
@@ -401,7 +415,7 @@ class ClaimAdmin(admin.ModelAdmin):
     def get_object(self, request, object_id, from_field=None):
         # As ModelAdmin.get_object, with the joins the claim page reads (article body, chain).
         queryset = self.get_queryset(request).select_related(
-            "article", "article__publisher", "speaker", "via_outlet", "assignee"
+            "article", "article__publisher", "speaker", "via_outlet", "assignee", "published_verdict"
         )
         field = self.opts.pk if from_field is None else self.opts.get_field(from_field)
         try:
@@ -409,11 +423,11 @@ class ClaimAdmin(admin.ModelAdmin):
         except (Claim.DoesNotExist, ValidationError, ValueError):
             return None
 
-    @admin.display(description="check-worthiness", ordering="check_worthiness")
+    @admin.display(description="check-worthy", ordering="check_worthiness")
     def worthiness(self, obj: Claim):
         return worthiness_badge(obj)
 
-    @admin.display(description="appearances")
+    @admin.display(description="articles")
     def appearances(self, obj: Claim):
         return appearances_cell(obj)
 
@@ -424,7 +438,7 @@ class ClaimAdmin(admin.ModelAdmin):
     @admin.display(description="claim")
     def short_text(self, obj: Claim):
         hover = f"{obj.text}\n\u2014 {obj.speaker_text}" if obj.speaker_text else obj.text
-        return format_html('<span class="one-line" title="{}">{}</span>', hover, _short(obj.text, 140))
+        return format_html('<span class="claim-text" title="{}">{}</span>', hover, _short(obj.text, 140))
 
     @admin.display(description="level", ordering="attribution_level")
     def level(self, obj: Claim):
@@ -619,6 +633,12 @@ class ArticleAdmin(admin.ModelAdmin):
     )
     readonly_fields = fields
     actions = ["reextract"]
+
+    def get_inlines(self, request, obj):
+        # "Syndicated appearances" only where the body appeared under another publisher (no empty table).
+        if obj is not None and not obj.appearances.exists():
+            return [ClaimInline]
+        return super().get_inlines(request, obj)
 
     def has_change_permission(self, request, obj=None):
         # Nothing on an article is edited by hand (re-extraction is an action): its page is read-only

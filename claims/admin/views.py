@@ -27,10 +27,10 @@ from sources.levels import AttributionLevel
 from .. import workflow
 from ..corroboration.independence import independence_report
 from ..matching.review import match_review
-from ..models import Article, Claim, ClaimMatch, ClaimStatus, Evidence, FactCheck
+from ..models import Article, Claim, ClaimMatch, ClaimStatus, Evidence, FactCheck, PublishedVerdict
 from ..roles import ActionForbidden, can_edit_desk, can_work_on_claim
 from ..pipeline.priority import priority_why
-from ..selectors import match_rows, similar_rows
+from ..selectors import current_sign_off, match_rows, similar_rows
 from ..services import claim_take_next, evidence_accept, evidence_from_checked_before, evidence_withdraw
 from ..triage import checkworthiness
 from ..triage.scoring import is_check_worthy
@@ -226,15 +226,24 @@ def claim_page_context(claim: Claim, user) -> dict:
     report = independence_report(claim)
     group = dashboard.copy_group(group_id=claim.group_id, limit=dashboard.COPY_GROUP_LISTED)
     is_copy = claim.copy_of_id is not None
+    open_ = claim.status in (S.QUEUED, S.IN_REVIEW)
+    # A copy's fact-check is its group's first claim's, linked from that page.
+    publication = "" if is_copy else _publication(claim)
     return {
         "corroboration": report,
         "matches": match_rows(claim_id=claim.pk),
         "checked_before": checked_before(claim),
-        "priority_why": priority_why(claim),
+        "priority_why": priority_why(claim, score_shown=True),
         "check_worthy": is_check_worthy(claim.check_worthiness),
+        "check_worthiness": None if claim.check_worthiness is None else f"{claim.check_worthiness:.2f}",
+        "publication": publication,
+        "public_url": reverse("public-fact-check", args=[claim.pk]) if publication else "",
+        # The sign-off that opens the anonymous-sourcing gate, while it matters (the history keeps every one).
+        "sign_off": current_sign_off(claim=claim) if open_ and not is_copy else None,
         "suggestions": list(claim.evidence.filter(is_suggestion=True).select_related("source", "related_claim")),
         # A copy's evidence, matches and sign-off are its group's first claim's.
-        "may_sign_off": can_edit_desk(user) and not is_copy,
+        # Offered while the claim is open (queued, in review) and not yet signed off in this status.
+        "may_sign_off": can_edit_desk(user) and not is_copy and open_,
         "may_work": can_work_on_claim(user, claim) and not is_copy,
         "corroboration_url": reverse("admin:claims_claim_corroboration", args=[claim.pk]),
         "claim_in_paragraph": claim_in_paragraph(claim),
@@ -255,6 +264,15 @@ def claim_page_context(claim: Claim, user) -> dict:
         "copy_why_differs": _why_this_copy_differs(claim, group),
         "split_url": reverse("admin:claims_claim_split", args=[claim.pk]),
     }
+
+
+def _publication(claim: Claim) -> str:
+    """"published", "withdrawn" or "" (never published); ClaimAdmin.get_object reads it with the claim."""
+    try:
+        published = claim.published_verdict
+    except PublishedVerdict.DoesNotExist:
+        return ""
+    return "withdrawn" if published.is_withdrawn else "published"
 
 
 def _why_this_copy_differs(claim: Claim, group: dashboard.CopyGroup) -> str:

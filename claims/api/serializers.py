@@ -82,7 +82,8 @@ class EvidenceOutput(serializers.Serializer):
     url = serializers.CharField(allow_blank=True)
     related_claim = serializers.IntegerField(allow_null=True)
     note = serializers.CharField(allow_blank=True)
-    added_by = serializers.CharField(allow_null=True)
+    added_by = serializers.CharField(allow_null=True, help_text="Who added it; null when the matcher suggested it.")
+    accepted_by = serializers.CharField(allow_null=True, help_text="Who accepted the matcher's suggestion, if it was one.")
     is_suggestion = serializers.BooleanField()
     created_at = serializers.DateTimeField()
 

@@ -612,6 +612,7 @@ def _evidence_row(evidence: Evidence, source: Source | None) -> dict:
         "related_claim": evidence.related_claim_id,
         "note": evidence.note,
         "added_by": evidence.added_by.get_username() if evidence.added_by else None,
+        "accepted_by": evidence.accepted_by.get_username() if evidence.accepted_by else None,
         "is_suggestion": evidence.is_suggestion,
         "created_at": evidence.created_at,
     }

@@ -11,7 +11,6 @@ import json
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.safestring import mark_safe
 from drf_spectacular.utils import extend_schema
@@ -56,7 +55,9 @@ def fact_check_page(request, claim_id: int):
         group_id = selectors.copy_group_first_id(claim_id=claim_id)
         if group_id is not None:  # a copy: its group's fact-check is its fact-check
             return redirect("public-fact-check", claim_id=group_id)
-        raise Http404("no published fact-check")
+        # The service's own page, with DEBUG on too (Http404 would show Django's debug page in `make run`).
+        context = {"newsroom_name": settings.NEWSROOM_NAME, "claim_known": selectors.claim_get(claim_id=claim_id) is not None}
+        return render(request, "claims/public/not_found.html", context, status=404)
     claim = fact_check.claim
     if fact_check.is_withdrawn:
         context = {"claim": claim, "fact_check": fact_check, "newsroom_name": settings.NEWSROOM_NAME}
