@@ -131,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     from claims.models import Article, Claim, ClaimMatch
     from claims.pipeline import assignment
     from claims.pipeline.ingestion import article_extract, ingest_article
-    from claims.pipeline.limits import extract_bounded
+    from sources.attribution.limits import extract_bounded
     from claims.triage import checkworthiness, scoring
 
     reviewers = Group.objects.get_or_create(name="reviewers")[0]

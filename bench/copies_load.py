@@ -380,7 +380,7 @@ def run(args, workdir: Path, procs: Processes) -> int:
 
     from claims.models import Article, Claim
     from claims.pipeline.assignment import auto_assignable
-    from claims.pipeline.limits import extract_bounded
+    from sources.attribution.limits import extract_bounded
     from claims.roles import NEWSROOM, REVIEWERS
     from claims.tokens import api_token_create
     from verifier.celery import app

@@ -1,4 +1,4 @@
-"""Big and hostile articles through the bounded extraction (claims/pipeline/limits.py): time and peak RSS.
+"""Big and hostile articles through the bounded extraction (sources/attribution/limits.py): time and peak RSS.
 
     python bench/extract_big.py [--full] [--peer]
 
@@ -46,7 +46,7 @@ def run_case(case: str) -> dict:
     import django
 
     django.setup()
-    from claims.pipeline.limits import ExtractionRefused, extract_bounded
+    from sources.attribution.limits import ExtractionRefused, extract_bounded
     from sources.attribution import extract, get_nlp
 
     get_nlp()  # the model load is not the article's cost

@@ -375,7 +375,7 @@ if not DEBUG:
         "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
     }
 # --- end of production shape ----------------------------------------------------------------
-# --- Bounded work per article (claims/pipeline/limits.py) ---------------------------
+# --- Bounded work per article (sources/attribution/limits.py) ---------------------------
 # Largest article body accepted (characters; longer is refused at ingestion, API 400 / ingest
 # error line). Long-form journalism stays far below it.
 ARTICLE_MAX_CHARS = env.int("ARTICLE_MAX_CHARS", default=1_000_000)

@@ -27,7 +27,7 @@ from ..matching import copies
 from ..models import Article, ArticleAppearance, Claim, ExtractionStatus
 from ..roles import can_edit_desk, require
 from .html import NotArticleHtml, html_to_text, looks_like_html
-from .limits import ExtractionRefused, extract_bounded
+from sources.attribution.limits import ExtractionRefused, extract_bounded
 
 logger = logging.getLogger(__name__)
 
@@ -283,7 +283,7 @@ def article_extract(*, article_id: int, force: bool = False, worker: str = "") -
     when the article no longer exists. `updated_at` marks when a run started, so the
     sweeper can tell a crashed run (running too long) from a live one; `worker` (the
     Celery worker's hostname) lets it tell a dead worker at once from its heartbeat.
-    The caps of claims/pipeline/limits.py apply: beyond them the article fails with the reason.
+    The caps of sources/attribution/limits.py apply: beyond them the article fails with the reason.
     """
     from sources.attribution import EXTRACTOR_VERSION
 

@@ -8,7 +8,8 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.core.management import CommandError, call_command
 
 from claims.models import Article, Claim, ExtractionStatus
-from claims.pipeline import ingestion, limits, sweeper
+from claims.pipeline import ingestion, sweeper
+from sources.attribution import limits
 from claims.pipeline.html import looks_like_html
 from claims.pipeline.ingestion import ArticleRejected, article_extract, ingest_article
 

@@ -96,3 +96,23 @@ def test_table_piped_to_head_exits_cleanly(tmp_path):
     assert first.startswith(str(big).encode())
     assert b"Traceback" not in err and b"BrokenPipe" not in err, err.decode()[-2000:]
     assert proc.returncode == 0
+
+
+def test_the_command_takes_the_pipelines_bounded_path(tmp_path, settings):
+    # Issue 25: a file beyond the caps fails at once with the reason (never spaCy on megabytes);
+    # the flags raise the caps. The caps are the ingestion's settings.
+    many = tmp_path / "many.txt"
+    many.write_text(" ".join(f"The mayor said bridge {i} will reopen." for i in range(60)), encoding="utf-8")
+    settings.ARTICLE_MAX_CLAIMS = 50
+    with pytest.raises(CommandError, match=r"many.txt: the article gives about 60 sentences; the limit is 50"):
+        run(str(many), "--json")
+    assert len(json.loads(run(str(many), "--json", "--max-claims", "100"))[str(many)]) == 60
+    with pytest.raises(CommandError, match=r"2269 characters; the limit is 1000 \(--max-chars"):
+        run(str(many), "--max-chars", "1000", "--max-claims", "100")
+    with pytest.raises(CommandError, match=r"2269 bytes, over the limit of 100 characters"):  # not even read
+        run(str(many), "--max-chars", "100")
+    # A run-on sentence is cut as ingestion cuts it.
+    runon = tmp_path / "runon.txt"
+    runon.write_text("The council said " + ", and ".join(f"item {i} was approved" for i in range(40)) + ".", encoding="utf-8")
+    parts = json.loads(run(str(runon), "--json", "--max-claim-chars", "200"))[str(runon)]
+    assert len(parts) > 1 and all(len(p["text"]) <= 200 for p in parts) and "cut: part 1" in parts[0]["reason"]

@@ -1,4 +1,5 @@
-"""Bounded work per article: the caps around the extractor (pure, no database).
+"""Bounded work per article: the caps around the extractor (pure, no database). The pipeline and
+the `extract_claims` command both extract through `extract_bounded`, under the same caps.
 
 - characters per article (ARTICLE_MAX_CHARS) is checked at ingestion;
 - claims per article (ARTICLE_MAX_CLAIMS) is estimated before parsing from the raw
@@ -100,8 +101,8 @@ def estimated_claims(segments: list, *, limit: int | None = None) -> int:
     return sum(-(-(s.end - s.start) // limit) for s in segments)
 
 
-def check_claim_count(count: int, *, estimated: bool) -> None:
-    cap = settings.ARTICLE_MAX_CLAIMS
+def check_claim_count(count: int, *, estimated: bool, cap: int | None = None) -> None:
+    cap = settings.ARTICLE_MAX_CLAIMS if cap is None else cap
     if cap and count > cap:
         what = f"about {count} sentences" if estimated else f"{count} claims"
         raise ExtractionRefused(
@@ -110,15 +111,22 @@ def check_claim_count(count: int, *, estimated: bool) -> None:
         )
 
 
-def extract_bounded(body: str, *, publisher: str | None) -> list:
-    """The extractor under the caps: refuse early when the article is beyond them, parse chunk by chunk, cut run-ons."""
+def extract_bounded(
+    body: str, *, publisher: str | None, max_claims: int | None = None, max_claim_chars: int | None = None
+) -> list:
+    """The extractor under the caps: refuse early when the article is beyond them, parse chunk by chunk, cut run-ons.
+
+    The caps are the settings' (ARTICLE_MAX_CLAIMS, CLAIM_MAX_CHARS) unless given.
+    """
     from sources.attribution import extract_many
 
     if not body.strip():
         return []
     segments = _segments(body)  # raw segmentation, no spaCy: milliseconds even for megabytes
-    check_claim_count(estimated_claims(segments), estimated=True)
+    check_claim_count(estimated_claims(segments, limit=max_claim_chars), estimated=True, cap=max_claims)
     claims = next(extract_many([(body, publisher)], batch_size=1))  # one chunk in memory at a time
-    claims = split_long_claims(claims, cut_spans=frozenset((s.start, s.end) for s in segments if s.cut))
-    check_claim_count(len(claims), estimated=False)
+    claims = split_long_claims(
+        claims, limit=max_claim_chars, cut_spans=frozenset((s.start, s.end) for s in segments if s.cut)
+    )
+    check_claim_count(len(claims), estimated=False, cap=max_claims)
     return claims
