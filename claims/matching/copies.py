@@ -24,6 +24,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Count, Q
 
 from sources.normalize import normalize_name, sentence_key
@@ -178,3 +179,57 @@ def article_link_copy(*, article_id: int) -> Article | None:
             origin = min(origins, key=lambda pk: (-origins[pk], pk))  # most of its groups, the earliest on a tie
     Article.objects.filter(pk=article_id).update(copy_of_id=origin, copy_share=round(share, 4))
     return Article.objects.filter(pk=article_id).first()
+
+
+@dataclass
+class BackfillResult:
+    scanned: int = 0
+    joined: int = 0
+    last_id: int = 0
+
+
+def copies_backfill(*, after_id: int = 0, batch_size: int = 1000, max_batches: int | None = None) -> BackfillResult:
+    """Group claims stored before copy groups existed (or whose text was never registered): same-text
+    copies in other articles join one group, nobody's work is undone.
+
+    Claims are read in id order, one batch per transaction; each batch registers its texts
+    (CopyKey) and joins its untouched claims (`unworked`) to the group holding their text. Where the
+    holder is untouched and the claim was worked on (a verdict, evidence, history), the holder joins
+    the claim's group instead: the group's first is the claim a reviewer already checked. Two worked
+    claims with the same text stay apart (matching links them). Idempotent and resumable
+    (`after_id`: the last id of an earlier run). Returns what it scanned and joined.
+    """
+    from . import retrieval  # late: the index lives beside retrieval, copies only write rows
+
+    result = BackfillResult(last_id=after_id)
+    batches = 0
+    while max_batches is None or batches < max_batches:
+        with transaction.atomic():
+            batch = list(
+                Claim.objects.filter(pk__gt=result.last_id, copy_of__isnull=True, copy_split=False)
+                .order_by("pk").values_list("pk", "text")[:batch_size]
+            )
+            if not batch:
+                break
+            keys = {pk: sentence_key(text) for pk, text in batch}
+            founders: dict[str, int] = {}
+            for pk, key in keys.items():
+                founders.setdefault(key, pk)
+            CopyKey.objects.bulk_create([CopyKey(key=k, claim_id=pk) for k, pk in founders.items()], ignore_conflicts=True)
+            held = dict(CopyKey.objects.filter(key__in=list(founders)).values_list("key", "claim_id"))
+            pairs = [(pk, held[key]) for pk, key in keys.items() if held[key] != pk]
+            free = set(unworked([pk for pair in pairs for pk in pair]))
+            # The worked claim leads: an untouched holder (with its copies) joins it first.
+            leads = [Joining(holder, pk, CopyMethod.SAME_TEXT) for pk, holder in pairs if pk not in free and holder in free]
+            joined = claims_join(leads)
+            followers = [Joining(pk, holder, CopyMethod.SAME_TEXT) for pk, holder in pairs if pk in free]
+            joined += claims_join(followers)
+            if joined:
+                retrieval.search_index().remove(retrieval.key_of(retrieval.CLAIM, pk) for pk in joined)
+                for article_id in set(Claim.objects.filter(pk__in=joined).values_list("article_id", flat=True)):
+                    article_link_copy(article_id=article_id)
+        result.scanned += len(batch)
+        result.joined += len(joined)
+        result.last_id = batch[-1][0]
+        batches += 1
+    return result
