@@ -269,6 +269,7 @@ class HistoryKind(models.TextChoices):
     WITHDRAWAL = "withdrawal", "Fact-check withdrawn"
     EVIDENCE_WITHDRAWAL = "evidence_removed", "Evidence withdrawn"
     SPLIT = "split", "Split from its copy group"
+    LEAD = "lead", "Copy group's lead changed"
 
 
 class StatusChange(models.Model):

@@ -380,6 +380,11 @@ class ClaimAdmin(admin.ModelAdmin):
                 name="claims_claim_corroboration",
             ),
             path(
+                "<path:object_id>/lead/",
+                wrap(lambda request, object_id: views.claim_lead_view(self, request, object_id)),
+                name="claims_claim_lead",
+            ),
+            path(
                 "<path:object_id>/split/",
                 wrap(lambda request, object_id: views.claim_split_view(self, request, object_id)),
                 name="claims_claim_split",

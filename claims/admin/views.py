@@ -26,6 +26,7 @@ from sources.levels import AttributionLevel
 
 from .. import workflow
 from ..corroboration.independence import independence_report
+from ..matching.copies import copy_group_lead
 from ..matching.review import match_review
 from ..models import Article, Claim, ClaimMatch, ClaimStatus, Evidence, FactCheck, PublishedVerdict
 from ..roles import ActionForbidden, can_edit_desk, can_work_on_claim
@@ -263,6 +264,7 @@ def claim_page_context(claim: Claim, user) -> dict:
         "may_split": is_copy and can_edit_desk(user),
         "copy_why_differs": _why_this_copy_differs(claim, group),
         "split_url": reverse("admin:claims_claim_split", args=[claim.pk]),
+        "lead_url": reverse("admin:claims_claim_lead", args=[claim.pk]),
     }
 
 
@@ -497,6 +499,31 @@ def claim_corroboration_view(model_admin, request: HttpRequest, object_id: str) 
         messages.error(request, "Refused: that evidence or match does not belong to this claim.")
     except ValidationError as exc:
         messages.error(request, f"Refused: {' '.join(exc.messages)}")
+    return HttpResponseRedirect(page)
+
+
+def claim_lead_view(model_admin, request: HttpRequest, object_id: str) -> HttpResponse:
+    """POST {reason, version}: an editor makes this copy its group's lead (matching.copies.copy_group_lead)."""
+    claim = _posted_claim(model_admin, request, object_id)
+    if isinstance(claim, HttpResponse):
+        return claim
+    page = reverse("admin:claims_claim_change", args=[claim.pk])
+    try:
+        version = int(request.POST.get("version", ""))
+    except ValueError:
+        messages.error(request, "Refused: the form did not say which version of the claim you saw; reload the page.")
+        return HttpResponseRedirect(page)
+    previous = claim.copy_of_id
+    try:
+        lead = copy_group_lead(claim=claim.pk, actor=request.user, reason=request.POST.get("reason", "").strip(),
+                               expected_version=version)
+    except workflow.StaleVersion as exc:
+        messages.error(request, stale_message(exc.claim, page))
+    except workflow.WorkflowError as exc:
+        messages.error(request, f"Refused: {with_labels(str(exc))}")
+    else:
+        messages.success(request, f"Claim {lead.pk} leads its copy group now (claim #{previous} is one of its copies); "
+                                  "its review, evidence and fact-check moved here. Both histories record it.")
     return HttpResponseRedirect(page)
 
 

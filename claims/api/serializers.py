@@ -386,7 +386,9 @@ class SignOffInput(serializers.Serializer):
 
 
 class SplitInput(serializers.Serializer):
-    reason = StrictCharField(max_length=5000, help_text="Why this copy is not the group's claim; recorded in both histories.")
+    """An editor's change to a copy group (a split, a new lead): why, and the version the client saw."""
+
+    reason = StrictCharField(max_length=5000, help_text="Why; recorded in both histories.")
     version = StrictIntegerField(
         required=False, min_value=1, max_value=MAX_VERSION, help_text="The version the client saw (stale: 409).")
 

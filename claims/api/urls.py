@@ -49,6 +49,7 @@ urlpatterns = [
     path("claimreviews/", api.ClaimReviewFeedApi.as_view(), name="api-claimreviews"),
     path("claims/<int:claim_id>/sign-off/", api.ClaimSignOffApi.as_view(), name="api-claim-sign-off"),
     path("claims/<int:claim_id>/split/", api.ClaimSplitApi.as_view(), name="api-claim-split"),
+    path("claims/<int:claim_id>/lead/", api.ClaimLeadApi.as_view(), name="api-claim-lead"),
     path(
         "claims/<int:claim_id>/evidence/<int:evidence_id>/accept/", api.EvidenceAcceptApi.as_view(),
         name="api-claim-evidence-accept",

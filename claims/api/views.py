@@ -35,6 +35,7 @@ from sources.services import source_resolve
 from .. import selectors, workflow
 from ..delivery.publishing import claim_reviews_feed_jsonld
 from ..delivery.webhooks import webhook_delete, webhook_subscribe, webhook_update
+from ..matching.copies import copy_group_lead
 from ..matching.review import match_review
 from ..models import Claim, ClaimMatch, ClaimStatus, Evidence, WebhookDelivery, WebhookSubscription
 from ..pipeline.html import NotArticleHtml, html_to_text
@@ -509,6 +510,27 @@ class ClaimSplitApi(APIView):
         claim = _claim_or_404(claim_id)
         workflow.copy_split(claim=claim.pk, actor=request.user, reason=data.validated_data["reason"],
                             expected_version=data.validated_data.get("version"))
+        return _claim_detail_response(request, claim.pk)
+
+
+class ClaimLeadApi(APIView):
+    permission_classes = [IsAuthenticated, IsEditor]
+    throttle_scope = "write"
+
+    @extend_schema(
+        operation_id="claims_lead",
+        request=SplitInput,
+        responses={200: ClaimDetailOutput, 409: CONFLICT, 413: TOO_LARGE},
+        description="An editor makes this copy the lead of its copy group (the first arrival may be the odd one "
+        "out): the group's review (assignee, priority, evidence, the published fact-check, matches) moves to it and "
+        "every other member becomes its copy; both histories record it.",
+    )
+    def post(self, request, claim_id: int):
+        data = SplitInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        claim = _claim_or_404(claim_id)
+        copy_group_lead(claim=claim.pk, actor=request.user, reason=data.validated_data["reason"],
+                        expected_version=data.validated_data.get("version"))
         return _claim_detail_response(request, claim.pk)
 
 

@@ -25,6 +25,7 @@ EVENT_KINDS = (
     "claim.match_verdict",  # a confirmed match carried a verdict across
     "claim.fact_check_withdrawn",  # an editor withdrew a published fact-check
     "claim.split_from_group",  # an editor split a copy out of its copy group
+    "claim.group_lead_changed",  # an editor made a copy the lead of its copy group
 )
 
 

@@ -26,10 +26,17 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Q
+from django.utils import timezone
 
 from sources.normalize import normalize_name, sentence_key
 
-from ..models import Article, Claim, ClaimStatus, CopyKey, CopyMethod
+from .. import jobs
+from ..delivery.outbox import outbox_record
+from ..models import (
+    Article, Claim, ClaimMatch, ClaimStatus, CopyKey, CopyMethod, Evidence, HistoryKind, PublishedVerdict, StatusChange,
+)
+from ..roles import can_edit_desk
+from ..workflow import GuardFailed, NotACopy, StaleVersion, TransitionForbidden
 
 
 @dataclass(frozen=True)
@@ -233,3 +240,73 @@ def copies_backfill(*, after_id: int = 0, batch_size: int = 1000, max_batches: i
         result.last_id = batch[-1][0]
         batches += 1
     return result
+
+
+@transaction.atomic
+def copy_group_lead(*, claim: Claim | int, actor, reason: str, expected_version: int | None = None) -> Claim:
+    """An editor makes a copy the lead of its group (the first arrival may be the odd one out).
+
+    The group's review moves to it in one transaction: assignee, priority and re-check date,
+    evidence, the published fact-check (its public page follows), matches and text keys; every
+    member becomes its copy (the old lead too) and its attribution is compared with the new
+    lead's. Each claim keeps its own history; both record the change with the reason, newsroom
+    tools get `claim.group_lead_changed`, and the new lead is embedded and matched after commit.
+    """
+    claim_id = claim.pk if isinstance(claim, Claim) else claim
+    group_id = Claim.objects.filter(pk=claim_id).values_list("copy_of_id", flat=True).first()
+    # The whole group, locked in id order (as transition locks a first and then its copies follow).
+    members = {
+        c.pk: c for c in Claim.objects.select_for_update(of=("self",))
+        .filter(Q(pk=claim_id) | Q(pk=group_id) | Q(copy_of_id=group_id)).order_by("pk")
+    }
+    new = members[claim_id]
+    refuse = {"claim": new, "to": new.status, "allowed": []}
+    if not can_edit_desk(actor):
+        raise TransitionForbidden("only an editor may choose a copy group's lead", **refuse)
+    if expected_version is not None and expected_version != new.version:
+        raise StaleVersion(f"claim {new.pk} is at version {new.version}, not {expected_version}: reload it and try again",
+                           **refuse)
+    if new.copy_of_id is None or new.copy_of_id != group_id:
+        raise NotACopy(f"claim {new.pk} is no copy: it leads its group already, or is in none", **refuse)
+    if not reason.strip():
+        raise GuardFailed("a new lead needs a reason, which both histories keep", **refuse)
+    old, now = members[group_id], timezone.now()
+    method, score = new.copy_method, new.copy_score
+    new.copy_of, new.copy_method, new.copy_score, new.attribution_differs = None, "", None, False
+    new.assignee_id, new.priority, new.recheck_after = old.assignee_id, old.priority, old.recheck_after
+    old.assignee_id, old.recheck_after, old.copy_method, old.copy_score = None, None, method, score
+    for member in members.values():
+        if member.pk != new.pk:
+            member.copy_of_id, member.attribution_differs = new.pk, attribution_differs(member, new)
+        member.version += 1
+    Claim.objects.bulk_update(
+        list(members.values()),
+        ["copy_of", "copy_method", "copy_score", "attribution_differs", "assignee", "priority", "recheck_after", "version"],
+    )
+    Evidence.objects.filter(claim_id=old.pk).update(claim_id=new.pk)
+    PublishedVerdict.objects.filter(claim_id=old.pk).update(claim_id=new.pk)
+    CopyKey.objects.filter(claim_id=old.pk).update(claim_id=new.pk)
+    # The group's matches are the lead's (at most CLAIM_MATCH_MAX_PER_CLAIM rows); a pair the new
+    # lead already had keeps its own row.
+    for match in ClaimMatch.objects.filter(Q(claim_a_id=old.pk) | Q(claim_b_id=old.pk)):
+        other = match.claim_b_id if match.claim_a_id == old.pk else match.claim_a_id
+        low, high = sorted((new.pk, other))
+        if other == new.pk or ClaimMatch.objects.filter(claim_a_id=low, claim_b_id=high).exists():
+            match.delete()
+        else:
+            match.claim_a_id, match.claim_b_id = low, high
+            match.save(update_fields=["claim_a", "claim_b"])
+    note = f"claim {new.pk} (article {new.article_id}) leads the copy group of claim {old.pk} from now on: {reason}"
+    StatusChange.objects.bulk_create([
+        StatusChange(claim=c, kind=HistoryKind.LEAD, from_status=c.status, to_status=c.status, actor=actor, note=note)
+        for c in (new, old)
+    ])
+    outbox_record(
+        kind="claim.group_lead_changed", claim=new,
+        payload={"claim": new.pk, "previous": old.pk, "members": len(members), "version": new.version,
+                 "actor": actor.get_username(), "reason": reason, "at": now.isoformat()},
+    )
+    for article_id in {new.article_id, old.article_id}:
+        article_link_copy(article_id=article_id)
+    jobs.enqueue_on_commit("match_article", new.article_id, what=f"matching of article {new.article_id} after a new lead")
+    return new

@@ -299,6 +299,11 @@ WRITES = [
         api=api("post", "/api/claims/{copy}/split/", lambda w: {"reason": "another statement", "version": w["copy"].version}),
     ),
     Write(
+        "choose a copy group's lead", EDITORS_ONLY,
+        admin=admin_claim_post("copy", "lead", lambda w: {"reason": "the clearer copy", "version": w["copy"].version}),
+        api=api("post", "/api/claims/{copy}/lead/", lambda w: {"reason": "the clearer copy", "version": w["copy"].version}),
+    ),
+    Write(
         "withdraw a published fact-check", EDITORS_ONLY,
         admin=admin_action("claims_claim", "withdraw_fact_check", "verdict", {"reason": "libel risk", "apply": "1"}),
         api=api("post", "/api/claims/{verdict}/withdraw/", lambda w: {"reason": "libel risk"}),
@@ -384,6 +389,6 @@ def test_the_walk_covers_every_write_the_admin_offers():
                                (WebhookDeliveryAdmin, "claims_webhookdelivery"), (ApiTokenAdmin, "claims_apitoken")):
         for action in model_admin.actions:
             assert f"{label}: {action}" in walked, f"{model_admin.__name__}.{action} is not walked"
-    for view in ("change form", "corroboration", "transition", "split"):
+    for view in ("change form", "corroboration", "transition", "split", "lead"):
         assert f"claim page: {view}" in walked, f"the claim page's {view} is not walked"
     assert "claim queue: take next" in walked
