@@ -497,6 +497,30 @@ RATING_SCHEMA = {
         "ratingExplanation": {"type": "string"},
     },
 }
+ORGANIZATION_SCHEMA = {
+    "type": "object",
+    "required": ["@type", "name"],
+    "properties": {
+        "@type": {"type": "string", "enum": ["Organization"]},
+        "name": {"type": "string"},
+        "url": {"type": "string", "description": "Its site, when the service knows it."},
+    },
+    "additionalProperties": False,
+}
+CLAIM_AUTHOR_SCHEMA = {
+    "type": "object",
+    "description": "Who made the claim: a person, an organisation, or a document (with its publisher); an "
+    "unattributed claim is the publishing outlet's own.",
+    "required": ["@type", "name"],
+    "properties": {
+        "@type": {"type": "string", "enum": ["Person", "Organization", "CreativeWork"]},
+        "name": {"type": "string"},
+        "url": {"type": "string"},
+        "affiliation": {**ORGANIZATION_SCHEMA, "description": "A person's organisation."},
+        "publisher": {**ORGANIZATION_SCHEMA, "description": "A document's publisher."},
+    },
+    "additionalProperties": False,
+}
 APPEARANCE_SCHEMA = {
     "type": "object",
     "description": "A place the claim appeared: the article and each syndicated copy of its body.",
@@ -504,11 +528,18 @@ APPEARANCE_SCHEMA = {
     "properties": {
         "@type": {"type": "string", "enum": ["NewsArticle"]},
         "headline": {"type": "string", "minLength": 1},
-        "url": {"type": "string", "format": "uri"},
+        "url": {"type": "string", "description": "The article's address (its host may be an international domain name)."},
         "datePublished": {"type": "string", "format": "date"},
-        "publisher": {"type": "object"},
-        "isBasedOn": {"type": "object", "description": "The outlet the body says it was first published by."},
+        "publisher": ORGANIZATION_SCHEMA,
+        "isBasedOn": {
+            "type": "object",
+            "description": "The outlet the body says it was first published by.",
+            "required": ["@type", "publisher"],
+            "properties": {"@type": {"type": "string", "enum": ["NewsArticle"]}, "publisher": ORGANIZATION_SCHEMA},
+            "additionalProperties": False,
+        },
     },
+    "additionalProperties": False,
 }
 CLAIM_REVIEW_SCHEMA = {
     "type": "object",
@@ -527,17 +558,15 @@ CLAIM_REVIEW_SCHEMA = {
             "required": ["@type", "author", "appearance"],
             "properties": {
                 "@type": {"type": "string", "enum": ["Claim"]},
-                "author": {
-                    "type": "object",
-                    "required": ["@type", "name"],
-                    "properties": {"@type": {"type": "string", "enum": ["Person", "Organization", "CreativeWork"]}},
-                },
+                "author": CLAIM_AUTHOR_SCHEMA,
+                "datePublished": {"type": "string", "format": "date", "description": "When its article was published."},
                 "appearance": {"type": "array", "items": APPEARANCE_SCHEMA},
                 "firstAppearance": APPEARANCE_SCHEMA,
             },
+            "additionalProperties": False,
         },
         "reviewRating": RATING_SCHEMA,
-        "author": {"type": "object", "required": ["@type", "name"]},
+        "author": {**ORGANIZATION_SCHEMA, "description": "The newsroom that reviewed the claim (NEWSROOM_NAME)."},
         "datePublished": {"type": "string", "format": "date"},
         "dateModified": {"type": "string", "format": "date-time", "description": "When the current verdict was given."},
     },

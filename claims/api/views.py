@@ -259,10 +259,9 @@ def list_query_errors(cls):
 
 
 class RowListApi(GenericAPIView):
-    """A paginated list built from values() rows: one query per page, shaped by a selector.
-
-    Subclasses name the `row_fields` to read and the selector in `rows()`.
-    """
+    # A paginated list built from values() rows: one query per page, shaped by a selector.
+    # Subclasses name the `row_fields` to read and the selector in `rows()`. (A comment: drf-spectacular
+    # would publish a docstring as the description of every list and POST built on it.)
 
     pagination_class = ApiPagination
     filter_backends = [FilterBackend]
@@ -311,12 +310,15 @@ class ArticleListCreateApi(RowListApi):
     def rows(self, page):
         return selectors.article_rows(page)
 
-    @extend_schema(operation_id="articles_list", responses=ArticleOutput(many=True))
+    @extend_schema(operation_id="articles_list", responses=ArticleOutput(many=True),
+                   description="Articles, newest first, with their extraction status; `publisher` filters by outlet.")
     def get(self, request):
         return super().get(request)
 
     @extend_schema(
         operation_id="articles_create",
+        description="Submit an article (its text as `body`, or its page as `html`): stored once per body "
+        "(the same body again answers 200 with that article), then its claims are extracted in the background.",
         request=ArticleInput,
         responses={
             202: OpenApiResponse(ArticleDetailOutput, description="Stored; extraction is queued."),
@@ -368,7 +370,9 @@ class ClaimListApi(RowListApi):
     def rows(self, page):
         return selectors.claim_rows(page)
 
-    @extend_schema(operation_id="claims_list", responses=ClaimOutput(many=True))
+    @extend_schema(operation_id="claims_list", responses=ClaimOutput(many=True),
+                   description="Claims with their attribution, status and assignee, filtered and ordered as the "
+                   "parameters say (one row per copy group with `is_copy=false`).")
     def get(self, request):
         if connection.vendor != "postgresql":  # SQLite (make run): rows shaped in Python
             return super().get(request)
@@ -775,7 +779,8 @@ class SourceListApi(RowListApi):
     def rows(self, page):
         return selectors.source_rows(page)
 
-    @extend_schema(operation_id="sources_list", responses=SourceOutput(many=True))
+    @extend_schema(operation_id="sources_list", responses=SourceOutput(many=True),
+                   description="Who says things: people, organisations, outlets, documents and unnamed groups.")
     def get(self, request):
         return super().get(request)
 
@@ -873,7 +878,8 @@ class WebhookListCreateApi(RowListApi):
     def get_queryset(self):
         return WebhookSubscription.objects.order_by("id")
 
-    @extend_schema(operation_id="webhooks_list", responses=WebhookOutput(many=True))
+    @extend_schema(operation_id="webhooks_list", responses=WebhookOutput(many=True),
+                   description="Editors: every webhook subscription (never its secret).")
     def get(self, request):
         return super().get(request)
 

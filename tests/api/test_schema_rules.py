@@ -25,3 +25,32 @@ def test_every_url_the_schema_allows_passes_djangos_validator(url):
         URL_VALIDATOR(url)
     except ValidationError:
         raise AssertionError(f"the schema allows {url!r}, Django refuses it") from None
+
+
+def _objects(node, path="$"):
+    """Every object schema inside `node`, with where it is."""
+    if isinstance(node, dict):
+        if node.get("type") == "object":
+            yield path, node
+        for key, value in node.items():
+            yield from _objects(value, f"{path}.{key}")
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _objects(value, f"{path}[{i}]")
+
+
+def test_the_claimreview_schema_declares_every_object_it_sends():
+    from claims.api.serializers import CLAIM_REVIEW_FEED_SCHEMA
+
+    hollow = [path for path, node in _objects(CLAIM_REVIEW_FEED_SCHEMA) if not node.get("properties")]
+    assert hollow == []
+    item = CLAIM_REVIEW_FEED_SCHEMA["properties"]["dataFeedElement"]["items"]["properties"]["itemReviewed"]
+    assert {"author", "datePublished", "appearance"} <= set(item["properties"])
+
+
+def test_no_operation_is_described_by_a_code_comment():
+    from tests.api.schema_check import openapi
+
+    for path, operations in openapi()["paths"].items():
+        for method, operation in operations.items():
+            assert "values() rows" not in operation.get("description", ""), f"{method.upper()} {path}"
