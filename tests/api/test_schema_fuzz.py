@@ -6,7 +6,8 @@ editor's token (an editor may call every operation), in every phase: examples, c
 (boundaries), fuzzing and stateful sequences. Every check is on (`--checks all`), including
 "a request the schema allows is accepted" and "one it forbids is refused": the schema must
 tell the truth both ways. The only setting beyond schemathesis's defaults is in
-schemathesis.toml (413 counts as a refusal).
+schemathesis.toml (413 counts as a refusal; 410 Gone, like 404, answers a well-formed request for a
+fact-check the stateful phase withdrew).
 
 Claims, sources and a verdict with small ids exist, so generated paths hit real rows as well
 as missing ones. The run must reach at least MIN_CASES cases, with no failure and no 5xx.
