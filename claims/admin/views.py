@@ -416,6 +416,15 @@ def _posted_claim(model_admin, request: HttpRequest, object_id: str) -> Claim | 
     return claim
 
 
+def _seen_version(request: HttpRequest) -> int | None:
+    """The claim version a page's form says it showed, or None (said to the user: nothing is done)."""
+    try:
+        return int(request.POST.get("version", ""))
+    except ValueError:
+        messages.error(request, "Refused: the form did not say which version of the claim you saw; reload the page.")
+        return None
+
+
 def claim_transition_view(model_admin, request: HttpRequest, object_id: str) -> HttpResponse:
     """POST {to, version, note}: one workflow move from the claim page."""
     claim = _posted_claim(model_admin, request, object_id)
@@ -423,10 +432,8 @@ def claim_transition_view(model_admin, request: HttpRequest, object_id: str) -> 
         return claim
     page = reverse("admin:claims_claim_change", args=[claim.pk])
     to, note = request.POST.get("to", ""), request.POST.get("note", "").strip()
-    try:
-        version = int(request.POST.get("version", ""))
-    except ValueError:
-        messages.error(request, "Refused: the form did not say which version of the claim you saw; reload the page.")
+    version = _seen_version(request)
+    if version is None:
         return HttpResponseRedirect(page)
     # Taking an unassigned claim queues it for the person who clicked.
     assignee = request.user if (to == S.QUEUED and claim.status == S.UNVERIFIED) else None
@@ -508,10 +515,8 @@ def claim_lead_view(model_admin, request: HttpRequest, object_id: str) -> HttpRe
     if isinstance(claim, HttpResponse):
         return claim
     page = reverse("admin:claims_claim_change", args=[claim.pk])
-    try:
-        version = int(request.POST.get("version", ""))
-    except ValueError:
-        messages.error(request, "Refused: the form did not say which version of the claim you saw; reload the page.")
+    version = _seen_version(request)
+    if version is None:
         return HttpResponseRedirect(page)
     previous = claim.copy_of_id
     try:
@@ -535,10 +540,8 @@ def claim_split_view(model_admin, request: HttpRequest, object_id: str) -> HttpR
     if not can_edit_desk(request.user):
         raise PermissionDenied
     page = reverse("admin:claims_claim_change", args=[claim.pk])
-    try:
-        version = int(request.POST.get("version", ""))
-    except ValueError:
-        messages.error(request, "Refused: the form did not say which version of the claim you saw; reload the page.")
+    version = _seen_version(request)
+    if version is None:
         return HttpResponseRedirect(page)
     group_id = claim.copy_of_id
     try:
