@@ -29,14 +29,15 @@ run: install
 
 # The whole suite on PostgreSQL and Redis (DATABASE_URL / REDIS_URL, else 127.0.0.1 defaults),
 # with chromium and docker-compose (installed with apt-get where possible; SKIP_TOOL_TESTS=1
-# skips their tests on purpose).
+# skips their tests on purpose). A PostgreSQL without pgvector is replaced by PostgreSQL 18 with
+# pgvector, started by ensure_services.py, which records its URL in var/test-services.env.
 SKIP_TOOL_TESTS ?=
 test: install
 	$(BIN)/python scripts/ensure_services.py
 	SKIP_TOOL_TESTS=$(SKIP_TOOL_TESTS) $(BIN)/python scripts/ensure_test_tools.py
 	$(BIN)/python manage.py check
 	DATABASE_URL=sqlite:///:memory: $(BIN)/python manage.py makemigrations --check --dry-run
-	$(BIN)/pytest
+	set -a && . var/test-services.env && set +a && $(BIN)/pytest
 
 check: install
 	$(BIN)/python manage.py check

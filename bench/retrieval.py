@@ -1,15 +1,20 @@
-"""Retrieval benchmark: prints one JSON line.
+"""Retrieval quality and import speed through the product: prints one JSON line.
 
-    python bench/retrieval.py [--data ../shared/checkthat2020] [--sizes 100000,1000000] [--queries 200]
+    python bench/retrieval.py [--data ../shared/checkthat2020] [--databases postgresql,sqlite]
 
-- quality: on CheckThat! 2020 Task 2 dev (tweets against 10,375 fact-checked claims, indexed as
-  import_claimreview stores them: claim and headline), MAP@5, MRR and recall@5 of the project's
-  retrieval and, in the same run, of plain BM25 (bm25s) over the same texts; skipped with a
-  reason when the data is absent;
-- latency: query p50/p99 (encode + dense scan + BM25 + fusion, as the API runs it) with 100k and
-  1M stored claims, each size in a fresh process, with its peak RSS;
-- embedding: sentences/s of the project's encode (length-sorted batches) against a bare encode of
-  the same texts in input order, and an article's claims embedded against its spaCy parse.
+For each database (a fresh PostgreSQL database beside DATABASE_URL's server, or var/test-services.env's
+that `make test` starts with pgvector; a fresh SQLite file), in a new process:
+
+- import: CheckThat! 2020's 10,375 verified claims written as ClaimReview JSON Lines and imported
+  by `manage.py import_claimreview` (a real command process): records a second, beside a bare
+  encode of the same texts (claim, claim and headline, headline) on one onnxruntime thread, and
+  with the batch encoder the command uses, in the same run;
+- quality: every dev tweet POSTed to /api/claims/similar/ (kind fact_check, limit 5) with a
+  newsroom token: MAP@5, MRR and recall@5 as the lab scores them, and the request p50; plain
+  BM25 (bm25s) over the same texts is the peer.
+
+Plus the encoder's throughput (sorted batches against a bare encode) and an article's embedding
+against its spaCy parse. Skipped with a reason when the data is absent.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import os
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -28,52 +34,135 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "verifier.settings")
-os.environ.setdefault("DATABASE_URL", "sqlite:///:memory:")
 os.environ.setdefault("CELERY_BROKER_URL", "memory://")
 
-import django  # noqa: E402
-
-django.setup()
-
-import numpy as np  # noqa: E402
-
-from claims.matching import checkthat, retrieval  # noqa: E402
-
 DEFAULT_DATA = ROOT.parent / "shared" / "checkthat2020"
+BENCH_DB = "verifier_retrieval_bench"
 
 
 def peak_rss_mb() -> int:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
 
-def quality(data: Path) -> dict:
-    if not (data / "verified_claims.docs.tsv").is_file():
-        return {"skipped": f"CheckThat! 2020 data not found in {data}"}
+def database_url(kind: str, workdir: Path) -> str:
+    if kind == "sqlite":
+        return f"sqlite:///{workdir / 'bench.sqlite3'}"
+    from urllib.parse import urlparse
+
+    import psycopg
+
+    from tests.pytest_env import started_services
+
+    url = os.environ.get("DATABASE_URL") or started_services().get("DATABASE_URL")
+    if not url or not url.startswith("postgres"):
+        raise SystemExit("set DATABASE_URL to a PostgreSQL with pgvector (or run `make test` once to start one)")
+    path = urlparse(url).path
+    with psycopg.connect(url.replace(path, "/postgres", 1), autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {BENCH_DB}")
+    return url.replace(path, f"/{BENCH_DB}", 1)
+
+
+def write_reviews(claims, path: Path) -> None:
+    with open(path, "w", encoding="utf-8") as f:
+        for pk, claim, title in claims:
+            f.write(json.dumps({"@context": "https://schema.org", "@type": "ClaimReview",
+                                "url": f"https://checkthat.example.org/vclaim/{pk}", "claimReviewed": claim,
+                                "name": title, "reviewRating": {"@type": "Rating", "alternateName": "False"}}) + "\n")
+
+
+def through_product(kind: str, data: Path) -> dict:
+    """Import with the command, then ask the API: in a new process on a fresh database."""
+    from claims.matching import checkthat
+
+    claims, _ = checkthat.load(data)
+    with tempfile.TemporaryDirectory() as workdir:
+        workdir = Path(workdir)
+        env = {**os.environ, "DATABASE_URL": database_url(kind, workdir), "CELERY_BROKER_URL": "memory://"}
+        subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+        write_reviews(claims, workdir / "reviews.jsonl")
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "manage.py", "import_claimreview", str(workdir / "reviews.jsonl")], cwd=ROOT,
+                       env=env, check=True, capture_output=True)
+        seconds = time.perf_counter() - started
+        out = subprocess.run([sys.executable, __file__, "--ask-api", str(data)], env=env, check=True, capture_output=True,
+                             text=True)
+        asked = json.loads(out.stdout.strip().splitlines()[-1])
+    return {"import": {"records": len(claims), "seconds": round(seconds, 1), "records_per_s": round(len(claims) / seconds, 1)},
+            **asked}
+
+
+def ask_api(data: Path) -> dict:
+    """Every dev tweet through POST /api/claims/similar/, as a newsroom tool asks."""
+    import django
+
+    django.setup()
+    import numpy as np
+    from django.contrib.auth.models import Group, User
+    from django.test import Client
+
+    from claims.matching import checkthat
+    from claims.tokens import api_token_create
+
+    user = User.objects.create(username="bench-newsroom")
+    user.groups.add(Group.objects.get_or_create(name="newsroom")[0])
+    _, token = api_token_create(user=user, role="newsroom", name="bench")
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+    claims, splits = checkthat.load(data)
+    by_url = {f"https://checkthat.example.org/vclaim/{pk}": pk for pk, _, _ in claims}
+    ranked, timings = {}, []
+    for qid, text in splits["dev"].queries:
+        started = time.perf_counter()
+        response = client.post("/api/claims/similar/", {"text": text[:5000], "limit": 5, "kind": "fact_check"},
+                               content_type="application/json")
+        timings.append(time.perf_counter() - started)
+        assert response.status_code == 200, response.content
+        ranked[qid] = [by_url[row["url"]] for row in response.json()["results"]]
+    return {"dev": checkthat.metrics(ranked, splits["dev"].qrels),
+            "request_p50_ms": round(float(np.median(timings)) * 1000, 1)}
+
+
+def bm25_peer(data: Path) -> dict:
     import bm25s
+    import django
+
+    django.setup()
+    import numpy as np
+
+    from claims.matching import checkthat, retrieval
 
     claims, splits = checkthat.load(data)
-    dev = splits["dev"]
-    started = time.perf_counter()
-    index = checkthat.build_index(claims)
-    build_s = time.perf_counter() - started
-    vectors = retrieval.embed([text for _, text in dev.queries])
-    ours = checkthat.metrics(checkthat.rank(index, dev, vectors), dev.qrels)
     texts = [retrieval.joint_text(retrieval.strip_links(c), retrieval.strip_links(t)) for _, c, t in claims]
     tokenizer = bm25s.tokenization.Tokenizer(stopwords="en")
     model = bm25s.BM25()
     model.index(tokenizer.tokenize(texts, return_as="ids", show_progress=False), show_progress=False)
     ids = np.array([pk for pk, _, _ in claims])
     ranked = {}
-    for qid, text in dev.queries:
+    for qid, text in splits["dev"].queries:
         q = tokenizer.tokenize([retrieval.strip_links(text)], update_vocab=False, return_as="ids", show_progress=False)[0]
         scores = model.get_scores(q) if q else np.zeros(len(ids))
         ranked[qid] = [int(ids[i]) for i in np.argsort(-scores, kind="stable")[:5]]
-    return {"dev": {"ours": ours, "bm25s": checkthat.metrics(ranked, dev.qrels)},
-            "index_build_s": round(build_s, 1), "records": len(claims)}
+    return checkthat.metrics(ranked, splits["dev"].qrels)
+
+
+def bare_encode(data: Path) -> dict:
+    """The import's floor: encoding its texts and nothing else, one thread and the batch encoder."""
+    from claims.matching import checkthat, retrieval
+
+    claims, _ = checkthat.load(data)
+    texts = list({c: 0 for _, c, _ in claims} | {retrieval.joint_text(c, t): 0 for _, c, t in claims}
+                 | {t: 0 for _, _, t in claims if t})
+    out = {"texts": len(texts)}
+    for name, encode in (("one_thread", retrieval.embed), ("batch_encoder", retrieval.batch_embed)):
+        started = time.perf_counter()
+        encode(texts)
+        out[f"{name}_records_per_s"] = round(len(claims) / (time.perf_counter() - started), 1)
+    return out
 
 
 def embedding(data: Path) -> dict:
     """Sorted-batch encode vs a bare encode (input order, batches of 32) of the same texts."""
+    from claims.matching import checkthat, retrieval
     import spacy
     from django.conf import settings
 
@@ -112,56 +201,28 @@ def embedding(data: Path) -> dict:
     }
 
 
-def latency(size: int, queries: int, data: Path) -> dict:
-    """A SearchIndex of `size` claims: random unit vectors (an exact scan costs the same whatever they
-    are) and sentences of real words, so postings have a natural length; queries are real claims."""
-    rng = np.random.default_rng(7)
-    if (data / "verified_claims.docs.tsv").is_file():
-        sample = [c for _, c, _ in checkthat.load(data)[0]]
-    else:
-        sample = [line for line in (ROOT / "seeds" / "seed.txt").read_text().splitlines() if line.strip()]
-    words = " ".join(sample).split()
-    index = retrieval.SearchIndex()
-    started = time.perf_counter()
-    index.joint.reserve(size)
-    chunk = 20_000
-    for start in range(0, size, chunk):
-        n = min(chunk, size - start)
-        vectors = rng.standard_normal((n, 384)).astype(np.float32)
-        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-        picks = rng.integers(0, len(words), size=(n, 18))
-        records = [retrieval.Record(retrieval.key_of(retrieval.CLAIM, start + i), " ".join(words[j] for j in row))
-                   for i, row in enumerate(picks)]
-        index.add(records, vectors)
-    build_s = time.perf_counter() - started
-    texts = [sample[i] for i in rng.integers(0, len(sample), size=queries)]
-    index.search(texts[0], limit=5)  # warm
-    times = []
-    for text in texts:
-        started = time.perf_counter()
-        index.search(text, limit=5)
-        times.append(1000 * (time.perf_counter() - started))
-    return {"claims": size, "build_s": round(build_s, 1), "query_ms_p50": round(float(np.median(times)), 1),
-            "query_ms_p99": round(float(np.quantile(times, 0.99)), 1), "peak_rss_mb": peak_rss_mb()}
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=Path(os.environ.get("CHECKTHAT2020_DIR", DEFAULT_DATA)))
-    parser.add_argument("--sizes", default="100000,1000000")
-    parser.add_argument("--queries", type=int, default=200)
-    parser.add_argument("--one-size", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--databases", default="postgresql,sqlite")
+    parser.add_argument("--ask-api", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.one_size:
-        print(json.dumps(latency(args.one_size, args.queries, args.data)))
+    if args.ask_api:
+        print(json.dumps(ask_api(args.ask_api)))
         return 0
-    out: dict = {"bench": "retrieval", "quality": quality(args.data), "embedding": embedding(args.data)}
+    os.environ.setdefault("DATABASE_URL", "sqlite:///:memory:")
+    import django
+
+    django.setup()
+    out: dict = {"bench": "retrieval"}
+    if not (args.data / "verified_claims.docs.tsv").is_file():
+        out["quality"] = {"skipped": f"CheckThat! 2020 data not found in {args.data}"}
+    else:
+        out["quality"] = {kind: through_product(kind, args.data) for kind in args.databases.split(",") if kind}
+        out["quality"]["bm25s_dev"] = bm25_peer(args.data)
+        out["bare_encode"] = bare_encode(args.data)
+    out["embedding"] = embedding(args.data)
     out["peak_rss_mb"] = peak_rss_mb()
-    out["latency"] = []
-    for size in (int(s) for s in args.sizes.split(",") if s):
-        run = subprocess.run([sys.executable, __file__, "--one-size", str(size), "--queries", str(args.queries),
-                              "--data", str(args.data)], capture_output=True, text=True, check=True)
-        out["latency"].append(json.loads(run.stdout.strip().splitlines()[-1]))
     print(json.dumps(out))
     return 0
 

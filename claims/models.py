@@ -5,6 +5,8 @@ from django.db.models import F, Q
 from sources.levels import AttributionLevel
 from sources.models import Source
 
+from .fields import TermsField, VectorField
+
 
 class ExtractionStatus(models.TextChoices):
     PENDING = "pending", "Pending"
@@ -522,14 +524,18 @@ class FactCheck(models.Model):
 
 
 class ClaimEmbedding(models.Model):
-    """A claim's unit sentence embedding as int8 codes (claims/matching/vectors.py says how).
+    """A claim's unit sentence embedding and search terms (claims/fields.py says how each is stored).
 
-    Computed in batches by the pipeline after extraction; every process rebuilds its search
-    index from these rows. `model` names the encoder: another model re-embeds the claim.
+    Computed in batches by the pipeline after extraction; retrieval searches these rows in the
+    database (pgvector and full-text search on PostgreSQL, FTS5 on SQLite). Only a copy group's
+    lead is `searchable`: the group is one record however many outlets ran it, and regrouping
+    flips the flag in the same transaction. `model` names the encoder: another model re-embeds.
     """
 
     claim = models.OneToOneField(Claim, on_delete=models.CASCADE, primary_key=True, related_name="embedding")
-    codes = models.BinaryField()
+    vector = VectorField()
+    terms = TermsField()
+    searchable = models.BooleanField(default=True, help_text="the lead of its copy group (copies are found through it)")
     model = models.CharField(max_length=64)
     embedded_at = models.DateTimeField(auto_now=True, db_index=True)
 
@@ -538,9 +544,10 @@ class FactCheckEmbedding(models.Model):
     """A fact-check's embeddings: claim and headline together (searched), and apart (re-scored)."""
 
     fact_check = models.OneToOneField(FactCheck, on_delete=models.CASCADE, primary_key=True, related_name="embedding")
-    codes = models.BinaryField(help_text="claim and headline together")
-    claim_codes = models.BinaryField()
-    title_codes = models.BinaryField(blank=True, help_text="empty when the review has no headline")
+    vector = VectorField(help_text="claim and headline together")
+    claim_vector = VectorField()
+    title_vector = VectorField(null=True, blank=True, help_text="none when the review has no headline")
+    terms = TermsField()
     model = models.CharField(max_length=64)
     embedded_at = models.DateTimeField(auto_now=True, db_index=True)
 

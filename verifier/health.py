@@ -32,13 +32,14 @@ DEFAULT_QUEUE = "celery"
 REDIS_PRIORITY_SEP = "\x06\x16"
 REDIS_PRIORITY_STEPS = (0, 3, 6, 9)
 
-PARTS = ("database", "broker", "worker", "beat", "queue_length")
+PARTS = ("database", "search", "broker", "worker", "beat", "queue_length")
 
 
 def collect_health() -> dict:
     """Check every part; never raises (a failing check is reported, not propagated)."""
     return {
         "database": _check_database(),
+        "search": _check_search(),
         "broker": _check_broker(),
         "worker": _check_worker(),
         "beat": _check_beat(),
@@ -92,6 +93,27 @@ def _check_database() -> dict:
     except Exception as exc:  # any driver error means "down" for a health report
         return {"ok": False, "detail": _error(exc), "vendor": connection.vendor}
     return {"ok": True, "detail": f"{connection.vendor} answers SELECT 1", "vendor": connection.vendor}
+
+
+def _check_search() -> dict:
+    """Similar-claim search runs in the database: on PostgreSQL it needs pgvector."""
+    from claims.checks import pgvector_problem
+
+    try:
+        problem = pgvector_problem()
+        if problem is None and connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT extversion FROM pg_extension WHERE extname = 'vector'")
+                row = cursor.fetchone()
+            if row is None:
+                problem = "pgvector is available but not created in this database: run manage.py migrate"
+            else:
+                return {"ok": True, "detail": f"pgvector {row[0]} and full-text search in PostgreSQL"}
+    except Exception as exc:
+        return {"ok": False, "detail": _error(exc)}
+    if problem:
+        return {"ok": False, "detail": problem}
+    return {"ok": True, "detail": f"{connection.vendor}: FTS5 and an exact scan in each process"}
 
 
 def _check_broker() -> dict:

@@ -394,7 +394,17 @@ ANONYMOUS_CORROBORATION_NEEDS_SIGN_OFF = env.bool("ANONYMOUS_CORROBORATION_NEEDS
 # lexical sides, and the longest query text the API accepts.
 EMBEDDING_THREADS = env.int("EMBEDDING_THREADS", default=1)
 EMBEDDING_CACHE_DIR = env.str("EMBEDDING_CACHE_DIR", default=str(VAR_DIR / "cache"))
-RETRIEVAL_CANDIDATES = env.int("RETRIEVAL_CANDIDATES", default=50)
+# Batch commands (import_claimreview) encode with every core and these int8 matmul kinds
+# (claims/matching/encoder.py): chosen where CheckThat! dev MAP@5 holds (docs/retrieval.md).
+BATCH_EMBEDDING_INT8 = env.list("BATCH_EMBEDDING_INT8", default=[])
+RETRIEVAL_CANDIDATES = env.int("RETRIEVAL_CANDIDATES", default=100)
+# pgvector's HNSW search breadth (docs/retrieval.md: recall@50 against an exact scan), set on each
+# connection; iterative scans return more than ef_search rows when a query asks for them.
+RETRIEVAL_EF_SEARCH = env.int("RETRIEVAL_EF_SEARCH", default=200)
+if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["options"] = (f"{_options.get('options', '')} -c hnsw.ef_search={RETRIEVAL_EF_SEARCH} "
+                           "-c hnsw.iterative_scan=relaxed_order").strip()
 SIMILAR_MAX_CHARS = env.int("SIMILAR_MAX_CHARS", default=5000)
 # Claim matching: the retrieval score (0-1) from which two claims in different articles are stored
 # as a match. Empty: the threshold calibrated on labelled pairs (claims/matching/data/fusion.json).

@@ -32,6 +32,7 @@ from sources.normalize import normalize_name, sentence_key
 
 from .. import jobs
 from ..delivery.outbox import outbox_record
+from . import retrieval
 from ..models import (
     Article, Claim, ClaimMatch, ClaimStatus, CopyKey, CopyMethod, Evidence, HistoryKind, PublishedVerdict, StatusChange,
 )
@@ -140,6 +141,7 @@ def claims_join(joining: list[Joining]) -> list[int]:
     for row in handed:  # a first that joined late hands its texts to its group
         row.claim_id = group_of[row.claim_id]
     CopyKey.objects.bulk_update(handed, ["claim"])
+    retrieval.claims_regrouped(claim_ids=[claim.pk for claim in changed + followers])
     return [claim.pk for claim in changed]
 
 
@@ -206,7 +208,6 @@ def copies_backfill(*, after_id: int = 0, batch_size: int = 1000, max_batches: i
     claims with the same text stay apart (matching links them). Idempotent and resumable
     (`after_id`: the last id of an earlier run). Returns what it scanned and joined.
     """
-    from . import retrieval  # late: the index lives beside retrieval, copies only write rows
 
     result = BackfillResult(last_id=after_id)
     batches = 0
@@ -232,7 +233,6 @@ def copies_backfill(*, after_id: int = 0, batch_size: int = 1000, max_batches: i
             followers = [Joining(pk, holder, CopyMethod.SAME_TEXT) for pk, holder in pairs if pk in free]
             joined += claims_join(followers)
             if joined:
-                retrieval.search_index().remove(retrieval.key_of(retrieval.CLAIM, pk) for pk in joined)
                 for article_id in set(Claim.objects.filter(pk__in=joined).values_list("article_id", flat=True)):
                     article_link_copy(article_id=article_id)
         result.scanned += len(batch)
@@ -283,6 +283,7 @@ def copy_group_lead(*, claim: Claim | int, actor, reason: str, expected_version:
         list(members.values()),
         ["copy_of", "copy_method", "copy_score", "attribution_differs", "assignee", "priority", "recheck_after", "version"],
     )
+    retrieval.claims_regrouped(claim_ids=list(members))
     Evidence.objects.filter(claim_id=old.pk).update(claim_id=new.pk)
     PublishedVerdict.objects.filter(claim_id=old.pk).update(claim_id=new.pk)
     CopyKey.objects.filter(claim_id=old.pk).update(claim_id=new.pk)

@@ -57,7 +57,7 @@ def is_same_claim(score: float, a: str, b: str, *, threshold: float) -> bool:
 
 
 def match_threshold() -> float:
-    return settings.CLAIM_MATCH_THRESHOLD if settings.CLAIM_MATCH_THRESHOLD is not None else retrieval.search_index().fusion.threshold
+    return settings.CLAIM_MATCH_THRESHOLD if settings.CLAIM_MATCH_THRESHOLD is not None else retrieval.fusion().threshold
 
 
 def wording_ratio(a: str, b: str) -> float:
@@ -103,16 +103,15 @@ def find_candidates(claims: list[tuple[int, str]], *, may_join: set[int] = froze
     """
     if not claims:
         return Found([], [])
-    index = retrieval.search_index(fresh=True)  # the claims just embedded must be in it
     threshold = match_threshold()
     ids = [pk for pk, _ in claims]
     own = {retrieval.key_of(retrieval.CLAIM, pk) for pk in Claim.objects.filter(
         article_id__in=Claim.objects.filter(pk__in=ids).values("article_id")).values_list("pk", flat=True)}
     limit = settings.CLAIM_MATCH_MAX_PER_CLAIM
-    hits = index.search_many([text for _, text in claims], limit=limit + 1, kinds=(retrieval.CLAIM,), exclude=own,
-                             vectors=index.vectors_of(retrieval.CLAIM, ids))
+    hits = retrieval.search_many([text for _, text in claims], limit=limit + 1, kinds=(retrieval.CLAIM,), exclude=own,
+                                 vectors=retrieval.claim_vectors(ids))
     texts = dict(claims)
-    # A process that loaded a claim before it joined a group still finds it: count it as its group.
+    # A hit is a group's lead; counting it as its group (group or pk) guards a lead changed meanwhile.
     others = {pk: (text, group or pk) for pk, text, group in Claim.objects.filter(
         pk__in={h.id for row in hits for h in row if h.score >= threshold}).values_list("pk", "text", "copy_of")
         if retrieval.key_of(retrieval.CLAIM, group or pk) not in own}
@@ -151,8 +150,6 @@ def article_match(*, article_id: int) -> list[ClaimMatch]:
     article.save(update_fields=["matched_at"])
     found = find_candidates(claims, may_join=set(copies.unworked([pk for pk, _ in claims])))
     joined = copies.claims_join(found.copies)
-    if joined:
-        retrieval.search_index().remove(retrieval.key_of(retrieval.CLAIM, pk) for pk in joined)
     copies.article_link_copy(article_id=article_id)
     candidates = [c for c in found.matches if c.claim_id not in set(joined)]
     if not candidates:

@@ -1,18 +1,20 @@
 """Has this been checked before? The one retrieval that every caller uses.
 
 The matching task, `POST /api/claims/similar/` and the reviewer's claim page all ask
-`similar(text=...)`. Each stored record (one of our claims, or an imported fact-check with
-its headline) has a unit sentence embedding (all-MiniLM-L6-v2 on onnxruntime, computed in
-batches by the pipeline and stored as int8 codes) and a BM25 document. A query takes the
-dense top-N and the lexical top-N as candidates, scores each candidate's features (cosine
-to the claim and headline together and apart, BM25 relative to the query's best and
-absolute) with a logistic fusion trained on labelled pairs (`train_fusion`, CheckThat!
-2020 train), and ranks by that probability: higher is closer. The "same claim" threshold
-for match rows is a point on the same scale, calibrated on labelled pairs.
+`search_many`. Each stored record (one of our claims, the lead of its copy group; or an imported
+fact-check with its headline) has a unit sentence embedding (all-MiniLM-L6-v2 on onnxruntime,
+computed in batches by the pipeline) and its search terms, both in the database
+(claims/fields.py). A query takes the dense top-N (pgvector's HNSW on PostgreSQL) and
+the lexical top-N (full-text search: GIN over a tsvector, FTS5 on SQLite) as candidates,
+computes each candidate's features (cosine to the claim and headline together and apart; BM25
+relative to the query's best and absolute; the share of its terms and figures the record holds)
+and ranks by a logistic fusion trained on labelled pairs (`train_retrieval`, CheckThat! 2020
+train): higher is closer. The "same claim" threshold for match rows is a point on the same
+scale, calibrated on labelled pairs.
 
-The index lives in the process (`SearchIndex`): rebuilt from the stored embeddings at first
-use and refreshed incrementally from rows embedded since, so SQLite and PostgreSQL give the
-same results and a new worker needs nothing but the database.
+No process keeps an index on PostgreSQL: a query is three SQL round trips, and a claim
+embedded or regrouped in one transaction is found by every process once it commits
+(claims/matching/engines/).
 """
 
 from __future__ import annotations
@@ -20,62 +22,32 @@ from __future__ import annotations
 import functools
 import json
 import logging
-import re
-import threading
-import time
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.db.models import Exists, OuterRef
+from django.db.models.functions import Now
 
 from ..models import Claim, ClaimEmbedding, FactCheck, FactCheckEmbedding
-from .encoder import GRAPH_VERSION, MiniLMEncoder
-from .lexical import LexicalIndex
-from .vectors import ExactInt8Index, from_codes, to_codes
+from . import lexical
+from .encoder import DIM, MiniLMEncoder
+from .engines import engine
+from .records import (  # noqa: F401  (re-exported: callers ask retrieval for them)
+    CLAIM, FACT_CHECK, KIND_CHOICES, KINDS, MODEL, Candidates, Query, joint_text, key_of, kind_of, strip_links,
+)
 
 logger = logging.getLogger(__name__)
 
-MODEL = f"all-MiniLM-L6-v2/onnx{GRAPH_VERSION}"
-CLAIM, FACT_CHECK = "claim", "fact_check"
-KINDS = (CLAIM, FACT_CHECK)
-KIND_CHOICES = [(CLAIM, "Our claim"), (FACT_CHECK, "Imported fact-check")]
 # Cosine to the claim and headline together and apart; BM25 relative to the query's best and
 # absolute; the idf-weighted share of the query's terms the record contains; the share of its numbers.
 FEATURES = ("cos_joint", "cos_claim", "cos_title", "bm25_rel", "bm25_log", "coverage", "numbers")
 FUSION_PATH = Path(__file__).with_name("data") / "fusion.json"
 EMBED_BATCH = 256
-# Rows are picked up by the time they were embedded; a transaction that committed late is
-# still seen because each refresh looks this far back (and adding a key again replaces it).
-REFRESH_OVERLAP = timedelta(minutes=10)
-# A burst of queries (a page, a matching batch) asks the database for new rows once.
-REFRESH_EVERY_SECONDS = 1.0
-
-_URL = re.compile(r"(?:https?://|www\.|pic\.twitter\.com/)\S*", re.IGNORECASE)
-_SPACE = re.compile(r"\s+")
-
-
-def strip_links(text: str) -> str:
-    """Links carry no meaning a reader would check (and tweets glue them to words); the rest is kept."""
-    return _SPACE.sub(" ", _URL.sub(" ", text or "")).strip()
-
-
-def joint_text(claim: str, headline: str) -> str:
-    return f"{claim} {headline}".strip() if headline else claim
-
-
-def key_of(kind: str, pk: int) -> int:
-    """One key space for both kinds: claims even, fact-checks odd."""
-    return pk * 2 + (1 if kind == FACT_CHECK else 0)
-
-
-def kind_of(key: int) -> tuple[str, int]:
-    return (FACT_CHECK if key & 1 else CLAIM), key >> 1
-
 
 @functools.cache
 def encoder() -> MiniLMEncoder:
@@ -83,8 +55,20 @@ def encoder() -> MiniLMEncoder:
     return MiniLMEncoder(threads=settings.EMBEDDING_THREADS, cache_dir=settings.EMBEDDING_CACHE_DIR)
 
 
-def embed(texts: Sequence[str]) -> np.ndarray:
-    return encoder().encode([strip_links(t) for t in texts])
+@functools.cache
+def batch_encoder() -> MiniLMEncoder:
+    """For batch commands (import_claimreview), which have the machine to themselves: every core, and
+    the int8 matmuls of settings.BATCH_EMBEDDING_INT8 (docs/retrieval.md: where MAP@5 holds)."""
+    return MiniLMEncoder(threads=os.cpu_count() or 1, int8=tuple(settings.BATCH_EMBEDDING_INT8),
+                         cache_dir=settings.EMBEDDING_CACHE_DIR)
+
+
+def batch_embed(texts: Sequence[str]) -> np.ndarray:
+    return embed(texts, using=batch_encoder())
+
+
+def embed(texts: Sequence[str], *, using: MiniLMEncoder | None = None) -> np.ndarray:
+    return (using or encoder()).encode([strip_links(t) for t in texts])
 
 
 def _newton_logistic(x: np.ndarray, y: np.ndarray, *, l2: float, intercept: bool, iters: int = 50) -> np.ndarray:
@@ -156,209 +140,75 @@ class Hit:
     score: float
 
 
-@dataclass(frozen=True)
-class Record:
-    """What the index holds of one record: its key, texts and vectors (joint, claim, headline)."""
-
-    key: int
-    text: str
-    headline: str = ""
+def query_of(text: str, vector: np.ndarray) -> Query:
+    return Query(text, np.asarray(vector, dtype=np.float32), tuple(sorted(set(lexical.tokens(strip_links(text))))))
 
 
-class SearchIndex:
-    """Dense (int8 exact scan) and lexical (BM25) indexes over claims and fact-checks, in this process.
-
-    Thread-safe: gunicorn threads and a Celery pool process each share one per process.
-    """
-
-    def __init__(self, *, fusion: Fusion | None = None, n_candidates: int = 50) -> None:
-        self.fusion = fusion or Fusion.load()
-        self.n_candidates = n_candidates
-        self.joint = ExactInt8Index()
-        self.claim_part = ExactInt8Index()  # fact-checks only: a claim's three vectors are one
-        self.title_part = ExactInt8Index()
-        self.lexical = LexicalIndex()
-        self._lock = threading.RLock()
-        self._seen_until = None
-        self._refreshed_at = float("-inf")
-
-    def __len__(self) -> int:
-        return len(self.joint)
-
-    def add(self, records: Sequence[Record], joint: np.ndarray, claim: np.ndarray | None = None,
-            title: np.ndarray | None = None) -> None:
-        """Add or replace records. `claim`/`title` vectors only for fact-checks (claims: joint alone)."""
-        if not records:
-            return
-        keys = [r.key for r in records]
-        with self._lock:
-            self.joint.add(keys, joint)
-            if claim is not None:
-                self.claim_part.add(keys, claim)
-                self.title_part.add(keys, title if title is not None else claim)
-            self.lexical.add(keys, [joint_text(strip_links(r.text), strip_links(r.headline)) for r in records])
-
-    def remove(self, keys: Iterable[int]) -> None:
-        keys = list(keys)
-        with self._lock:
-            for index in (self.joint, self.claim_part, self.title_part):
-                index.remove(keys)
-            self.lexical.remove(keys)
-
-    # --- the database side ----------------------------------------------------------
-
-    def refresh_if_due(self) -> None:
-        if time.monotonic() - self._refreshed_at >= REFRESH_EVERY_SECONDS:
-            self.refresh()
-
-    def refresh(self) -> int:
-        """Load what was embedded since the last refresh (everything, the first time). Returns rows added.
-
-        Rows are read from a little before the last refresh (a transaction that committed late
-        stamped an earlier time); of those, a record already held is only replaced when it was
-        embedded again after the last refresh.
-        """
-        with self._lock:
-            now = timezone.now()
-            since = None if self._seen_until is None else self._seen_until - REFRESH_OVERLAP
-            if since is None:  # the first, full load: one allocation for the whole archive
-                self.joint.reserve(ClaimEmbedding.objects.filter(model=MODEL).count()
-                                   + FactCheckEmbedding.objects.filter(model=MODEL).count())
-            read = self._load_claims(since) + self._load_fact_checks(since)
-            self._seen_until = now
-            self._refreshed_at = time.monotonic()
-            return read
-
-    def _is_new(self, kind: str, pk: int, embedded_at) -> bool:
-        return key_of(kind, pk) not in self.joint or self._seen_until is None or embedded_at > self._seen_until
-
-    def _load_claims(self, since) -> int:
-        # A group's first claim stands for its copies: the index grows with groups, not copies.
-        rows = ClaimEmbedding.objects.filter(model=MODEL, claim__copy_of__isnull=True)
-        if since is not None:
-            rows = rows.filter(embedded_at__gte=since)
-        read = 0
-        fields = ("claim_id", "codes", "claim__text", "embedded_at")
-        for chunk in _chunks(rows.order_by("pk").values_list(*fields).iterator(5000), 5000):
-            chunk = [row for row in chunk if self._is_new(CLAIM, row[0], row[3])]
-            self.add([Record(key_of(CLAIM, pk), text) for pk, _, text, _ in chunk], from_codes([c for _, c, _, _ in chunk]))
-            read += len(chunk)
-        return read
-
-    def _load_fact_checks(self, since) -> int:
-        rows = FactCheckEmbedding.objects.filter(model=MODEL)
-        if since is not None:
-            rows = rows.filter(embedded_at__gte=since)
-        fields = ("fact_check_id", "codes", "claim_codes", "title_codes", "fact_check__claim_reviewed",
-                  "fact_check__headline", "embedded_at")
-        read = 0
-        for chunk in _chunks(rows.order_by("pk").values_list(*fields).iterator(5000), 5000):
-            chunk = [row for row in chunk if self._is_new(FACT_CHECK, row[0], row[6])]
-            if not chunk:
-                continue
-            claim = from_codes([row[2] for row in chunk])
-            title = claim.copy()
-            with_title = [i for i, row in enumerate(chunk) if row[3]]
-            if with_title:
-                title[with_title] = from_codes([chunk[i][3] for i in with_title])
-            records = [Record(key_of(FACT_CHECK, row[0]), row[4], row[5]) for row in chunk]
-            self.add(records, from_codes([row[1] for row in chunk]), claim, title)
-            read += len(chunk)
-        return read
-
-    # --- queries --------------------------------------------------------------------
-
-    def candidates(self, text: str, vector: np.ndarray, *, kinds: Sequence[str], exclude: set[int],
-                   dense_keys: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """Candidate keys and their feature matrix (columns in FEATURES order)."""
-        n = self.n_candidates + len(exclude)
-        if dense_keys is None:
-            dense_keys = self.joint.search(vector[None], n)[0][0]
-        lexical_keys, lexical_scores = self.lexical.search(strip_links(text), n)
-        keys = np.unique(np.concatenate([dense_keys[dense_keys >= 0], lexical_keys]))
-        wanted = [k for k in keys.tolist() if kind_of(k)[0] in kinds and k not in exclude]
-        keys = np.array(wanted, dtype=np.int64)
-        if not len(keys):
-            return keys, np.zeros((0, len(FEATURES)))
-        bm25, coverage, numbers = self.lexical.scores_for(strip_links(text), wanted)
-        best = float(lexical_scores.max()) if len(lexical_scores) else 0.0
-        cos_joint = self.joint.vectors(wanted) @ vector
-        is_fact_check = (keys & 1).astype(bool)
-        cos_claim, cos_title = cos_joint.copy(), cos_joint.copy()
-        if is_fact_check.any():
-            fact_check_keys = keys[is_fact_check].tolist()
-            cos_claim[is_fact_check] = self.claim_part.vectors(fact_check_keys) @ vector
-            cos_title[is_fact_check] = self.title_part.vectors(fact_check_keys) @ vector
-        return keys, np.column_stack([
-            cos_joint, cos_claim, cos_title,
-            bm25 / best if best > 0 else np.zeros(len(keys)),  # relative to this query's best
-            np.log1p(bm25),  # absolute lexical evidence, so the score is not purely relative
-            coverage,
-            numbers,
-        ])
-
-    def search(self, text: str, *, limit: int = 5, kinds: Sequence[str] = KINDS, exclude: Iterable[int] = (),
-               vector: np.ndarray | None = None) -> list[Hit]:
-        vectors = None if vector is None else vector[None]
-        return self.search_many([text], limit=limit, kinds=kinds, exclude=exclude, vectors=vectors)[0]
-
-    def search_many(self, texts: Sequence[str], *, limit: int = 5, kinds: Sequence[str] = KINDS,
-                    exclude: Iterable[int] = (), vectors: np.ndarray | None = None) -> list[list[Hit]]:
-        """Best hits per text; the dense side scans the archive once for all of them."""
-        vectors = embed(texts) if vectors is None else vectors
-        exclude = set(exclude)
-        out: list[list[Hit]] = []
-        with self._lock:
-            dense, _ = self.joint.search(vectors, self.n_candidates + len(exclude))
-            for text, vector, dense_keys in zip(texts, vectors, dense):
-                keys, features = self.candidates(text, vector, kinds=kinds, exclude=exclude, dense_keys=dense_keys)
-                if not len(keys):
-                    out.append([])
-                    continue
-                scores = self.fusion.score(features)
-                order = np.argsort(-scores, kind="stable")[:limit]
-                out.append([Hit(*kind_of(int(keys[i])), float(scores[i])) for i in order])
-        return out
-
-    def vectors_of(self, kind: str, pks: Sequence[int]) -> np.ndarray:
-        """The stored (joint) vectors of these records, zero rows for unknown ones."""
-        with self._lock:
-            return self.joint.vectors([key_of(kind, pk) for pk in pks])
+def features(query: Query, found: Candidates, stats: lexical.TermStats) -> np.ndarray:
+    """The candidates' feature matrix (columns in FEATURES order): the same arithmetic whichever
+    engine found them, from their texts, their cosines and the database's term counts."""
+    if not found.keys:
+        return np.zeros((0, len(FEATURES)))
+    bm25, coverage, numbers = lexical.features(query.text and strip_links(query.text), found.texts, stats)
+    best = float(bm25.max())
+    return np.column_stack([
+        found.cosines,
+        bm25 / best if best > 0 else np.zeros(len(bm25)),  # relative to this query's best candidate
+        np.log1p(bm25),  # absolute lexical evidence, so the score is not purely relative
+        coverage,
+        numbers,
+    ])
 
 
-def _chunks(rows: Iterable, size: int) -> Iterable[list]:
-    chunk: list = []
-    for row in rows:
-        chunk.append(row)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
+@functools.cache
+def fusion() -> Fusion:
+    return Fusion.load()
 
 
-_index: SearchIndex | None = None
-_index_lock = threading.Lock()
+def rank(query: Query, found: Candidates, stats: lexical.TermStats, model: Fusion, limit: int) -> list[Hit]:
+    if not found.keys:
+        return []
+    scores = model.score(features(query, found, stats))
+    order = np.argsort(-scores, kind="stable")[:limit]
+    return [Hit(*kind_of(found.keys[i]), float(scores[i])) for i in order]
 
 
-def search_index(*, fresh: bool = False) -> SearchIndex:
-    """This process's index, brought up to date with the database (within a second, unless `fresh`)."""
-    global _index
-    with _index_lock:
-        if _index is None:
-            _index = SearchIndex(n_candidates=settings.RETRIEVAL_CANDIDATES)
-    if fresh:
-        _index.refresh()
-    else:
-        _index.refresh_if_due()
-    return _index
+def search_many(texts: Sequence[str], *, limit: int = 5, kinds: Sequence[str] = KINDS, exclude: Iterable[int] = (),
+                vectors: np.ndarray | None = None) -> list[list[Hit]]:
+    """Best hits per text, in a fixed number of database round trips whatever the number of texts.
+
+    `exclude`: keys (key_of) never to return. `vectors`: the texts' embeddings when the caller
+    has them (matching reads its claims' stored vectors), else they are encoded here."""
+    if not texts:
+        return []
+    vectors = embed(texts) if vectors is None else vectors
+    queries = [query_of(text, vector) for text, vector in zip(texts, vectors)]
+    found, stats = engine().candidates(queries, kinds=tuple(kinds), exclude=set(exclude), n=settings.RETRIEVAL_CANDIDATES)
+    model = fusion()
+    return [rank(query, candidates, stats, model, limit) for query, candidates in zip(queries, found)]
 
 
-def search_index_reset() -> None:
-    """Forget this process's index (tests, and after a model change): the next search rebuilds it."""
-    global _index
-    with _index_lock:
-        _index = None
+def search(text: str, *, limit: int = 5, kinds: Sequence[str] = KINDS, exclude: Iterable[int] = (),
+           vector: np.ndarray | None = None) -> list[Hit]:
+    return search_many([text], limit=limit, kinds=kinds, exclude=exclude,
+                       vectors=None if vector is None else np.asarray(vector)[None])[0]
+
+
+def claim_vectors(claim_ids: Sequence[int]) -> np.ndarray:
+    """The stored vectors of these claims (zero rows for claims not embedded), in their order."""
+    stored = dict(ClaimEmbedding.objects.filter(claim_id__in=list(claim_ids), model=MODEL).values_list("claim_id", "vector"))
+    out = np.zeros((len(claim_ids), DIM), dtype=np.float32)
+    for row, pk in enumerate(claim_ids):
+        if pk in stored:
+            out[row] = stored[pk]
+    return out
+
+
+def claims_regrouped(*, claim_ids: Iterable[int]) -> int:
+    """Copy groups changed (a claim joined one, a new lead): only a lead stays searchable. Called in
+    the transaction that regrouped them, so every process sees the change when it commits."""
+    is_copy = Claim.objects.filter(pk=OuterRef("claim_id"), copy_of__isnull=False)
+    return ClaimEmbedding.objects.filter(claim_id__in=list(claim_ids)).update(searchable=~Exists(is_copy), embedded_at=Now())
 
 
 # --- Writes: embeddings, in batches ---------------------------------------------------
@@ -367,20 +217,38 @@ def search_index_reset() -> None:
 def claims_embed(*, claim_ids: Sequence[int], batch_size: int = EMBED_BATCH) -> int:
     """Embed the claims that have no embedding of the current model. Idempotent; returns how many."""
     todo = list(
-        Claim.objects.filter(pk__in=list(claim_ids)).exclude(embedding__model=MODEL).order_by("pk").values_list("pk", "text")
+        Claim.objects.filter(pk__in=list(claim_ids)).exclude(embedding__model=MODEL).order_by("pk").values_list("pk", "copy_of_id", "text")
     )
     for start in range(0, len(todo), batch_size):
         chunk = todo[start:start + batch_size]
-        codes = to_codes(embed([text for _, text in chunk]))
+        vectors = embed([text for _, _, text in chunk])
         with transaction.atomic():
             ClaimEmbedding.objects.bulk_create(
-                [ClaimEmbedding(claim_id=pk, codes=c, model=MODEL) for (pk, _), c in zip(chunk, codes)],
-                update_conflicts=True, unique_fields=["claim"], update_fields=["codes", "model", "embedded_at"],
+                [ClaimEmbedding(claim_id=pk, vector=v, terms=search_terms(text), searchable=copy_of is None, model=MODEL)
+                 for (pk, copy_of, text), v in zip(chunk, vectors)],
+                update_conflicts=True, unique_fields=["claim"],
+                update_fields=["vector", "terms", "searchable", "model", "embedded_at"],
             )
     return len(todo)
 
 
-def fact_checks_embed(*, fact_check_ids: Sequence[int], batch_size: int = EMBED_BATCH, progress=None) -> int:
+def search_terms(text: str) -> list[str]:
+    return lexical.tokens(strip_links(text))
+
+
+def fact_check_vectors(reviews: Sequence[tuple[str, str]], *, encode=None) -> tuple[np.ndarray, np.ndarray, list]:
+    """(claim, joint, headline) vectors of (claim, headline) pairs; headline None where there is none.
+
+    Each distinct text is encoded once: a review without a headline has one text, not two."""
+    texts = list({c: None for c, _ in reviews} | {joint_text(c, h): None for c, h in reviews} | {h: None for _, h in reviews if h})
+    vectors = dict(zip(texts, (encode or embed)(texts)))
+    claim = np.array([vectors[c] for c, _ in reviews]).reshape(len(reviews), DIM)
+    joint = np.array([vectors[joint_text(c, h)] for c, h in reviews]).reshape(len(reviews), DIM)
+    return claim, joint, [vectors[h] if h else None for _, h in reviews]
+
+
+def fact_checks_embed(*, fact_check_ids: Sequence[int], batch_size: int = EMBED_BATCH, progress=None,
+                      encode=None) -> int:
     """Embed fact-checks (claim and headline together and apart) lacking a current embedding."""
     todo = list(
         FactCheck.objects.filter(pk__in=list(fact_check_ids)).exclude(embedding__model=MODEL)
@@ -388,17 +256,14 @@ def fact_checks_embed(*, fact_check_ids: Sequence[int], batch_size: int = EMBED_
     )
     for start in range(0, len(todo), batch_size):
         chunk = todo[start:start + batch_size]
-        claim = to_codes(embed([c for _, c, _ in chunk]))
-        joint = to_codes(embed([joint_text(c, h) for _, c, h in chunk]))
-        titled = [i for i, (_, _, h) in enumerate(chunk) if h]
-        title_vectors = to_codes(embed([chunk[i][2] for i in titled])) if titled else []
-        title = dict(zip(titled, title_vectors))
+        claim, joint, title = fact_check_vectors([(c, h) for _, c, h in chunk], encode=encode)
         with transaction.atomic():
             FactCheckEmbedding.objects.bulk_create(
-                [FactCheckEmbedding(fact_check_id=pk, codes=joint[i], claim_codes=claim[i], title_codes=title.get(i, b""),
-                                    model=MODEL) for i, (pk, _, _) in enumerate(chunk)],
+                [FactCheckEmbedding(fact_check_id=pk, vector=joint[i], claim_vector=claim[i], title_vector=title[i],
+                                    terms=search_terms(joint_text(c, h)), model=MODEL)
+                 for i, (pk, c, h) in enumerate(chunk)],
                 update_conflicts=True, unique_fields=["fact_check"],
-                update_fields=["codes", "claim_codes", "title_codes", "model", "embedded_at"],
+                update_fields=["vector", "claim_vector", "title_vector", "terms", "model", "embedded_at"],
             )
         if progress is not None:
             progress(len(chunk))

@@ -1,14 +1,10 @@
-"""Vector index behind one small interface.
+"""The exact vector scan of the one-machine SQLite mode (claims/matching/engines/sqlite.py).
 
-Every implementation stores unit vectors (cosine = inner product), keyed by the caller's integer
-ids, and is rebuildable from the vectors stored in the database (``build(ids, vectors)``), so a
-new worker never needs a saved index file. Callers depend only on ``VectorIndex``; moving the
-index out of process (pgvector, a dedicated engine) means one more implementation of these four
-methods, not a change of callers.
-
-Chosen by measurement (README, "Finding what was checked before"): ``ExactInt8Index``, an exact
-scan of an int8 matrix (4x smaller than float32) scored with a float32 BLAS product per block,
-so results are exact up to int8 rounding and need no tuning.
+PostgreSQL searches with pgvector and holds nothing in the process. On SQLite, whose standard
+Python module cannot load a vector extension, each process keeps an int8 matrix of the
+searchable records (4x smaller than float32) and scans it whole with an integer matrix
+product: exact up to int8 rounding, no tuning. Candidates are then re-scored from the stored
+vectors.
 """
 
 from __future__ import annotations
@@ -39,17 +35,9 @@ def quantize_int8(vectors: np.ndarray) -> np.ndarray:
 INT8_SCALE = 1.0 / 254.0
 
 
-def to_codes(vectors: np.ndarray) -> list[bytes]:
-    """Unit vectors as the int8 bytes the database stores (ClaimEmbedding.codes): 384 bytes each."""
-    return [row.tobytes() for row in quantize_int8(vectors)]
-
-
-def from_codes(blobs: Sequence[bytes | memoryview]) -> np.ndarray:
-    """Stored codes back to float32 vectors (n, DIM)."""
-    if not blobs:
-        return np.zeros((0, DIM), dtype=np.float32)
-    codes = np.frombuffer(b"".join(bytes(b) for b in blobs), dtype=np.int8).reshape(len(blobs), DIM)
-    return codes.astype(np.float32) * INT8_SCALE
+def as_stored(vectors: np.ndarray) -> np.ndarray:
+    """Vectors as the database gives them back: half precision (claims/fields.py)."""
+    return np.asarray(vectors, dtype=np.float32).astype(np.float16).astype(np.float32)
 
 
 class KeyRows:

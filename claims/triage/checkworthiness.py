@@ -82,7 +82,7 @@ class Model:
 
     def to_json(self) -> str:
         return json.dumps({
-            "model": "logistic regression over all-MiniLM-L6-v2 (int8 codes) + lexical cues",
+            "model": "logistic regression over all-MiniLM-L6-v2 (as stored) + lexical cues",
             "lexical": list(LEXICAL), "weights": [round(float(w), 5) for w in self.weights],
             "bias": round(float(self.bias), 5), "threshold": self.threshold, "figures": self.figures,
         }, indent=1) + "\n"
@@ -120,11 +120,10 @@ def version() -> str:
 def score_texts(texts: Sequence[str]) -> np.ndarray:
     """Scores of texts that have no stored embedding (the command, the bench): one encode, then the head."""
     from ..matching.retrieval import embed
-    from ..matching.vectors import INT8_SCALE, quantize_int8
+    from ..matching.vectors import as_stored
 
-    # Score what the pipeline scores: the vector as its int8 codes give it back.
-    vectors = quantize_int8(embed(texts)).astype(np.float32) * INT8_SCALE
-    return model().score(vectors, texts)
+    # Score what the pipeline scores: the vector as the database gives it back.
+    return model().score(as_stored(embed(texts)), texts)
 
 
 # --- evaluation and training ---------------------------------------------------------
@@ -195,10 +194,10 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, *, l2: float, iters: int = 40) ->
 def train(data: Path, *, l2: float = 1.0, progress=None) -> Model:
     """Fit on data/train.tsv, pick the threshold on data/devtest.tsv, report dev and dev-test."""
     from ..matching.retrieval import embed
-    from ..matching.vectors import INT8_SCALE, quantize_int8
+    from ..matching.vectors import as_stored
 
     def vectors(texts):
-        return quantize_int8(embed(texts)).astype(np.float32) * INT8_SCALE
+        return as_stored(embed(texts))
 
     _, texts, y = read_tsv(data / "train.tsv", labels=True)
     if progress:

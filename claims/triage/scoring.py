@@ -15,12 +15,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, OuterRef, Q, Subquery
 
 from ..matching.retrieval import MODEL as EMBEDDING_MODEL
-from ..matching.vectors import from_codes
 from ..models import Claim, ClaimEmbedding
 from . import checkworthiness
 
@@ -51,11 +51,11 @@ def _score_batch(ids: list[int], version: str) -> int:
             ClaimEmbedding.objects.filter(claim_id__in=ids, model=EMBEDDING_MODEL)
             .exclude(claim__check_worthiness_version=version)
             .select_related(None).order_by("claim_id")
-            .values_list("claim_id", "codes", "claim__text", "claim__check_worthiness")
+            .values_list("claim_id", "vector", "claim__text", "claim__check_worthiness")
         )
         if not rows:
             return 0
-        scores = checkworthiness.model().score(from_codes([r[1] for r in rows]), [r[2] for r in rows])
+        scores = checkworthiness.model().score(np.array([r[1] for r in rows]), [r[2] for r in rows])
         claims = []
         for (pk, _, _, old), score in zip(rows, scores.tolist()):
             claim = Claim(pk=pk, check_worthiness=score, check_worthiness_version=version)

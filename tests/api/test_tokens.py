@@ -4,7 +4,6 @@ and no token in plaintext anywhere in the database (searched in a pg_dump)."""
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 from datetime import timedelta
 
@@ -16,6 +15,7 @@ from rest_framework.test import APIClient
 from claims.models import ApiToken
 from claims.tokens import api_token_create, api_token_revoke
 from tests.factories import UserFactory
+from tests.database_url import postgres_tool, test_database_url
 
 pytestmark = pytest.mark.django_db
 
@@ -121,12 +121,12 @@ def test_inactive_user_is_401(editor):
 
 
 def pg_dump() -> str:
-    if connection.vendor != "postgresql" or shutil.which("pg_dump") is None:
+    tool = postgres_tool("pg_dump") if connection.vendor == "postgresql" else None
+    if tool is None:
         pytest.skip("needs PostgreSQL and pg_dump")
     db = connection.settings_dict
     env = {"PGPASSWORD": db.get("PASSWORD") or ""}
-    args = ["pg_dump", "--data-only", "-h", db["HOST"] or "127.0.0.1", "-p", str(db["PORT"] or 5432),
-            "-U", db["USER"] or "postgres", db["NAME"]]
+    args = [tool, "--data-only", f"--dbname={test_database_url()}"]
     result = subprocess.run(args, capture_output=True, text=True, timeout=120, env={**os.environ, **env})
     assert result.returncode == 0, result.stderr
     return result.stdout

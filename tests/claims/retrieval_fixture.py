@@ -4,6 +4,7 @@ Rankings are given as texts, not ids: two databases number their rows differentl
 """
 
 from claims.matching import retrieval
+from claims.matching.engines import forget_process_state
 from claims.matching.fact_checks import fact_check_store
 from claims.models import Article, Claim, FactCheck
 from sources.models import SourceKind
@@ -30,7 +31,7 @@ QUERIES = [
 
 
 def load_and_rank() -> dict[str, list[list]]:
-    retrieval.search_index_reset()
+    forget_process_state()
     publisher = source_resolve(name="Retrieval Fixture Gazette", kind=SourceKind.OUTLET)
     body = " ".join(CLAIMS)
     article = Article.objects.create(publisher=publisher, body=body, content_sha256="f" * 64, title="Fixture")
@@ -45,8 +46,7 @@ def load_and_rank() -> dict[str, list[list]]:
     retrieval.fact_checks_embed(fact_check_ids=stored)
     texts = {("claim", pk): text for pk, text in Claim.objects.filter(pk__in=ids).values_list("pk", "text")}
     texts |= {("fact_check", pk): claim for pk, claim in FactCheck.objects.filter(pk__in=stored).values_list("pk", "claim_reviewed")}
-    index = retrieval.search_index()
     return {
-        query: [[hit.kind, texts[(hit.kind, hit.id)], round(hit.score, 3)] for hit in index.search(query, limit=4)]
-        for query in QUERIES
+        query: [[hit.kind, texts[(hit.kind, hit.id)], round(hit.score, 3)] for hit in hits]
+        for query, hits in zip(QUERIES, retrieval.search_many(QUERIES, limit=4))
     }

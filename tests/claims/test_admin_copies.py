@@ -137,11 +137,11 @@ def test_the_group_pages_query_count_does_not_grow_with_copies(client, reviewer,
     for n in range(8):
         store(f"Outlet {n}", suffix=" " * (4 + n))
     client.force_login(reviewer)
-    client.get(change_url(group.first))  # this process's search index is warm
+    # "Checked before?" is three round trips whatever the archive (claims/matching/engines/postgres.py).
     with django_assert_max_num_queries(16):
         page = client.get(change_url(group.first))
     assert page.content.decode().count('<tr class="appearance') == 12
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(16):
         client.get(change_url(group.copies[0]))
 
 

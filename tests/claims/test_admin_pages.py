@@ -297,8 +297,9 @@ def test_index_shows_desk_health_and_queue(client, reviewer):
     assert {bar.code: bar.count for bar in page.context["by_level"]}["vague"] == 1
     assert [claim.pk for claim, _ in page.context["oldest"]][0] == waiting.pk
     health = {part["name"]: part for part in page.context["health"]}
-    assert set(health) == {"database", "broker", "worker", "beat", "queue_length"}
+    assert set(health) == {"database", "search", "broker", "worker", "beat", "queue_length"}
     assert health["database"]["ok"] and health["broker"]["ok"]  # real PostgreSQL and Redis
+    assert health["search"]["ok"] and "pgvector" in health["search"]["detail"]
     assert health["worker"]["ok"] is False and "no worker heartbeat" in health["worker"]["detail"]
     assert isinstance(health["queue_length"]["value"], int)
     # A reviewer without django_celery_beat permissions does not get the schedule table.

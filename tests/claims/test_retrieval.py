@@ -11,9 +11,9 @@ import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 
-from claims.matching import retrieval
-from claims.matching.lexical import LexicalIndex
-from claims.models import ClaimEmbedding, FactCheck, FactCheckEmbedding
+from claims.matching import copies, lexical, retrieval
+from claims.matching.vectors import as_stored
+from claims.models import ClaimEmbedding, CopyMethod, FactCheck, FactCheckEmbedding
 from tests.claims import retrieval_fixture
 from tests.factories import ArticleFactory, ClaimFactory
 
@@ -51,19 +51,11 @@ def test_the_encoder_runs_without_torch_and_gives_unit_vectors():
 
 def test_a_reworded_claim_is_found_above_lexical_distractors():
     claims = _claims([*DISTRACTORS, TARGET])
-    hits = retrieval.search_index().search(REWORDED, limit=5)
+    hits = retrieval.search(REWORDED, limit=5)
     assert [h.id for h in hits][0] == claims[-1].pk
     assert hits[0].kind == "claim"
     assert hits[0].score > hits[1].score
     assert ClaimEmbedding.objects.filter(claim__in=claims, model=retrieval.MODEL).count() == 5
-
-
-def test_the_index_follows_new_embeddings_without_a_rebuild():
-    index = retrieval.search_index()
-    assert index.search(REWORDED, limit=5) == []
-    (claim,) = _claims([TARGET])
-    assert [h.id for h in retrieval.search_index(fresh=True).search(REWORDED, limit=1)] == [claim.pk]
-    assert retrieval.search_index() is index
 
 
 def test_embedding_is_idempotent():
@@ -71,28 +63,34 @@ def test_embedding_is_idempotent():
     assert retrieval.claims_embed(claim_ids=[claims[0].pk]) == 0
 
 
-def test_lexical_index_add_replace_remove():
-    index = LexicalIndex()
-    index.add([1, 2], ["The mayor cut the budget", "Rain is expected on Sunday"])
-    assert index.search("budget cut", 5)[0].tolist() == [1]
-    _, _, numbers = index.scores_for("a 2.1 budget cut in 2024", [1, 2])
-    assert numbers.tolist() == [0.0, 0.0]
-    index.add([4], ["The 2024 budget"])
-    assert index.scores_for("a budget cut in 2024", [1, 4])[2].tolist() == [0.0, 1.0]
-    assert index.scores_for("a budget cut", [1, 4])[2].tolist() == [1.0, 1.0]
-    index.remove([4])
-    index.add([1], ["Snow is expected on Monday"])
-    assert index.search("budget", 5)[0].tolist() == []
-    index.remove([2])
-    assert index.search("rain", 5)[0].tolist() == []
-    assert len(index) == 1
-    for _ in range(3):  # a document added again and again leaves dead postings: they never count
-        index.add([3], ["Snow is expected on Monday"])
-    keys, scores = index.search("snow monday", 5)
-    assert keys.tolist() == [1, 3] or keys.tolist() == [3, 1]
-    assert np.isfinite(scores).all() and (scores > 0).all()
-    bm25, coverage, _ = index.scores_for("snow on monday", [1, 3, 99])
-    assert np.isfinite(bm25).all() and coverage.tolist()[2] == 0.0 and coverage[0] == pytest.approx(1.0)
+def test_the_database_holds_the_vector_and_terms_it_searches():
+    (claim,) = _claims([TARGET])
+    stored = ClaimEmbedding.objects.get(claim=claim)
+    expected = as_stored(retrieval.embed([TARGET]))[0]
+    assert np.array_equal(stored.vector, expected)  # half precision, exactly as written
+    assert set(stored.terms) == set(lexical.tokens(TARGET)) and "unemployment" in stored.terms
+    assert stored.searchable
+
+
+def test_a_copy_is_not_searched_and_its_new_lead_is_in_the_same_transaction(editor):
+    first, copy = _claims([TARGET, TARGET.replace("September", "Sept.")])
+    copies.claims_join([copies.Joining(copy.pk, first.pk, CopyMethod.REWORDED, 0.99)])
+    assert [h.id for h in retrieval.search(REWORDED, limit=5)] == [first.pk]
+    copies.copy_group_lead(claim=copy.pk, actor=editor, reason="the fuller wording")
+    assert [h.id for h in retrieval.search(REWORDED, limit=5)] == [copy.pk]
+
+
+def test_lexical_features_count_terms_figures_and_rarity():
+    stats = lexical.TermStats(1000, {"budget": 50, "cut": 400, "2024": 5, "mayor": 100})
+    bm25, coverage, figures = lexical.features(
+        "a budget cut in 2024", ["The mayor cut the budget", "The 2024 budget", "Rain on Sunday"], stats)
+    assert bm25[1] > bm25[0] > bm25[2] == 0  # the rare figure weighs more than the common verb
+    assert coverage[2] == 0 and 0 < coverage[0] < coverage[1] < 1
+    assert figures.tolist() == [0.0, 1.0, 0.0]
+    assert lexical.features("no figures here", ["The 2024 budget"], stats)[2].tolist() == [1.0]
+    # Candidates are fetched by the rarest terms while their documents fit the budget.
+    assert lexical.rare_terms(["budget", "cut", "2024", "mayor", "unknown"], stats, 160) == ["2024", "budget", "mayor"]
+    assert lexical.rare_terms(["cut"], stats, 100) == []
 
 
 def test_sqlite_and_postgresql_give_the_same_ranking(tmp_path):
@@ -142,7 +140,7 @@ def test_import_is_idempotent_and_searchable_when_it_returns(tmp_path):
     assert fact_check.appearance_urls == ["https://social.example.com/post/1"]
     assert str(fact_check.date_published) == "2020-10-05"
     assert FactCheckEmbedding.objects.filter(fact_check=fact_check, model=retrieval.MODEL).count() == 1
-    hits = retrieval.search_index().search(REWORDED, limit=3)
+    hits = retrieval.search(REWORDED, limit=3)
     assert (hits[0].kind, hits[0].id) == ("fact_check", fact_check.pk)
 
 

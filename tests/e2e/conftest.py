@@ -19,12 +19,12 @@ import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 import redis
 from django.conf import settings
-from django.db import connection
+
+from tests.database_url import test_database_url
 
 ROOT = Path(settings.BASE_DIR)
 
@@ -112,9 +112,7 @@ def broker(tmp_path):
 
 
 def worker_database_url() -> str:
-    db = connection.settings_dict
-    auth = quote(db["USER"] or "postgres") + (f":{quote(db['PASSWORD'])}" if db.get("PASSWORD") else "")
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    return test_database_url()
 
 
 class Worker:

@@ -26,7 +26,7 @@ def _command_text(service: dict) -> str:
 
 def test_names_every_service(compose):
     assert set(compose["services"]) == {"db", "redis", "migrate", "web", "worker", "beat", "flower"}
-    assert compose["services"]["db"]["image"] == "postgres:16"
+    assert compose["services"]["db"]["image"] == "pgvector/pgvector:pg16"  # PostgreSQL with pgvector
     assert compose["services"]["redis"]["image"] == "redis:7"
 
 

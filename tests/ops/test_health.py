@@ -9,11 +9,11 @@ import time
 from pathlib import Path
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 from claims.models import Heartbeat
+from tests.database_url import test_database_url
 from verifier.health import PARTS, collect_health
 
 pytestmark = pytest.mark.django_db
@@ -138,9 +138,7 @@ def test_health_needs_no_login_and_is_not_cached(client):
 
 
 def _database_url_of_test_db() -> str:
-    db = connection.settings_dict
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    return test_database_url()
 
 
 @pytest.mark.slow

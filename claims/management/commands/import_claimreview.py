@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from claims.matching.fact_checks import fact_checks_import
-from claims.matching.retrieval import fact_checks_embed
+from claims.matching.retrieval import batch_embed, fact_checks_embed
 
 
 class Command(BaseCommand):
@@ -29,7 +29,8 @@ class Command(BaseCommand):
             self.stderr.write(f"skipped {skipped.where}: {skipped.reason}")
         with tqdm(total=len(result.stored), desc="embedding", unit="review",
                   disable=not sys.stderr.isatty(), file=sys.stderr) as bar:
-            fact_checks_embed(fact_check_ids=result.stored, progress=bar.update)
+            # A batch command has the machine to itself: every core (retrieval.batch_encoder).
+            fact_checks_embed(fact_check_ids=result.stored, progress=bar.update, encode=batch_embed)
         self.stdout.write(
             f"{len(result.created)} imported, {len(result.updated)} updated, {len(result.unchanged)} unchanged, "
             f"{len(result.skipped)} skipped"
