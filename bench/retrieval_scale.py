@@ -201,11 +201,13 @@ def load_base(conn) -> int:
     return len(texts)
 
 
-SEARCH_INDEXES = {
-    "hnsw": "CREATE INDEX claims_factcheckembedding_search_vector ON claims_factcheckembedding "
-            "USING hnsw (vector halfvec_ip_ops)",
-    "gin": "CREATE INDEX claims_factcheckembedding_search_terms ON claims_factcheckembedding USING gin (terms)",
-}
+def search_indexes() -> dict[str, str]:
+    """The fact-check table's two search indexes, as the migration creates them."""
+    import importlib
+
+    migration = importlib.import_module("claims.migrations.0019_search_in_the_database")
+    statements = [s for s in migration.POSTGRES_INDEXES if s.startswith("CREATE INDEX claims_factcheckembedding")]
+    return {"hnsw": next(s for s in statements if "hnsw" in s), "gin": next(s for s in statements if "gin" in s)}
 
 
 def grow(conn, start: int, end: int, base_count: int) -> None:
@@ -233,7 +235,7 @@ def build_indexes(conn) -> dict:
     conn.execute("SET maintenance_work_mem = '2GB'")
     conn.execute("SET max_parallel_maintenance_workers = 1")
     out = {}
-    for name, statement in SEARCH_INDEXES.items():
+    for name, statement in search_indexes().items():
         t0 = time.perf_counter()
         conn.execute(statement)
         out[f"{name}_build_s"] = round(time.perf_counter() - t0, 1)
@@ -314,7 +316,7 @@ def compare_indexes(conn, count: int) -> dict:
         out[name] = {"build_s": build, "dense_p50_ms": percentile(timings, 0.5), "recall_at_50": round(float(np.mean(recall)), 4)}
         if create:
             conn.execute(f"DROP INDEX {create.split()[2]}")
-            conn.execute(SEARCH_INDEXES["hnsw"])
+            conn.execute(search_indexes()["hnsw"])
     conn.execute("RESET hnsw.ef_search")
     return out
 

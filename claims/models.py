@@ -552,6 +552,24 @@ class FactCheckEmbedding(models.Model):
     embedded_at = models.DateTimeField(auto_now=True, db_index=True)
 
 
+class SearchTermCount(models.Model):
+    """How many searchable records hold each term, for the lexical features' idf (PostgreSQL only).
+
+    Kept by statement triggers on the two embedding tables (migration 0019), in the writing
+    transaction, so it is exact whatever writes: a query reads its terms' rows by primary key
+    instead of counting postings (which visits the heap). Each writer adds to its own shard of a
+    term's row, so concurrent writers rarely wait on a common word. The term '' counts the records.
+    SQLite reads the same numbers from FTS5's vocabulary table.
+    """
+
+    term = models.TextField()
+    shard = models.SmallIntegerField()
+    documents = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["term", "shard"], name="claims_searchtermcount_term_shard")]
+
+
 class ApiTokenRole(models.TextChoices):
     """The one role a token acts in (claims.roles.ROLE_GROUPS keys), if its user still holds it."""
 

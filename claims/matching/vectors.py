@@ -11,18 +11,10 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Sequence
-from typing import Protocol
 
 import numpy as np
 
 DIM = 384
-
-
-class VectorIndex(Protocol):
-    def add(self, ids: Sequence[int], vectors: np.ndarray) -> None: ...
-    def remove(self, ids: Iterable[int]) -> None: ...
-    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]: ...
-    def __len__(self) -> int: ...
 
 
 def quantize_int8(vectors: np.ndarray) -> np.ndarray:

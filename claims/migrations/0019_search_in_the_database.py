@@ -2,7 +2,9 @@
 
 PostgreSQL: the pgvector extension; halfvec columns with an HNSW index for meaning, a
 tsvector with a GIN index for words, both partial on `searchable` (a copy group's lead) for
-claims. SQLite: the same float16 values as blobs, and an FTS5 table kept in step by triggers.
+claims; and a table of how many searchable records hold each term, kept exact by statement
+triggers. SQLite: the same float16 values as blobs, and an FTS5 table kept in step by triggers
+(a later migration that remakes these tables on SQLite must create its triggers again).
 
 The stored int8 codes move into the new columns as they are (no re-embedding): each code times
 1/254, rounded to half precision. Search terms are computed from the texts.
@@ -34,18 +36,66 @@ def tokens(text: str) -> list[str]:
 def joint_text(claim: str, headline: str) -> str:
     return f"{claim} {headline}".strip() if headline else claim
 
+# A wider build than pgvector's default (ef_construction 64) for recall@50 >= 0.98 at 1M (docs/retrieval.md).
+HNSW = "m = 16, ef_construction = 128"
 POSTGRES_INDEXES = [
     # Unit vectors: inner product is cosine, and cheaper. HNSW by measurement (docs/retrieval.md).
-    "CREATE INDEX claims_claimembedding_search_vector ON claims_claimembedding USING hnsw (vector halfvec_ip_ops) WHERE searchable",
+    f"CREATE INDEX claims_claimembedding_search_vector ON claims_claimembedding USING hnsw (vector halfvec_ip_ops) "
+    f"WITH ({HNSW}) WHERE searchable",
     "CREATE INDEX claims_claimembedding_search_terms ON claims_claimembedding USING gin (terms) WHERE searchable",
-    "CREATE INDEX claims_factcheckembedding_search_vector ON claims_factcheckembedding USING hnsw (vector halfvec_ip_ops)",
+    f"CREATE INDEX claims_factcheckembedding_search_vector ON claims_factcheckembedding USING hnsw (vector halfvec_ip_ops) "
+    f"WITH ({HNSW})",
     "CREATE INDEX claims_factcheckembedding_search_terms ON claims_factcheckembedding USING gin (terms)",
     # A fact-check's three vectors (2.3 kB) would otherwise be compressed and moved out of line.
     "ALTER TABLE claims_claimembedding ALTER COLUMN vector SET STORAGE PLAIN",
     "ALTER TABLE claims_factcheckembedding ALTER COLUMN vector SET STORAGE PLAIN, "
     "ALTER COLUMN claim_vector SET STORAGE PLAIN, ALTER COLUMN title_vector SET STORAGE PLAIN",
 ]
+SHARDS = 16
+
+
+def term_count_triggers(table: str, searchable: str) -> list[str]:
+    """Statement triggers that keep claims_searchtermcount exact for one embedding table."""
+    def rows(transition: str, sign: int) -> str:
+        return (f"SELECT unnest(tsvector_to_array(terms) || ''::text) AS term, {sign} AS delta "
+                f"FROM {transition} WHERE {searchable}")
+
+    def upsert(source: str) -> str:
+        # Sorted terms: concurrent writers take the rows' locks in one order.
+        return (f"INSERT INTO claims_searchtermcount AS c (term, shard, documents) "
+                f"SELECT term, (pg_backend_pid() % {SHARDS})::smallint, sum(delta) FROM ({source}) AS d "
+                f"GROUP BY term HAVING sum(delta) <> 0 ORDER BY term "
+                f"ON CONFLICT (term, shard) DO UPDATE SET documents = c.documents + excluded.documents;")
+
+    function = f"{table}_count_terms"
+    body = (f"BEGIN IF TG_OP = 'INSERT' THEN {upsert(rows('new_rows', 1))} "
+            f"ELSIF TG_OP = 'UPDATE' THEN {upsert(rows('new_rows', 1) + ' UNION ALL ' + rows('old_rows', -1))} "
+            f"ELSE {upsert(rows('old_rows', -1))} END IF; RETURN NULL; END")
+    return [
+        f"CREATE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $${body}$$",
+        f"CREATE TRIGGER {table}_terms_insert AFTER INSERT ON {table} REFERENCING NEW TABLE AS new_rows "
+        f"FOR EACH STATEMENT EXECUTE FUNCTION {function}()",
+        f"CREATE TRIGGER {table}_terms_update AFTER UPDATE ON {table} REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows "
+        f"FOR EACH STATEMENT EXECUTE FUNCTION {function}()",
+        f"CREATE TRIGGER {table}_terms_delete AFTER DELETE ON {table} REFERENCING OLD TABLE AS old_rows "
+        f"FOR EACH STATEMENT EXECUTE FUNCTION {function}()",
+        # What is there already, counted once.
+        f"INSERT INTO claims_searchtermcount AS c (term, shard, documents) "
+        f"SELECT term, 0, count(*) FROM (SELECT unnest(tsvector_to_array(terms) || ''::text) AS term FROM {table} "
+        f"WHERE {searchable}) AS d GROUP BY term "
+        f"ON CONFLICT (term, shard) DO UPDATE SET documents = c.documents + excluded.documents",
+    ]
+
+
+POSTGRES_INDEXES += [
+    *term_count_triggers("claims_claimembedding", "searchable"),
+    *term_count_triggers("claims_factcheckembedding", "true"),
+]
 POSTGRES_DROP = [
+    *(f"DROP TRIGGER IF EXISTS {table}_terms_{event} ON {table}" for table in ("claims_claimembedding", "claims_factcheckembedding")
+      for event in ("insert", "update", "delete")),
+    "DROP FUNCTION IF EXISTS claims_claimembedding_count_terms()",
+    "DROP FUNCTION IF EXISTS claims_factcheckembedding_count_terms()",
     "DROP INDEX IF EXISTS claims_claimembedding_search_vector",
     "DROP INDEX IF EXISTS claims_claimembedding_search_terms",
     "DROP INDEX IF EXISTS claims_factcheckembedding_search_vector",
@@ -147,7 +197,7 @@ def create_search_indexes(apps, schema_editor):
     vendor = schema_editor.connection.vendor
     statements = POSTGRES_INDEXES if vendor == "postgresql" else SQLITE_TABLES if vendor == "sqlite" else []
     for statement in statements:
-        schema_editor.execute(statement)
+        schema_editor.execute(statement, params=None)  # no placeholders: a literal % stays itself
 
 
 def drop_search_indexes(apps, schema_editor):
@@ -186,5 +236,15 @@ class Migration(migrations.Migration):
             help_text="claim and headline together")),
         migrations.AlterField("factcheckembedding", "claim_vector", claims.fields.VectorField()),
         migrations.AlterField("factcheckembedding", "terms", claims.fields.TermsField()),
+        migrations.CreateModel(
+            name="SearchTermCount",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("term", models.TextField()),
+                ("shard", models.SmallIntegerField()),
+                ("documents", models.BigIntegerField(default=0)),
+            ],
+            options={"constraints": [models.UniqueConstraint(fields=("term", "shard"), name="claims_searchtermcount_term_shard")]},
+        ),
         migrations.RunPython(create_search_indexes, drop_search_indexes),
     ]

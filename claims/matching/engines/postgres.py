@@ -21,9 +21,7 @@ CLAIMS = models.ClaimEmbedding._meta.db_table
 FACT_CHECKS = models.FactCheckEmbedding._meta.db_table
 CLAIM_TEXTS = models.Claim._meta.db_table
 REVIEWS = models.FactCheck._meta.db_table
-# Below this many records (the planner's estimate) the documents are counted exactly; above, the
-# estimate is within a few percent, which moves an idf by less than that.
-COUNT_EXACTLY_BELOW = 100_000
+TERM_COUNTS = models.SearchTermCount._meta.db_table
 _VECTOR = VectorField()
 
 
@@ -38,24 +36,13 @@ def vector_text(vector: np.ndarray) -> str:
 
 class PostgresEngine:
     def term_stats(self, terms: list[str]) -> lexical.TermStats:
-        """The documents searched, and how many hold each term: bitmap counts over the GIN indexes
-        (no heap visit for all-visible pages), exact at every size."""
-        sql = f"""
-            SELECT NULL::text, CASE WHEN est.n < %s
-                THEN (SELECT count(*) FROM {CLAIMS} WHERE searchable) + (SELECT count(*) FROM {FACT_CHECKS})
-                ELSE est.n END
-            FROM (SELECT coalesce(sum(greatest(reltuples, 0)), 0)::bigint AS n FROM pg_class
-                  WHERE oid IN (%s::regclass, %s::regclass)) AS est
-            UNION ALL
-            SELECT t.term, (SELECT count(*) FROM {CLAIMS} WHERE searchable AND terms @@ t.query)
-                         + (SELECT count(*) FROM {FACT_CHECKS} WHERE terms @@ t.query)
-            FROM unnest(%s::text[], %s::tsquery[]) AS t(term, query)
-        """
+        """The records searched, and how many hold each term: rows of SearchTermCount by primary key
+        (triggers keep them exact in every writing transaction), never a count over postings."""
+        sql = f"SELECT term, sum(documents) FROM {TERM_COUNTS} WHERE term = ANY(%s) GROUP BY term"
         with connection.cursor() as cursor:
-            cursor.execute(sql, [COUNT_EXACTLY_BELOW, CLAIMS, FACT_CHECKS, terms, [tsquery([t]) for t in terms]])
-            rows = cursor.fetchall()
-        documents = next(int(n) for term, n in rows if term is None)
-        return lexical.TermStats(documents, {term: int(n) for term, n in rows if term is not None and n})
+            cursor.execute(sql, [["", *terms]])
+            counts = {term: int(n) for term, n in cursor.fetchall() if n > 0}
+        return lexical.TermStats(counts.pop("", 0), counts)
 
     def candidates(self, queries: list[Query], *, kinds: tuple[str, ...], exclude: set[int],
                    n: int) -> tuple[list[Candidates], lexical.TermStats]:
