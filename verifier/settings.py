@@ -400,7 +400,7 @@ BATCH_EMBEDDING_INT8 = env.list("BATCH_EMBEDDING_INT8", default=[])
 RETRIEVAL_CANDIDATES = env.int("RETRIEVAL_CANDIDATES", default=100)
 # pgvector's HNSW search breadth (docs/retrieval.md: recall@50 against an exact scan), set on each
 # connection; iterative scans return more than ef_search rows when a query asks for them.
-RETRIEVAL_EF_SEARCH = env.int("RETRIEVAL_EF_SEARCH", default=400)
+RETRIEVAL_EF_SEARCH = env.int("RETRIEVAL_EF_SEARCH", default=800)
 if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
     _options = DATABASES["default"].setdefault("OPTIONS", {})
     _options["options"] = (f"{_options.get('options', '')} -c hnsw.ef_search={RETRIEVAL_EF_SEARCH} "

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import functools
 import json
-import logging
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -41,13 +40,12 @@ from .records import (  # noqa: F401  (re-exported: callers ask retrieval for th
     CLAIM, FACT_CHECK, KIND_CHOICES, KINDS, MODEL, Candidates, Query, joint_text, key_of, kind_of, strip_links,
 )
 
-logger = logging.getLogger(__name__)
-
 # Cosine to the claim and headline together and apart; BM25 relative to the query's best and
 # absolute; the idf-weighted share of the query's terms the record contains; the share of its numbers.
 FEATURES = ("cos_joint", "cos_claim", "cos_title", "bm25_rel", "bm25_log", "coverage", "numbers")
 FUSION_PATH = Path(__file__).with_name("data") / "fusion.json"
 EMBED_BATCH = 256
+
 
 @functools.cache
 def encoder() -> MiniLMEncoder:
@@ -149,7 +147,7 @@ def features(query: Query, found: Candidates, stats: lexical.TermStats) -> np.nd
     engine found them, from their texts, their cosines and the database's term counts."""
     if not found.keys:
         return np.zeros((0, len(FEATURES)))
-    bm25, coverage, numbers = lexical.features(query.text and strip_links(query.text), found.texts, stats)
+    bm25, coverage, numbers = lexical.features(strip_links(query.text), found.texts, stats)
     best = float(bm25.max())
     return np.column_stack([
         found.cosines,
@@ -217,7 +215,8 @@ def claims_regrouped(*, claim_ids: Iterable[int]) -> int:
 def claims_embed(*, claim_ids: Sequence[int], batch_size: int = EMBED_BATCH) -> int:
     """Embed the claims that have no embedding of the current model. Idempotent; returns how many."""
     todo = list(
-        Claim.objects.filter(pk__in=list(claim_ids)).exclude(embedding__model=MODEL).order_by("pk").values_list("pk", "copy_of_id", "text")
+        Claim.objects.filter(pk__in=list(claim_ids)).exclude(embedding__model=MODEL).order_by("pk")
+        .values_list("pk", "copy_of_id", "text")
     )
     for start in range(0, len(todo), batch_size):
         chunk = todo[start:start + batch_size]

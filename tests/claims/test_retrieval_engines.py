@@ -20,7 +20,7 @@ from claims.matching.engines import engine
 from claims.matching.vectors import as_stored
 from claims.models import CopyMethod, FactCheck, FactCheckEmbedding
 from tests.database_url import test_database_url
-from tests.factories import ArticleFactory, ClaimFactory
+from tests.claims.test_retrieval import _claims as embedded_claims
 
 ROOT = Path(settings.BASE_DIR)
 TARGET = "Unemployment fell to 3.5 percent in September, the lowest rate in half a century."
@@ -56,22 +56,12 @@ class Searcher:
         self.proc.wait(timeout=30)
 
 
-def _stored_claims(texts: list[str]):
-    article = ArticleFactory(body=" ".join(texts))
-    claims, start = [], 0
-    for text in texts:
-        claims.append(ClaimFactory(article=article, start=start, end=start + len(text)))
-        start += len(text) + 1
-    retrieval.claims_embed(claim_ids=[c.pk for c in claims])
-    return claims
-
-
 @pytest.mark.django_db(transaction=True)
 def test_two_processes_see_each_others_new_claims_and_groups_at_once(editor):
     other = Searcher()
     try:
         assert other.ask(QUERY) == []  # it has answered once: anything it held would now be stale
-        first, copy = _stored_claims([TARGET, COPY])
+        first, copy = embedded_claims([TARGET, COPY])
         assert {pk for _, pk in other.ask(QUERY)} == {first.pk, copy.pk}  # committed here, found there
         # Grouped in this process's transaction: the other finds the group once, through its lead.
         copies.claims_join([copies.Joining(copy.pk, first.pk, CopyMethod.REWORDED, 0.99)])
