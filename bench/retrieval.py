@@ -37,6 +37,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "verifier.settings")
 os.environ.setdefault("CELERY_BROKER_URL", "memory://")
 
 DEFAULT_DATA = ROOT.parent / "shared" / "checkthat2020"
+REQUESTED_DATABASE_URL = os.environ.get("DATABASE_URL", "")  # before this process sets its own
 BENCH_DB = "verifier_retrieval_bench"
 
 
@@ -53,7 +54,7 @@ def database_url(kind: str, workdir: Path) -> str:
 
     from tests.pytest_env import started_services
 
-    url = os.environ.get("DATABASE_URL") or started_services().get("DATABASE_URL")
+    url = REQUESTED_DATABASE_URL or started_services().get("DATABASE_URL")
     if not url or not url.startswith("postgres"):
         raise SystemExit("set DATABASE_URL to a PostgreSQL with pgvector (or run `make test` once to start one)")
     path = urlparse(url).path
