@@ -48,5 +48,5 @@ def load_and_rank() -> dict[str, list[list]]:
     texts |= {("fact_check", pk): claim for pk, claim in FactCheck.objects.filter(pk__in=stored).values_list("pk", "claim_reviewed")}
     return {
         query: [[hit.kind, texts[(hit.kind, hit.id)], round(hit.score, 3)] for hit in hits]
-        for query, hits in zip(QUERIES, retrieval.search_many(QUERIES, limit=4))
+        for query, hits in zip(QUERIES, retrieval.search_many(QUERIES, limit=5))
     }

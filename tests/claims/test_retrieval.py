@@ -94,7 +94,7 @@ def test_lexical_features_count_terms_figures_and_rarity():
 
 
 def test_sqlite_and_postgresql_give_the_same_ranking(tmp_path):
-    """The fixture loaded into this PostgreSQL test database and into a fresh SQLite file rank alike."""
+    """The fixture loaded into this PostgreSQL test database and into a fresh SQLite file: the same top 5, same scores."""
     here = retrieval_fixture.load_and_rank()
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}", "CELERY_BROKER_URL": "memory://"}
     root = Path(settings.BASE_DIR)
