@@ -15,10 +15,10 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from claims.matching import copies, retrieval
+from claims.matching import copies, lexical, retrieval
 from claims.matching.engines import engine
 from claims.matching.vectors import as_stored
-from claims.models import CopyMethod, FactCheck, FactCheckEmbedding
+from claims.models import ClaimEmbedding, CopyMethod, FactCheck, FactCheckEmbedding
 from tests.database_url import test_database_url
 from tests.claims.test_retrieval import _claims as embedded_claims
 
@@ -130,3 +130,39 @@ def test_a_postgresql_without_pgvector_is_named_in_one_line_not_a_traceback():
         cwd=ROOT, env={**env, "DJANGO_SETTINGS_MODULE": "verifier.settings"}, capture_output=True, text=True, timeout=120)
     search = json.loads(health.stdout.strip().splitlines()[-1])
     assert search["ok"] is False and "no pgvector extension" in search["detail"]
+
+
+def _term_counts_agree_with_the_rows() -> dict[str, int]:
+    """SearchTermCount (kept by triggers) against a count over the searchable rows themselves."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT term, sum(documents) FROM claims_searchtermcount GROUP BY term HAVING sum(documents) <> 0")
+        kept = dict(cursor.fetchall())
+        cursor.execute("""
+            SELECT term, count(*) FROM (
+                SELECT unnest(tsvector_to_array(terms) || ''::text) AS term FROM claims_claimembedding WHERE searchable
+                UNION ALL
+                SELECT unnest(tsvector_to_array(terms) || ''::text) FROM claims_factcheckembedding) AS t
+            GROUP BY term""")
+        counted = dict(cursor.fetchall())
+    assert kept == counted
+    return kept
+
+
+@pytest.mark.django_db
+def test_term_counts_stay_exact_through_embedding_regrouping_and_deleting(editor):
+    first, copy, other = embedded_claims([TARGET, COPY, "Heavy rain flooded the subway stations downtown."])
+    assert _term_counts_agree_with_the_rows()["unemployment"] == 2
+    copies.claims_join([copies.Joining(copy.pk, first.pk, CopyMethod.REWORDED, 0.99)])
+    assert _term_counts_agree_with_the_rows()["unemployment"] == 1
+    copies.copy_group_lead(claim=copy.pk, actor=editor, reason="the fuller wording")
+    counts = _term_counts_agree_with_the_rows()
+    assert counts["unemployment"] == 1 and "sept" in counts and "september" not in counts
+    other.delete()
+    counts = _term_counts_agree_with_the_rows()
+    assert "flooded" not in counts and counts[""] == 1
+    # A record embedded again (another model) replaces its terms, through the upsert's UPDATE.
+    FactCheckEmbedding.objects.all().delete()
+    ClaimEmbedding.objects.filter(claim=copy).update(model="an older model")
+    retrieval.claims_embed(claim_ids=[copy.pk])
+    assert _term_counts_agree_with_the_rows()["unemployment"] == 1
+    assert engine().term_stats(["unemployment", "flooded"]) == lexical.TermStats(1, {"unemployment": 1})
