@@ -48,20 +48,11 @@ def peak_rss_mb() -> int:
 def database_url(kind: str, workdir: Path) -> str:
     if kind == "sqlite":
         return f"sqlite:///{workdir / 'bench.sqlite3'}"
-    from urllib.parse import urlparse
+    from bench.pg_bench_database import bench_database_url, recreate_database
 
-    import psycopg
-
-    from tests.pytest_env import started_services
-
-    url = REQUESTED_DATABASE_URL or started_services().get("DATABASE_URL")
-    if not url or not url.startswith("postgres"):
-        raise SystemExit("set DATABASE_URL to a PostgreSQL with pgvector (or run `make test` once to start one)")
-    path = urlparse(url).path
-    with psycopg.connect(url.replace(path, "/postgres", 1), autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {BENCH_DB}")
-    return url.replace(path, f"/{BENCH_DB}", 1)
+    url = bench_database_url(BENCH_DB, REQUESTED_DATABASE_URL)
+    recreate_database(url)
+    return url
 
 
 def write_reviews(claims, path: Path) -> None:

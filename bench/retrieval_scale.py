@@ -74,15 +74,9 @@ def query_texts(count: int) -> list[str]:
 
 
 def server_url() -> str:
-    from tests.pytest_env import started_services
+    from bench.pg_bench_database import bench_database_url
 
-    url = os.environ.get("DATABASE_URL") or started_services().get("DATABASE_URL")
-    if not url:
-        sys.exit("set DATABASE_URL to a PostgreSQL with pgvector (or run `make test` once to start one)")
-    from urllib.parse import urlparse
-
-    parsed = urlparse(url)
-    return url.replace(parsed.path, f"/{BENCH_DB}", 1)
+    return bench_database_url(BENCH_DB, os.environ.get("DATABASE_URL", ""))
 
 
 # --- the process under test: a web process answering queries ---------------------------
@@ -170,17 +164,10 @@ def in_child(mode: str, *args) -> dict:
 # --- loading ------------------------------------------------------------------------------
 
 
-def admin_sql(statement: str) -> None:
-    import psycopg
-
-    url = server_url()
-    with psycopg.connect(url.replace(f"/{BENCH_DB}", "/postgres", 1), autocommit=True) as conn:
-        conn.execute(statement)
-
-
 def fresh_database() -> None:
-    admin_sql(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-    admin_sql(f"CREATE DATABASE {BENCH_DB}")
+    from bench.pg_bench_database import recreate_database
+
+    recreate_database(server_url())
     env = {**os.environ, "DATABASE_URL": server_url()}
     subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
 
@@ -224,6 +211,8 @@ def search_indexes() -> dict[str, str]:
 
 def grow(conn, start: int, end: int, base_count: int) -> None:
     """Records start..end-1: sentence a with a clause of sentence b, vector normalize(a + b/4)."""
+    from claims.matching.retrieval import MODEL
+
     quarter = "[" + ",".join(["0.25"] * 384) + "]"
     conn.execute(f"""
         INSERT INTO claims_factcheck (id, url, claim_reviewed, headline, rating_name, rating_value, best_rating,
@@ -240,7 +229,7 @@ def grow(conn, start: int, end: int, base_count: int) -> None:
         JOIN bench_base a ON a.id = (i * 7919) %% {base_count}
         JOIN bench_base b ON b.id = (i * 104729 + 13 + i / {base_count}) %% {base_count}
         CROSS JOIN LATERAL (SELECT l2_normalize(a.vector::vector + b.vector::vector * %s::vector)::halfvec AS v) AS mix""",
-                 [__import__("claims.matching.retrieval", fromlist=["MODEL"]).MODEL, quarter])
+                 [MODEL, quarter])
 
 
 def build_indexes(conn) -> dict:

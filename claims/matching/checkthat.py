@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import sys
 import time
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,8 +23,22 @@ import numpy as np
 from django.conf import settings
 
 from . import lexical
-from .retrieval import (FACT_CHECK, FUSION_PATH, Candidates, Fusion, Hit, Query, embed, fact_check_vectors, features,
-                        joint_text, key_of, query_of, rank as rank_candidates, strip_links)
+from .retrieval import (
+    FACT_CHECK,
+    FUSION_PATH,
+    Candidates,
+    Fusion,
+    Hit,
+    Query,
+    embed,
+    fact_check_vectors,
+    features,
+    joint_text,
+    key_of,
+    query_of,
+    strip_links,
+)
+from .retrieval import rank as rank_candidates
 from .vectors import as_stored
 
 csv.field_size_limit(sys.maxsize)
@@ -102,11 +117,7 @@ class Archive:
         self.texts = [joint_text(strip_links(c), strip_links(t)) for _, c, t in claims]
         self.joint, self.claim, self.title = as_stored(joint), as_stored(claim), as_stored(title)
         self.terms = [set(lexical.tokens(text)) for text in self.texts]
-        df: dict[str, int] = {}
-        for terms in self.terms:
-            for term in terms:
-                df[term] = df.get(term, 0) + 1
-        self.stats = lexical.TermStats(len(claims), df)
+        self.stats = lexical.TermStats(len(claims), Counter(term for terms in self.terms for term in terms))
 
     def candidates(self, query: Query) -> Candidates:
         vector = as_stored(query.vector[None])[0]
