@@ -512,6 +512,13 @@ class FactCheck(models.Model):
     item_author = models.CharField(max_length=300, blank=True, help_text="Who made the claim (itemReviewed.author).")
     appearance_urls = models.JSONField(default=list, blank=True, help_text="Where the claim appeared.")
     raw = models.JSONField(default=dict, blank=True, help_text="The ClaimReview object as imported.")
+    feed = models.ForeignKey(
+        "Feed", null=True, blank=True, on_delete=models.SET_NULL, related_name="fact_checks",
+        help_text="The followed ClaimReview DataFeed it came from (empty for a file import).",
+    )
+    withdrawn_at = models.DateTimeField(
+        null=True, blank=True, help_text="When its publisher withdrew it (its feed said dateDeleted): no longer alerts."
+    )
     imported_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -632,3 +639,185 @@ class ApiToken(models.Model):
         from django.utils import timezone
 
         return self.expires_at is not None and self.expires_at <= (at or timezone.now())
+
+
+# --- Watched feeds (claims/pipeline/feeds.py) ---------------------------------------------
+
+
+class FeedKind(models.TextChoices):
+    RSS = "rss", "RSS 2.0"
+    RDF = "rdf", "RSS 1.0 (RDF)"
+    ATOM = "atom", "Atom"
+    JSON_FEED = "json_feed", "JSON Feed"
+    SITEMAP = "sitemap", "News sitemap"
+    CLAIM_REVIEW = "claimreview", "ClaimReview DataFeed"
+
+
+class Feed(models.Model):
+    """A feed the desk watches: polled on a schedule, its new entries ingested as articles
+    (or, for a ClaimReview DataFeed, imported as fact-checks)."""
+
+    url = models.URLField(max_length=1000, unique=True)
+    publisher = models.CharField(max_length=300, help_text="The outlet its stories are published under.")
+    kind = models.CharField(
+        max_length=16, choices=FeedKind.choices, blank=True,
+        help_text="Leave empty to detect it from the content; set it to override what was detected.",
+    )
+    detected_kind = models.CharField(max_length=16, choices=FeedKind.choices, blank=True, editable=False)
+    poll_interval_seconds = models.PositiveIntegerField(default=900)
+    enabled = models.BooleanField(default=True)
+    respect_robots = models.BooleanField(
+        default=True, help_text="Honour robots.txt when fetching its pages (turn off only for the desk's own site)."
+    )
+    host = models.CharField(max_length=300, editable=False, help_text="Politeness is per host.")
+    etag = models.CharField(max_length=500, blank=True, editable=False)
+    last_modified = models.CharField(max_length=100, blank=True, editable=False)
+    next_poll_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    leased_until = models.DateTimeField(null=True, blank=True, editable=False, help_text="A worker is polling it until then.")
+    last_polled_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_success_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_outcome = models.CharField(max_length=500, blank=True, editable=False)
+    last_error = models.TextField(blank=True, editable=False)
+    consecutive_failures = models.PositiveIntegerField(default=0, editable=False)
+    disabled_reason = models.TextField(blank=True, editable=False)
+    entries_seen = models.PositiveIntegerField(default=0, editable=False)
+    articles_created = models.PositiveIntegerField(default=0, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["publisher", "id"]
+        indexes = [models.Index(fields=["next_poll_at"], condition=Q(enabled=True), name="feed_due_idx")]
+        constraints = [models.CheckConstraint(condition=Q(poll_interval_seconds__gte=60), name="feed_interval_at_least_a_minute")]
+
+    def __str__(self) -> str:
+        return f"{self.publisher}: {self.url}"
+
+    @property
+    def effective_kind(self) -> str:
+        return self.kind or self.detected_kind
+
+
+class FeedEntryStatus(models.TextChoices):
+    PENDING = "pending", "Waiting to be fetched"
+    INGESTED = "ingested", "Ingested"
+    DUPLICATE = "duplicate", "Already known"
+    SKIPPED = "skipped", "Skipped"
+    FAILED = "failed", "Failed"
+
+
+class FeedEntry(models.Model):
+    """One entry of a feed, known by its guid or its normalised link: seen once, whatever the feed re-sends."""
+
+    feed = models.ForeignKey(Feed, on_delete=models.CASCADE, related_name="entries")
+    key = models.CharField(max_length=1000, help_text="Its guid, or its link normalised.")
+    link_key = models.CharField(max_length=1000, blank=True, help_text="Its link normalised (a guid-less resend).")
+    link = models.URLField(max_length=1000, blank=True)
+    title = models.CharField(max_length=500, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=16, choices=FeedEntryStatus.choices, default=FeedEntryStatus.PENDING)
+    reason = models.TextField(blank=True, help_text="Why it was skipped or failed.")
+    attempts = models.PositiveIntegerField(default=0)
+    article = models.ForeignKey(Article, null=True, blank=True, on_delete=models.SET_NULL, related_name="feed_entries")
+    first_seen_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-first_seen_at", "-id"]
+        verbose_name_plural = "feed entries"
+        constraints = [models.UniqueConstraint(fields=["feed", "key"], name="feed_entry_unique_key")]
+        indexes = [
+            models.Index(fields=["feed", "status"], condition=Q(status="pending"), name="feed_entry_pending_idx"),
+            models.Index(fields=["feed", "link_key"], name="feed_entry_link_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title or self.link or self.key
+
+
+class FeedHost(models.Model):
+    """Politeness per host, shared by every worker: one request at a time, a gap between requests,
+    and the host's own Retry-After; its robots.txt, fetched once a day."""
+
+    host = models.CharField(max_length=300, primary_key=True)
+    busy_until = models.DateTimeField(null=True, blank=True, help_text="A worker's request is in flight until then.")
+    next_request_at = models.DateTimeField(null=True, blank=True)
+    robots_txt = models.TextField(blank=True)
+    robots_status = models.PositiveIntegerField(null=True, blank=True)
+    robots_fetched_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.host
+
+
+# --- Repeat alerts (claims/matching/alerts.py) ----------------------------------------------
+
+
+class AlertStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    ACKNOWLEDGED = "acknowledged", "Acknowledged"
+    DISMISSED = "dismissed", "Dismissed"
+
+
+class PriorKind(models.TextChoices):
+    CLAIM = "claim", "Our published verdict"
+    FACT_CHECK = "fact_check", "Imported fact-check"
+
+
+class Alert(models.Model):
+    """A claim that was checked before came back in new copy: one per story and prior check."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="repeat_alerts")
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="repeat_alerts")
+    story = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="+",
+        help_text="The first article of the story (its near copies share it): one alert per story.",
+    )
+    prior_kind = models.CharField(max_length=16, choices=PriorKind.choices)
+    prior_claim = models.ForeignKey(Claim, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    prior_fact_check = models.ForeignKey(FactCheck, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    verdict = models.CharField(max_length=16, help_text="The prior check's verdict, in our verdicts.")
+    rating = models.CharField(max_length=300, blank=True, help_text="The prior check's own rating, as it wrote it.")
+    score = models.FloatField()
+    status = models.CharField(max_length=16, choices=AlertStatus.choices, default=AlertStatus.OPEN, db_index=True)
+    last_seen_at = models.DateTimeField()
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reason = models.TextField(blank=True)
+    digested_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["story", "prior_claim"], condition=Q(prior_claim__isnull=False),
+                                    name="alert_one_per_story_and_claim"),
+            models.UniqueConstraint(fields=["story", "prior_fact_check"], condition=Q(prior_fact_check__isnull=False),
+                                    name="alert_one_per_story_and_fact_check"),
+            models.CheckConstraint(
+                condition=(Q(prior_kind="claim", prior_claim__isnull=False, prior_fact_check__isnull=True)
+                           | Q(prior_kind="fact_check", prior_fact_check__isnull=False, prior_claim__isnull=True)),
+                name="alert_names_one_prior",
+            ),
+        ]
+        indexes = [models.Index(fields=["digested_at"], condition=Q(digested_at__isnull=True), name="alert_undigested_idx")]
+
+    def __str__(self) -> str:
+        return f"repeat of {self.prior_kind} {self.prior_claim_id or self.prior_fact_check_id} in claim {self.claim_id}"
+
+
+class AlertChange(models.Model):
+    """An alert's history: raised, acknowledged, dismissed (with the reason). Append-only."""
+
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="history")
+    from_status = models.CharField(max_length=16, blank=True)
+    to_status = models.CharField(max_length=16)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    note = models.TextField(blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "id"]

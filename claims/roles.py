@@ -19,6 +19,8 @@ _VIEW_ALL = [
     "sources.view_source", "sources.view_sourcealias", "claims.view_factcheck",
     # Publishing (issue 16): where a body appeared, and what is published.
     "claims.view_articleappearance", "claims.view_publishedverdict",
+    # Watching sources (issue 27): the feeds and their entries, and the repeat alerts.
+    "claims.view_feed", "claims.view_feedentry", "claims.view_alert", "claims.view_alertchange",
 ]
 # Group -> "app_label.codename" permissions; "app_label.*" is every permission of an app.
 ROLE_PERMISSIONS = {
@@ -37,6 +39,8 @@ ROLE_PERMISSIONS = {
         # Webhooks (issue 17): subscriptions paused or resumed, failed deliveries retried.
         "claims.view_webhooksubscription", "claims.change_webhooksubscription",
         "claims.view_webhookdelivery", "claims.change_webhookdelivery",
+        # Feeds (issue 27): editors add, change and remove them; they acknowledge or dismiss alerts.
+        "claims.add_feed", "claims.change_feed", "claims.delete_feed", "claims.change_alert",
     ],
 }
 

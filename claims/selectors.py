@@ -728,8 +728,8 @@ def current_sign_off(*, claim: Claim) -> StatusChange | None:
 
 
 def published_verdict_feed(*, since=None) -> QuerySet[PublishedVerdict]:
-    """Published fact-checks, newest change first; `since`: changed at or after it."""
-    queryset = published_verdicts().filter(withdrawn_at__isnull=True).order_by("-modified_at", "-claim_id")
+    """Published fact-checks and withdrawals (tombstones for followers), newest change first; `since`: changed at or after it."""
+    queryset = published_verdicts().order_by("-modified_at", "-claim_id")
     if since is not None:
         queryset = queryset.filter(modified_at__gte=since)
     return queryset

@@ -18,9 +18,10 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
 from .delivery import notifications, webhooks
+from .matching import alerts
 from .matching import matches as matching
 from .models import Article, Claim
-from .pipeline import assignment, health, ingestion, sweeper
+from .pipeline import assignment, feeds, health, ingestion, sweeper
 from .pipeline.leases import beat_period, job_lease
 from .triage import scoring
 
@@ -61,6 +62,7 @@ def _match_and_queue(article_id: int) -> int:
         matched = len(matching.article_match(article_id=article_id))
     except Article.DoesNotExist:  # deleted since: nothing to match
         return 0
+    alerts.article_raise_alerts(article_id=article_id)  # a claim checked before, back in new copy
     scoring.claims_score(claim_ids=list(Claim.objects.filter(article_id=article_id).values_list("pk", flat=True)))
     try:
         if Claim.objects.filter(article_id=article_id, status="unverified").exists():
@@ -169,3 +171,20 @@ def _own_heartbeat(hostname: str) -> None:
 def deliver_outbox(self) -> dict:
     """Fan outbox events out to webhook deliveries and send the due ones (idempotent)."""
     return webhooks.deliver_outbox()
+
+
+# --- Watched feeds (claims/pipeline/feeds.py) and repeat alerts (claims/matching/alerts.py) ------------
+@shared_task(bind=True, max_retries=3, **RETRY)
+def poll_feeds(self) -> dict:
+    """Poll the due feeds. Each feed is leased, so a second beat's run (or an overlapping one) polls others."""
+    outcomes = feeds.feeds_poll(max_seconds=RUN_BUDGET_SECONDS)
+    return {"polled": len(outcomes), "failed": sum(not o.ok for o in outcomes),
+            "articles": sum(o.articles for o in outcomes)}
+
+
+@shared_task(bind=True, max_retries=3, **RETRY)
+def alerts_digest(self) -> dict:
+    with job_lease("alerts_digest", period=beat_period(self.request)) as lease:
+        if not lease:
+            return {"skipped": "another run holds the lease"}
+        return {"alerts": alerts.alerts_email_digest()}

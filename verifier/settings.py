@@ -288,6 +288,34 @@ WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=5.0)
 # Receivers on loopback/private addresses (SSRF): allowed only where DEBUG is on, unless set.
 WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env.bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", default=DEBUG)
 WEBHOOK_BATCH_SIZE = env.int("WEBHOOK_BATCH_SIZE", default=200)
+# Watched feeds (claims/pipeline/feeds.py, docs/feeds.md). Feeds on loopback/private addresses
+# (SSRF) are polled only where DEBUG is on, unless set, as for webhooks.
+FEEDS_ALLOW_PRIVATE_ADDRESSES = env.bool("FEEDS_ALLOW_PRIVATE_ADDRESSES", default=DEBUG)
+FEEDS_USER_AGENT = env.str("FEEDS_USER_AGENT", default="verifier-feeds/1 (+https://github.com/newsroom/verifier)")
+FEEDS_CONNECT_TIMEOUT_SECONDS = env.float("FEEDS_CONNECT_TIMEOUT_SECONDS", default=5.0)
+FEEDS_TOTAL_TIMEOUT_SECONDS = env.float("FEEDS_TOTAL_TIMEOUT_SECONDS", default=30.0)
+FEEDS_MAX_BYTES = env.int("FEEDS_MAX_BYTES", default=10 * 1024 * 1024)
+FEEDS_MAX_REDIRECTS = env.int("FEEDS_MAX_REDIRECTS", default=5)
+# Per host: one request at a time, this gap between two; a poll waits at most this long for a turn.
+FEEDS_HOST_MIN_GAP_SECONDS = env.float("FEEDS_HOST_MIN_GAP_SECONDS", default=1.0)
+FEEDS_HOST_MAX_WAIT_SECONDS = env.float("FEEDS_HOST_MAX_WAIT_SECONDS", default=30.0)
+FEEDS_DEFAULT_INTERVAL_SECONDS = env.int("FEEDS_DEFAULT_INTERVAL_SECONDS", default=900)
+# Failures back off exponentially from the feed's interval up to this; after this many in a row
+# the feed is disabled, with the reason shown.
+FEEDS_BACKOFF_MAX_SECONDS = env.float("FEEDS_BACKOFF_MAX_SECONDS", default=24 * 3600.0)
+FEEDS_MAX_FAILURES = env.int("FEEDS_MAX_FAILURES", default=10)
+# Feeds polled side by side by one poll run (threads: the work is waiting on the network).
+FEEDS_POLL_THREADS = env.int("FEEDS_POLL_THREADS", default=8)
+FEEDS_POLL_BATCH = env.int("FEEDS_POLL_BATCH", default=200)
+# Entries taken from one poll (the rest wait for the next), page fetches tried per entry,
+# pages followed in a paginated ClaimReview DataFeed.
+FEEDS_MAX_ENTRIES_PER_POLL = env.int("FEEDS_MAX_ENTRIES_PER_POLL", default=200)
+FEEDS_ENTRY_MAX_ATTEMPTS = env.int("FEEDS_ENTRY_MAX_ATTEMPTS", default=3)
+FEEDS_MAX_PAGES = env.int("FEEDS_MAX_PAGES", default=20)
+# A page whose article text is shorter than this is no article (an empty page, a paywall stub).
+FEEDS_MIN_ARTICLE_CHARS = env.int("FEEDS_MIN_ARTICLE_CHARS", default=200)
+# Repeat alerts (claims/matching/alerts.py): the daily digest goes to editors with an email.
+ALERT_DIGEST_RECIPIENTS = env.list("ALERT_DIGEST_RECIPIENTS", default=[])
 SPECTACULAR_SETTINGS = {
     "TITLE": "Claim verification API",
     "DESCRIPTION": (

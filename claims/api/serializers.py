@@ -581,7 +581,17 @@ CLAIM_REVIEW_FEED_SCHEMA = {
         "name": {"type": "string"},
         "url": {"type": "string", "format": "uri"},
         "dateModified": {"type": "string", "format": "date-time", "nullable": True},
-        "dataFeedElement": {"type": "array", "items": {k: v for k, v in CLAIM_REVIEW_SCHEMA.items() if k != "required"}},
+        "dataFeedElement": {"type": "array", "items": {"oneOf": [
+            {k: v for k, v in CLAIM_REVIEW_SCHEMA.items() if k != "required"},
+            {"type": "object", "description": "A withdrawn fact-check: a tombstone naming only its review's url.",
+             "required": ["@type", "dateDeleted", "item"],
+             "properties": {"@type": {"type": "string", "enum": ["DataFeedItem"]},
+                            "dateDeleted": {"type": "string", "format": "date-time"},
+                            "dateModified": {"type": "string", "format": "date-time"},
+                            "item": {"type": "object", "required": ["@type", "url"],
+                                     "properties": {"@type": {"type": "string", "enum": ["ClaimReview"]},
+                                                    "url": {"type": "string", "format": "uri"}}}}},
+        ]}},
         "next": {"type": "string", "format": "uri", "nullable": True, "description": "The next page (cursor), or null."},
     },
 }

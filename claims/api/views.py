@@ -33,7 +33,7 @@ from sources.models import Source
 from sources.services import source_resolve
 
 from .. import selectors, workflow
-from ..delivery.publishing import claim_reviews_feed_jsonld
+from ..delivery.publishing import claim_reviews_feed_jsonld, withdrawal_jsonld
 from ..delivery.webhooks import webhook_delete, webhook_subscribe, webhook_update
 from ..matching.copies import copy_group_lead
 from ..matching.review import match_review
@@ -730,13 +730,14 @@ class ClaimReviewFeedApi(GenericAPIView):
         parameters=FEED_PARAMETERS,
         responses={200: OpenApiResponse(CLAIM_REVIEW_FEED_SCHEMA, description="schema.org DataFeed (JSON-LD)."),
                    404: OpenApiResponse(ErrorResponse404Serializer, description="The cursor names no page of this feed.")},
-        description="Published fact-checks (a re-checked claim keeps its last verdict; withdrawn ones leave the "
-        "feed), newest change first, with cursor pagination (`next`). Also public at /fact-checks/feed.json.",
+        description="Published fact-checks (a re-checked claim keeps its last verdict; a withdrawn one becomes a "
+        "`DataFeedItem` with `dateDeleted` and its review's url only, so followers withdraw it too), newest change first, with cursor pagination (`next`). Also public at /fact-checks/feed.json.",
     )
     def get(self, request):
         page = self.paginate_queryset(self.get_queryset())
         base = request_origin(request)
-        items = [claim_review_jsonld(fc.claim, fact_check=fc, base_url=base) for fc in page]
+        items = [withdrawal_jsonld(fc, base_url=base) if fc.is_withdrawn else
+                 claim_review_jsonld(fc.claim, fact_check=fc, base_url=base) for fc in page]
         return Response(claim_reviews_feed_jsonld(items, base_url=base, next_url=self.paginator.get_next_link()))
 
 

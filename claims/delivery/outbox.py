@@ -26,6 +26,7 @@ EVENT_KINDS = (
     "claim.fact_check_withdrawn",  # an editor withdrew a published fact-check
     "claim.split_from_group",  # an editor split a copy out of its copy group
     "claim.group_lead_changed",  # an editor made a copy the lead of its copy group
+    "claim.repeat_detected",  # a claim checked before came back in new copy (claims/matching/alerts.py)
 )
 
 

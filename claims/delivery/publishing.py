@@ -213,6 +213,17 @@ def claim_review_jsonld(
     }
 
 
+def withdrawal_jsonld(fact_check: PublishedVerdict, *, base_url: str = "") -> dict:
+    """A withdrawn fact-check in the feed: a schema.org DataFeedItem tombstone (`dateDeleted`) naming only
+    the review's url, so a follower withdraws its copy; the withdrawn text is never served again."""
+    return {
+        "@type": "DataFeedItem",
+        "dateDeleted": fact_check.withdrawn_at.isoformat(),
+        "dateModified": fact_check.modified_at.isoformat(),
+        "item": {"@type": "ClaimReview", "url": f"{newsroom_base(base_url)}{fact_check_path(fact_check.claim_id)}"},
+    }
+
+
 def claim_reviews_feed_jsonld(items: list[dict], *, base_url: str = "", next_url: str | None = None) -> dict:
     """A schema.org DataFeed of ClaimReview items (each keeps its own @context off: the feed's applies)."""
     elements = [{k: v for k, v in item.items() if k != "@context"} for item in items]

@@ -22,14 +22,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import ipaddress
 import json
 import logging
-import socket
 import time
 from dataclasses import dataclass
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
@@ -41,6 +38,7 @@ from django.utils import timezone
 
 from ..models import DeliveryStatus, OutboxEvent, WebhookDelivery, WebhookSubscription
 from ..roles import ActionForbidden
+from .addresses import address_problem
 from .outbox import EVENT_KINDS, outbox_nudge
 
 logger = logging.getLogger(__name__)
@@ -78,21 +76,7 @@ def destination_problem(url: str) -> str | None:
     resolves to a loopback, private, link-local or reserved address is refused, at
     subscription and again before each delivery (DNS may have changed since).
     """
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:  # checked even where private addresses are allowed
-        return "only http(s) URLs with a host name are delivered"
-    if settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES:
-        return None
-    try:
-        infos = socket.getaddrinfo(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
-    except (socket.gaierror, UnicodeError, ValueError):
-        return f"{parts.hostname} does not resolve"
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0].split("%")[0])
-        if not address.is_global:
-            return f"{parts.hostname} resolves to a non-public address ({address})"
-    return None
-
+    return address_problem(url, allow_private=settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES)
 
 
 def _check_events(events: list[str]) -> None:

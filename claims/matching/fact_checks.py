@@ -9,17 +9,19 @@ replaces the old one. A record it cannot use is skipped with its reason; the res
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
+from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
-from ..models import EvidenceStance, FactCheck, FactCheckEmbedding
+from ..models import ClaimStatus, EvidenceStance, FactCheck, FactCheckEmbedding
 
 MAX_TEXT = 10_000  # a claim longer than this is not a claim
 _url = URLValidator(schemes=["http", "https"])
@@ -29,6 +31,14 @@ _url = URLValidator(schemes=["http", "https"])
 class Skipped:
     where: str
     reason: str
+
+
+@dataclass
+class Withdrawal:
+    """A feed's DataFeedItem with `dateDeleted`: the review at `url` was withdrawn by its publisher."""
+
+    url: str
+    at: datetime
 
 
 @dataclass
@@ -58,10 +68,19 @@ def _reviews(obj, where: str) -> Iterator[tuple[str, object]]:
         yield from _reviews(obj["@graph"], f"{where}@graph")
     elif isinstance(obj, dict) and ("DataFeed" in _types(obj) or "dataFeedElement" in obj):
         yield from _reviews(obj.get("dataFeedElement") or [], f"{where}dataFeedElement")
+    elif isinstance(obj, dict) and "DataFeedItem" in _types(obj) and obj.get("dateDeleted"):
+        item = _first(obj.get("item"))
+        deleted = parse_datetime(_text(obj.get("dateDeleted"))) or timezone.now()
+        yield where, Withdrawal(_valid_url(item.get("url") or obj.get("url")), deleted)
     elif isinstance(obj, dict) and "DataFeedItem" in _types(obj):
         yield from _reviews(obj.get("item") or [], f"{where}.item")
     else:
         yield where, obj
+
+
+def document_records(document, where: str) -> Iterator[tuple[str, object]]:
+    """(where, object) for each record of a parsed JSON document (a followed feed's page)."""
+    yield from _reviews(document, where)
 
 
 def read_records(path: Path) -> Iterator[tuple[str, object]]:
@@ -187,18 +206,44 @@ def fact_check_store(*, fields: dict) -> tuple[FactCheck, str]:
 
 def fact_checks_import(*, paths: list[Path]) -> ImportResult:
     """Store every usable ClaimReview of these files (embedding is the caller's next step)."""
-    result = ImportResult()
-    for path in paths:
-        for where, obj in read_records(path):
-            try:
-                fields = parse_review(obj)
-                fact_check, outcome = fact_check_store(fields=fields)
-            except (ValueError, ValidationError) as exc:
-                url = obj.get("url") if isinstance(obj, dict) else None
-                result.skipped.append(Skipped(where + (f" ({str(url)[:120]})" if url else ""), _reason(exc)))
-                continue
-            getattr(result, outcome).append(fact_check.pk)
+    return fact_checks_import_records(record for path in paths for record in read_records(path))
+
+
+def fact_checks_import_records(records: Iterable[tuple[str, object]], *, feed=None,
+                               result: ImportResult | None = None) -> ImportResult:
+    """Store every usable ClaimReview of these (where, object) records; `feed` is the followed
+    DataFeed they came from. A withdrawal marks the review withdrawn; a review seen again is not."""
+    result = result if result is not None else ImportResult()
+    for where, obj in records:
+        if isinstance(obj, Withdrawal):
+            fact_check = fact_check_withdraw(url=obj.url, at=obj.at) if obj.url else None
+            if fact_check is None:
+                result.skipped.append(Skipped(where, "a withdrawal of a review never imported"))
+            else:
+                result.updated.append(fact_check.pk)
+            continue
+        try:
+            fields = parse_review(obj)
+            fields["withdrawn_at"] = None
+            if feed is not None:
+                fields["feed"] = feed
+            fact_check, outcome = fact_check_store(fields=fields)
+        except (ValueError, ValidationError) as exc:
+            url = obj.get("url") if isinstance(obj, dict) else None
+            result.skipped.append(Skipped(where + (f" ({str(url)[:120]})" if url else ""), _reason(exc)))
+            continue
+        getattr(result, outcome).append(fact_check.pk)
     return result
+
+
+@transaction.atomic
+def fact_check_withdraw(*, url: str, at: datetime) -> FactCheck | None:
+    """Its publisher withdrew the review: kept (it was true of its day), marked, no longer alerting."""
+    fact_check = FactCheck.objects.select_for_update().filter(url=url).first()
+    if fact_check is not None and fact_check.withdrawn_at is None:
+        fact_check.withdrawn_at = at
+        fact_check.save(update_fields=["withdrawn_at", "updated_at"])
+    return fact_check
 
 
 def _reason(exc: Exception) -> str:
@@ -207,25 +252,61 @@ def _reason(exc: Exception) -> str:
     return str(exc.messages[0] if isinstance(exc, ValidationError) else exc)
 
 
-_FALSE_WORDS = ("false", "fake", "pants on fire", "incorrect", "wrong", "hoax", "debunked", "fabricated", "scam")
-_TRUE_WORDS = ("true", "correct", "accurate", "verified", "confirmed")
+# What a reviewRating means, read from its name first (docs/feeds.md has the table). Checked in
+# this order: "not false" is no "false", "mostly false" is misleading, not false.
+RATING_MEANINGS: tuple[tuple[str, re.Pattern], ...] = tuple((meaning, re.compile(pattern, re.IGNORECASE)) for meaning, pattern in (
+    ("unproven", r"\b(unproven|unverifiable|unverified|no evidence|not enough|unsupported|research in progress|"
+                 r"outdated|satire|opinion|explainer)\b"),
+    ("misleading", r"\b(mostly false|mostly fake|misleading|missing context|lacks context|needs context|out of context|"
+                   r"distorts?|distorted|exaggerat\w*|cherry[- ]pick\w*|spins?|half[- ]truth|two pinocchios|"
+                   r"three pinocchios|partly false|partially false|mostly inaccurate)\b"),
+    ("mixed", r"\b(half true|mixture|mixed|disputed|partly true|partially true|half[- ]right|mostly accurate|"
+              r"one pinocchio|in dispute)\b"),
+    ("false", r"\b(false|fake|pants on fire|incorrect|inaccurate|wrong|hoax|debunked|fabricated|scam|baseless|"
+              r"four pinocchios|refuted|bogus|untrue|not true)\b"),
+    ("true", r"\b(true|correct|accurate|verified|confirmed|corroborated|legit|geppetto checkmark)\b"),
+))
+# Our verdict for each meaning (a false rating is refuted; misleading and mixed are disputed).
+MEANING_VERDICTS = {
+    "false": ClaimStatus.REFUTED, "misleading": ClaimStatus.DISPUTED, "mixed": ClaimStatus.DISPUTED,
+    "true": ClaimStatus.CORROBORATED, "unproven": ClaimStatus.UNVERIFIABLE,
+}
+# Meanings that raise a repeat alert when the claim comes back.
+ALERTING_MEANINGS = frozenset({"false", "misleading"})
+
+
+def rating_meaning(*, name: str, value: str = "", best: str = "", worst: str = "") -> str:
+    """"false", "misleading", "mixed", "true", "unproven", or "" when the rating says nothing we read.
+
+    The name (alternateName, else name) decides; "not false" and "not true" are read as such.
+    Without a name we know, a numeric ratingValue is placed on its best/worst scale (defaults
+    5 and 1, schema.org's): the bottom fifth is false, up to two fifths misleading, up to three
+    fifths mixed, above that true.
+    """
+    text = " ".join((name or "").replace("_", " ").split())
+    if re.search(r"\bnot (false|fake|misleading)\b", text, re.IGNORECASE):
+        return "true"
+    for meaning, pattern in RATING_MEANINGS:
+        if pattern.search(text + " "):
+            return meaning
+    try:
+        number = float(value)
+        high, low = float(best or 5), float(worst or 1)
+    except ValueError:
+        return ""
+    if high == low or number < min(low, high) or number > max(low, high):
+        return ""  # outside its own scale (our "unverifiable" is -1 on 1..3): no truth value
+    position = (number - low) / (high - low)
+    return "false" if position <= 0.2 else "misleading" if position <= 0.4 else "mixed" if position <= 0.6 else "true"
+
+
+def fact_check_meaning(fact_check: FactCheck) -> str:
+    return rating_meaning(name=fact_check.rating_name, value=fact_check.rating_value,
+                          best=fact_check.best_rating, worst=fact_check.worst_rating)
 
 
 def stance_from_rating(fact_check: FactCheck) -> str:
-    """How a fact-check bears on a claim that states the same thing: its rating, read as words
-    ("False", "Mostly true") or as a number on its scale; anything mixed is context."""
-    name = fact_check.rating_name.lower()
-    if any(word in name for word in ("mostly false", "half", "mixture", "mixed", "misleading", "unproven", "partly")):
-        return EvidenceStance.CONTEXT
-    if any(word in name for word in _FALSE_WORDS) and "not false" not in name:
-        return EvidenceStance.CONTRADICTS
-    if any(word in name for word in _TRUE_WORDS):
-        return EvidenceStance.SUPPORTS
-    try:
-        value, best, worst = (float(x) for x in (fact_check.rating_value, fact_check.best_rating, fact_check.worst_rating))
-    except ValueError:
-        return EvidenceStance.CONTEXT
-    if best == worst:
-        return EvidenceStance.CONTEXT
-    position = (value - worst) / (best - worst)
-    return EvidenceStance.SUPPORTS if position >= 0.75 else EvidenceStance.CONTRADICTS if position <= 0.25 else EvidenceStance.CONTEXT
+    """How a fact-check bears on a claim that states the same thing: a false rating contradicts it,
+    a true one supports it; anything mixed, misleading or unproven is context."""
+    meaning = fact_check_meaning(fact_check)
+    return {"false": EvidenceStance.CONTRADICTS, "true": EvidenceStance.SUPPORTS}.get(meaning, EvidenceStance.CONTEXT)

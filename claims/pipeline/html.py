@@ -62,3 +62,16 @@ def html_to_text(html: str) -> str:
     if not text:
         raise NotArticleHtml("no text found in the HTML (only tags and whitespace)")
     return text
+
+
+_BLOCK_END_RE = re.compile(r"<(?:br\s*/?|/p|/div|/li|/h[1-6]|/blockquote|/tr|/section|/article|hr\s*/?)\s*>", re.IGNORECASE)
+_SPACES_RE = re.compile(r"[ \t\f\v\u00a0]+")
+
+
+def fragment_to_text(html: str) -> str:
+    """The text of a feed entry's content (a fragment of paragraphs, already the article: no page
+    furniture to remove), one paragraph per block. Cheap: no boilerplate detection."""
+    text = _BLOCK_END_RE.sub("\n\n", _INVISIBLE_RE.sub(" ", html))
+    text = htmllib.unescape(_ANY_TAG_RE.sub("", text))
+    paragraphs = (" ".join(_SPACES_RE.sub(" ", line).split()) for line in text.split("\n\n"))
+    return "\n\n".join(p for p in paragraphs if p)

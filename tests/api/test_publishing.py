@@ -124,7 +124,9 @@ def test_an_editor_withdraws_with_a_reason_then_410(api_as, reviewer, editor, cl
     assert gone.status_code == 410 and "The minutes were a draft." in gone.json()["errors"][0]["detail"]
     page = client.get(f"/fact-checks/{claim.pk}/")
     assert page.status_code == 410 and b"The minutes were a draft." in page.content
-    assert client.get("/fact-checks/feed.json").json()["dataFeedElement"] == []
+    (tombstone,) = client.get("/fact-checks/feed.json").json()["dataFeedElement"]  # followers withdraw it too
+    assert tombstone["@type"] == "DataFeedItem" and tombstone["dateDeleted"]
+    assert tombstone["item"] == {"@type": "ClaimReview", "url": f"http://testserver/fact-checks/{claim.pk}/"}
     entry = StatusChange.objects.filter(claim=claim, kind=HistoryKind.WITHDRAWAL).get()
     assert entry.actor == editor and entry.note == "The minutes were a draft."
     again = api_as(editor).post(url, {"reason": "twice"}, format="json")

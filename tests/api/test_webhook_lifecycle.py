@@ -39,7 +39,7 @@ def test_the_scheme_is_checked_even_where_private_addresses_are_allowed(api_as, 
     settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = True
     response = api_as(editor).post("/api/webhooks/", {"url": url, "events": [], "secret": SECRET}, format="json")
     assert response.status_code == 400
-    assert webhooks.destination_problem(url) == "only http(s) URLs with a host name are delivered"
+    assert webhooks.destination_problem(url) == "only http(s) URLs with a host name are allowed"
 
 
 def test_patch_pauses_changes_events_and_rotates_the_secret(api_as, editor, hook):
