@@ -51,6 +51,13 @@ class _Handler(BaseHTTPRequestHandler):
             pass
         self.close_connection = True
 
+    def do_POST(self):  # noqa: N802 - a webhook receiver: every POST recorded, answered 200
+        server: FeedServer = self.server.owner
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        with server.lock:
+            server.posts.append((self.path, dict(self.headers), body))
+        self._send(200, {"Content-Type": "text/plain"}, b"ok")
+
     def _send(self, status: int, headers: dict, body: bytes) -> None:
         self.send_response(status)
         for name, value in headers.items():
@@ -66,6 +73,7 @@ class FeedServer:
         self.routes: dict[str, object] = {}
         self.hits: Counter = Counter()
         self.log: list = []
+        self.posts: list = []
         self.lock = threading.Lock()
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self.httpd.daemon_threads = True

@@ -68,7 +68,7 @@ def alert_payload(alert: Alert) -> dict:
         "id": alert.pk, "claim": alert.claim_id, "article": alert.article_id, "story": alert.story_id,
         "prior": {"kind": alert.prior_kind, "id": alert.prior_claim_id or alert.prior_fact_check_id,
                   "url": prior_url(alert), "verdict": alert.verdict, "rating": alert.rating},
-        "score": alert.score, "status": alert.status, "created_at": alert.created_at,
+        "score": alert.score, "status": alert.status, "created_at": alert.created_at.isoformat(),
     }
 
 

@@ -262,7 +262,7 @@ RATING_MEANINGS: tuple[tuple[str, re.Pattern], ...] = tuple((meaning, re.compile
                    r"three pinocchios|partly false|partially false|mostly inaccurate)\b"),
     ("mixed", r"\b(half true|mixture|mixed|disputed|partly true|partially true|half[- ]right|mostly accurate|"
               r"one pinocchio|in dispute)\b"),
-    ("false", r"\b(false|fake|pants on fire|incorrect|inaccurate|wrong|hoax|debunked|fabricated|scam|baseless|"
+    ("false", r"\b(false|fake|pants (?:on )?fire|incorrect|inaccurate|wrong|hoax|debunked|fabricated|scam|baseless|"
               r"four pinocchios|refuted|bogus|untrue|not true)\b"),
     ("true", r"\b(true|correct|accurate|verified|confirmed|corroborated|legit|geppetto checkmark)\b"),
 ))
@@ -283,7 +283,7 @@ def rating_meaning(*, name: str, value: str = "", best: str = "", worst: str = "
     5 and 1, schema.org's): the bottom fifth is false, up to two fifths misleading, up to three
     fifths mixed, above that true.
     """
-    text = " ".join((name or "").replace("_", " ").split())
+    text = " ".join((name or "").replace("_", " ").replace("-", " ").split())
     if re.search(r"\bnot (false|fake|misleading)\b", text, re.IGNORECASE):
         return "true"
     for meaning, pattern in RATING_MEANINGS:
