@@ -7,7 +7,7 @@ again after a transactional flush has emptied the tables.
 from django.apps import apps as global_apps
 from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 
 NEWSROOM = "newsroom"
 REVIEWERS = "reviewers"
@@ -130,6 +130,11 @@ def may_work_on(user, *, assignee_id: int | None, allow_unassigned: bool = False
 
 class ActionForbidden(PermissionDenied):
     """A role rule refused the write: 403 in the API, a refusal in the admin. Nothing was written."""
+
+
+class StateConflict(ValidationError):
+    """A well-formed request the current state refuses (evidence already withdrawn, not a suggestion,
+    an alert already dismissed): 409 in the API, a refusal in the admin."""
 
 
 def require(allowed: bool, why: str) -> None:

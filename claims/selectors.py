@@ -29,8 +29,9 @@ from .corroboration.provenance import provenance
 from .corroboration.track_record import track_records
 from .delivery import publishing
 from .delivery.publishing import relaying_outlet_name
-from .matching import retrieval
+from .matching import alerts, retrieval
 from .models import (
+    Alert, AlertStatus, Feed, PriorKind,
     VERDICTS, Article, ArticleAppearance, Claim, ClaimMatch, ClaimStatus, DeliveryStatus, Evidence, ExtractionStatus,
     FactCheck, HistoryKind, PublishedVerdict, StatusChange, WebhookDelivery,
 )
@@ -825,3 +826,42 @@ def similar_rows(*, text: str, limit: int = 5, kinds=retrieval.KINDS, exclude_cl
                 "speaker": fact_check.item_author or None, "attribution_level": None, "status": None,
             })
     return rows
+
+
+# --- Watched feeds and repeat alerts (issue 27) -------------------------------------------
+
+FEED_ROW_FIELDS = (
+    "id", "url", "publisher", "kind", "detected_kind", "poll_interval_seconds", "enabled", "respect_robots",
+    "last_polled_at", "last_success_at", "last_outcome", "last_error", "consecutive_failures", "next_poll_at",
+    "entries_seen", "articles_created", "disabled_reason", "created_at",
+)
+
+
+def feed_list() -> QuerySet[Feed]:
+    return Feed.objects.order_by("publisher", "id")
+
+
+class AlertFilter(FilterSet):
+    status = django_filters.ChoiceFilter(choices=AlertStatus.choices)
+    prior_kind = django_filters.ChoiceFilter(choices=PriorKind.choices, help_text="claim: our verdict; fact_check: imported.")
+    claim = django_filters.NumberFilter(field_name="claim_id", min_value=1, max_value=MAX_ID)
+    article = django_filters.NumberFilter(field_name="article_id", min_value=1, max_value=MAX_ID)
+    since = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte",
+                                             help_text="Only alerts raised at or after this time (ISO 8601).")
+
+    class Meta:
+        model = Alert
+        fields: list[str] = []
+        form = StrictFilterForm
+
+
+ALERT_ROW_FIELDS = alerts.ROW_FIELDS
+
+
+def alert_list() -> QuerySet[Alert]:
+    """Alerts, newest first."""
+    return Alert.objects.order_by("-created_at", "-id")
+
+
+def alert_rows(page: Iterable[dict]) -> list[dict]:
+    return [alerts.alert_document(row) for row in page]

@@ -21,14 +21,10 @@ from .matching.fact_checks import stance_from_rating
 from .matching.review import match_review
 from .models import Claim, ClaimMatch, ClaimStatus, Evidence, EvidenceStance, FactCheck, HistoryKind, StatusChange
 from .roles import (
+    StateConflict,
     ROLE_GROUPS, can_edit_desk, can_take_work, can_withdraw_evidence, can_work_on_claim, require,
 )
 from .workflow import CopyInGroup, StaleVersion, TransitionForbidden, WorkflowError, allowed_moves, transition
-
-
-class StateConflict(ValidationError):
-    """A well-formed request the current state refuses (evidence already withdrawn, not a suggestion):
-    409 in the API, a refusal in the admin."""
 
 
 @transaction.atomic

@@ -347,6 +347,9 @@ SPECTACULAR_SETTINGS = {
         "ClaimStatusEnum": "claims.models.ClaimStatus.choices",
         "AttributionLevelEnum": "sources.levels.AttributionLevel.choices",
         "SourceKindEnum": "sources.models.SourceKind.choices",
+        "FeedKindEnum": "claims.api.serializers.FEED_KIND_CHOICES",
+        "PriorKindEnum": "claims.models.PriorKind.choices",
+        "AlertStatusEnum": "claims.models.AlertStatus.choices",
     },
     # drf-standardized-errors' hook replaces spectacular's (it names the error enums well).
     "POSTPROCESSING_HOOKS": ["drf_standardized_errors.openapi_hooks.postprocess_schema_enums"],

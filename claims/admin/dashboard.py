@@ -355,3 +355,12 @@ def near_copies(*, article: Article, limit: int = 10) -> tuple[int, list[Article
     copies = Article.objects.filter(copy_of=article).select_related("publisher").order_by("created_at", "pk")
     listed = list(copies[:limit])
     return (copies.count() if len(listed) == limit else len(listed)), listed
+
+
+def open_alerts(*, limit: int = 10) -> tuple[int, list]:
+    """The desk's "Repeated claims": open alerts, newest first, and how many there are."""
+    from ..models import Alert, AlertStatus
+
+    queryset = Alert.objects.filter(status=AlertStatus.OPEN)
+    rows = list(queryset.select_related("claim", "article__publisher", "prior_fact_check").order_by("-created_at", "-id")[:limit])
+    return (len(rows) if len(rows) < limit else queryset.count()), rows

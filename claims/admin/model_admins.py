@@ -805,12 +805,12 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
 class FactCheckAdmin(admin.ModelAdmin):
     """Imported fact-checks: what other organisations found. Read-only (re-import to change)."""
 
-    list_display = ("claim_short", "rating_name", "author_name", "date_published", "review_link")
+    list_display = ("claim_short", "rating_name", "author_name", "date_published", "review_link", "withdrawn_at")
     list_filter = ("author_name", "rating_name")
     search_fields = ("claim_reviewed", "headline", "url", "item_author")
     date_hierarchy = "date_published"
     fields = ("claim_reviewed", "headline", "rating_name", "rating_value", "best_rating", "worst_rating",
-              "author_name", "author_url", "date_published", "item_author", "appearance_urls", "url", "imported_at")
+              "author_name", "author_url", "date_published", "item_author", "appearance_urls", "url", "feed", "withdrawn_at", "imported_at")
     readonly_fields = fields
     list_per_page = 100
 

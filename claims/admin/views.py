@@ -322,7 +322,11 @@ def desk_context(user) -> dict:
     """Everything the admin index shows about the desk (see templatetags/claims_desk.py)."""
     now = timezone.now()
     can_see_beat = user.has_perm("django_celery_beat.view_periodictask")
+    alerts_count, alerts = dashboard.open_alerts()
     return {
+        "repeat_alerts": alerts,
+        "repeat_alerts_count": alerts_count,
+        "can_decide_alerts": can_edit_desk(user),
         "by_status": dashboard.claims_by_status(),
         "by_level": dashboard.claims_by_level(),
         "oldest": [(claim, dashboard.sla_state(claim, now=now)) for claim in dashboard.oldest_waiting_claims()],

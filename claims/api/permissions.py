@@ -40,6 +40,15 @@ class CanIngest(BasePermission):
         return can_ingest(request.user)
 
 
+class ReadAllWriteEditors(BasePermission):
+    message = "only editors may change this"
+
+    def has_permission(self, request, view) -> bool:
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            return has_any_role(request.user)
+        return can_edit_desk(request.user)
+
+
 class IsEditor(BasePermission):
     message = "only editors may do this"
 

@@ -22,6 +22,7 @@ from ..delivery import publishing
 from ..delivery.outbox import EVENT_KINDS
 from ..matching import retrieval
 from ..models import (
+    AlertStatus, FeedKind, PriorKind,
     ClaimStatus, CopyMethod, DeliveryStatus, EvidenceStance, ExtractionStatus, HistoryKind, MatchStatus,
 )
 from ..selectors import MAX_ID
@@ -628,3 +629,80 @@ class SimilarResultOutput(serializers.Serializer):
 
 class SimilarOutput(serializers.Serializer):
     results = SimilarResultOutput(many=True)
+
+
+# --- Watched feeds and repeat alerts (issue 27) ----------------------------------------------
+
+FEED_KIND_CHOICES = [(kind.value, kind.label) for kind in FeedKind]
+
+
+class FeedInput(serializers.Serializer):
+    url = StrictURLField(max_length=1000, help_text="The feed's URL (RSS, Atom, JSON Feed, news sitemap or ClaimReview DataFeed).")
+    publisher = StrictCharField(max_length=300, help_text="The outlet its stories are published under.")
+    kind = serializers.ChoiceField(choices=FEED_KIND_CHOICES, required=False, allow_blank=True,
+                                   help_text="Leave out to detect it from the content; set it to override.")
+    poll_interval_seconds = StrictIntegerField(min_value=60, max_value=7 * 86400, required=False,
+                                               help_text="How often it is polled (default FEEDS_DEFAULT_INTERVAL_SECONDS, 900).")
+    enabled = StrictBooleanField(required=False, default=True)
+    respect_robots = StrictBooleanField(required=False, default=True,
+                                        help_text="Honour robots.txt for its page fetches (off only for the desk's own site).")
+
+
+class FeedPatchInput(FeedInput):
+    """The fields to change; enabling a disabled feed clears its failures and polls it at the next run."""
+
+    url = StrictURLField(max_length=1000, required=False)
+    publisher = StrictCharField(max_length=300, required=False)
+    enabled = StrictBooleanField(required=False)
+    respect_robots = StrictBooleanField(required=False)
+
+
+class FeedOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    url = serializers.CharField()
+    publisher = serializers.CharField()
+    kind = serializers.CharField(help_text="What it is polled as: the editor's override, else what was detected.")
+    kind_override = serializers.CharField(help_text="The editor's override; empty when detected.")
+    detected_kind = serializers.CharField()
+    poll_interval_seconds = serializers.IntegerField()
+    enabled = serializers.BooleanField()
+    respect_robots = serializers.BooleanField()
+    state = serializers.CharField(help_text="Its state in words.")
+    last_polled_at = serializers.DateTimeField(allow_null=True)
+    last_success_at = serializers.DateTimeField(allow_null=True)
+    last_outcome = serializers.CharField()
+    last_error = serializers.CharField()
+    consecutive_failures = serializers.IntegerField()
+    next_poll_at = serializers.DateTimeField(allow_null=True)
+    entries_seen = serializers.IntegerField()
+    articles_created = serializers.IntegerField()
+    disabled_reason = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class AlertPriorOutput(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=PriorKind.choices)
+    id = serializers.IntegerField()
+    url = serializers.CharField(help_text="Our public fact-check page, or the other organisation's review.")
+    verdict = serializers.CharField(help_text="The prior check's verdict in our verdicts (refuted, disputed, ...).")
+    rating = serializers.CharField(help_text="The prior check's own rating, as written.")
+
+
+class AlertOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    claim = serializers.IntegerField(help_text="The new claim that repeats the prior check.")
+    claim_text = serializers.CharField()
+    article = serializers.IntegerField()
+    story = serializers.IntegerField(help_text="The story's first article: one alert per story and prior check.")
+    prior = AlertPriorOutput()
+    score = serializers.FloatField()
+    status = serializers.ChoiceField(choices=AlertStatus.choices)
+    reason = serializers.CharField(help_text="Why it was dismissed.")
+    decided_at = serializers.DateTimeField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    last_seen_at = serializers.DateTimeField(help_text="When a copy of the story last repeated it.")
+
+
+class AlertDecisionInput(serializers.Serializer):
+    reason = StrictCharField(max_length=10_000, required=False, allow_blank=True,
+                             help_text="Why (required to dismiss; kept in the alert's history).")

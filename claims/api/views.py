@@ -35,16 +35,24 @@ from sources.services import source_resolve
 from .. import selectors, workflow
 from ..delivery.publishing import claim_reviews_feed_jsonld, withdrawal_jsonld
 from ..delivery.webhooks import webhook_delete, webhook_subscribe, webhook_update
+from ..jobs import enqueue_on_commit
+from ..matching.alerts import alert_decide
 from ..matching.copies import copy_group_lead
 from ..matching.review import match_review
-from ..models import Claim, ClaimMatch, ClaimStatus, Evidence, WebhookDelivery, WebhookSubscription
+from ..models import Claim, ClaimMatch, ClaimStatus, Evidence, Feed, WebhookDelivery, WebhookSubscription
+from ..pipeline.feeds import feed_create, feed_delete, feed_document, feed_update, feeds_poll_soon
 from ..pipeline.html import NotArticleHtml, html_to_text
 from ..pipeline.ingestion import article_ingest
 from ..roles import can_take_work, is_editor, is_newsroom, is_reviewer, may_work_on
 from ..services import claim_assign, claim_take_next, evidence_accept, evidence_add, evidence_withdraw
 from .errors import Conflict, ErrorResponse409Serializer, ErrorResponse410Serializer, ErrorResponse413Serializer
-from .permissions import CanIngest, IsEditor, IsReviewerOrEditor
+from .permissions import CanIngest, HasRole, IsEditor, IsReviewerOrEditor, ReadAllWriteEditors
 from .serializers import (
+    AlertDecisionInput,
+    AlertOutput,
+    FeedInput,
+    FeedOutput,
+    FeedPatchInput,
     CLAIM_REVIEW_FEED_SCHEMA,
     CLAIM_REVIEW_SCHEMA,
     ArticleDetailOutput,
@@ -960,3 +968,141 @@ class WebhookDeliveryListApi(RowListApi):
     )
     def get(self, request, webhook_id: int):
         return super().get(request)
+
+
+# --- Watched feeds (claims/pipeline/feeds.py) -----------------------------------------------
+
+
+class FeedListCreateApi(RowListApi):
+    permission_classes = [IsAuthenticated, ReadAllWriteEditors]
+    filter_backends = []
+    row_fields = selectors.FEED_ROW_FIELDS
+    throttle_scope = "write"
+
+    def get_queryset(self):
+        return selectors.feed_list()
+
+    def rows(self, page):
+        return [feed_document(row) for row in page]
+
+    @extend_schema(operation_id="feeds_list", responses=FeedOutput(many=True),
+                   description="Every watched feed with its state (every role reads; editors write).")
+    def get(self, request):
+        return super().get(request)
+
+    @extend_schema(
+        operation_id="feeds_create", request=FeedInput, responses={201: FeedOutput, 413: TOO_LARGE},
+        description="Editors: watch a feed. Its kind is detected from the content unless `kind` is given; it is polled "
+        "at the next run (every minute), then every `poll_interval_seconds`, with conditional GETs. New entries become "
+        "articles of `publisher` (a ClaimReview DataFeed's reviews become imported fact-checks).",
+    )
+    def post(self, request):
+        data = FeedInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        feed = feed_create(actor=request.user, **data.validated_data)
+        enqueue_on_commit("poll_feeds", what=f"first poll of feed {feed.pk}", retry=False, lost="beat polls it within a minute")
+        return Response(_feed_row(feed.pk), status=status.HTTP_201_CREATED)
+
+
+def _feed_row(feed_id: int) -> dict:
+    row = selectors.feed_list().filter(pk=feed_id).values(*selectors.FEED_ROW_FIELDS).first()
+    if row is None:
+        raise NotFound(f"no feed {feed_id}")
+    return feed_document(row)
+
+
+def _feed_id_or_404(feed_id: int) -> int:
+    if not 0 < feed_id <= selectors.MAX_ID or not Feed.objects.filter(pk=feed_id).exists():
+        raise NotFound(f"no feed {feed_id}")
+    return feed_id
+
+
+class FeedDetailApi(APIView):
+    permission_classes = [IsAuthenticated, ReadAllWriteEditors]
+    throttle_scope = "write"
+
+    @extend_schema(operation_id="feeds_retrieve", responses=FeedOutput, description="The feed and its state.")
+    def get(self, request, feed_id: int):
+        return Response(_feed_row(_feed_id_or_404(feed_id)))
+
+    @extend_schema(operation_id="feeds_update", request=FeedPatchInput, responses={200: FeedOutput, 413: TOO_LARGE},
+                   description="Editors: change a feed; `enabled: true` on a disabled feed clears its failures.")
+    def patch(self, request, feed_id: int):
+        data = FeedPatchInput(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        feed_update(feed_id=_feed_id_or_404(feed_id), actor=request.user, **data.validated_data)
+        return Response(_feed_row(feed_id))
+
+    @extend_schema(operation_id="feeds_destroy",
+                   responses={204: OpenApiResponse(description="No longer watched; its articles and fact-checks stay.")})
+    def delete(self, request, feed_id: int):
+        feed_delete(feed_id=_feed_id_or_404(feed_id), actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class FeedPollApi(APIView):
+    permission_classes = [IsAuthenticated, IsEditor]
+    throttle_scope = "write"
+
+    @extend_schema(operation_id="feeds_poll", request=None, responses={202: FeedOutput},
+                   description="Editors: poll the feed at once (a worker does it; GET the feed for the outcome).")
+    def post(self, request, feed_id: int):
+        feeds_poll_soon(feed_ids=[_feed_id_or_404(feed_id)], actor=request.user)
+        enqueue_on_commit("poll_feeds", what=f"poll of feed {feed_id}", retry=False, lost="beat polls it within a minute")
+        return Response(_feed_row(feed_id), status=status.HTTP_202_ACCEPTED)
+
+
+# --- Repeat alerts (claims/matching/alerts.py) --------------------------------------------------
+
+
+@list_query_errors
+class AlertListApi(RowListApi):
+    permission_classes = [IsAuthenticated, HasRole]
+    filterset_class = selectors.AlertFilter
+    row_fields = selectors.ALERT_ROW_FIELDS
+
+    def get_queryset(self):
+        return selectors.alert_list()
+
+    def rows(self, page):
+        return selectors.alert_rows(page)
+
+    @extend_schema(operation_id="alerts_list", responses=AlertOutput(many=True),
+                   description="Repeated claims, newest first: a new claim that repeats one of our published verdicts or an "
+                   "imported false or misleading fact-check (one alert per story and prior check).")
+    def get(self, request):
+        return super().get(request)
+
+
+def _alert_row(alert_id: int) -> dict:
+    row = selectors.alert_list().filter(pk=alert_id).values(*selectors.ALERT_ROW_FIELDS).first() \
+        if 0 < alert_id <= selectors.MAX_ID else None
+    if row is None:
+        raise NotFound(f"no alert {alert_id}")
+    return selectors.alert_rows([row])[0]
+
+
+class AlertDetailApi(APIView):
+    permission_classes = [IsAuthenticated, HasRole]
+
+    @extend_schema(operation_id="alerts_retrieve", responses=AlertOutput)
+    def get(self, request, alert_id: int):
+        return Response(_alert_row(alert_id))
+
+
+class AlertDecisionApi(APIView):
+    """POST /api/alerts/{id}/acknowledge/ and /dismiss/ (the URL names the decision)."""
+
+    permission_classes = [IsAuthenticated, IsEditor]
+    throttle_scope = "write"
+    decision = ""
+
+    @extend_schema(request=AlertDecisionInput, responses={200: AlertOutput, 409: ErrorResponse409Serializer},
+                   description="Editors: acknowledge the alert, or dismiss it with a `reason`; both go in its history. "
+                   "A dismissed alert takes no further decision (409).")
+    def post(self, request, alert_id: int):
+        data = AlertDecisionInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        _alert_row(alert_id)  # 404 before anything else
+        alert_decide(alert_id=alert_id, to=self.decision, actor=request.user, reason=data.validated_data.get("reason", ""))
+        return Response(_alert_row(alert_id))

@@ -15,6 +15,7 @@ webhook event, and the day's alerts go to editors in one digest email.
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 
@@ -22,6 +23,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -30,7 +32,7 @@ from ..delivery.publishing import fact_check_path, newsroom_base
 from ..models import (
     Alert, AlertChange, AlertStatus, Article, Claim, ClaimMatch, FactCheck, MatchStatus, PriorKind, PublishedVerdict,
 )
-from ..roles import can_edit_desk, require
+from ..roles import StateConflict, can_edit_desk, require
 from . import retrieval
 from .fact_checks import ALERTING_MEANINGS, MEANING_VERDICTS, fact_check_meaning
 from .matches import is_same_claim, match_threshold
@@ -42,8 +44,8 @@ FACT_CHECK_HITS = 3  # fact-checks looked at per claim
 DECISIONS = {AlertStatus.ACKNOWLEDGED, AlertStatus.DISMISSED}
 
 
-class AlertRefused(Exception):
-    """A decision the alert cannot take (already dismissed, or not a decision)."""
+class AlertRefused(StateConflict):
+    """A decision the alert cannot take (already dismissed, or not a decision): 409 in the API."""
 
 
 @dataclass(frozen=True)
@@ -56,20 +58,35 @@ class Prior:
     rating: str
 
 
-def prior_url(alert: Alert) -> str:
-    if alert.prior_kind == PriorKind.CLAIM:
-        return newsroom_base() + fact_check_path(alert.prior_claim_id)
-    return alert.prior_fact_check.url
+ROW_FIELDS = (
+    "id", "claim_id", "article_id", "story_id", "prior_kind", "prior_claim_id", "prior_fact_check_id",
+    "prior_fact_check__url", "verdict", "rating", "score", "status", "reason", "decided_at", "created_at",
+    "last_seen_at", "claim__text",
+)
 
 
-def alert_payload(alert: Alert) -> dict:
-    """The alert as the API and the webhook show it."""
+def alert_document(row: dict) -> dict:
+    """An alert (a values() row of ROW_FIELDS) as the API, the webhook and the digest show it."""
+    prior_url = _prior_url(row["prior_claim_id"], row["prior_fact_check__url"])
     return {
-        "id": alert.pk, "claim": alert.claim_id, "article": alert.article_id, "story": alert.story_id,
-        "prior": {"kind": alert.prior_kind, "id": alert.prior_claim_id or alert.prior_fact_check_id,
-                  "url": prior_url(alert), "verdict": alert.verdict, "rating": alert.rating},
-        "score": alert.score, "status": alert.status, "created_at": alert.created_at.isoformat(),
+        "id": row["id"], "claim": row["claim_id"], "claim_text": row["claim__text"], "article": row["article_id"],
+        "story": row["story_id"],
+        "prior": {"kind": row["prior_kind"], "id": row["prior_claim_id"] or row["prior_fact_check_id"], "url": prior_url,
+                  "verdict": row["verdict"], "rating": row["rating"]},
+        "score": row["score"], "status": row["status"], "reason": row["reason"], "decided_at": row["decided_at"],
+        "created_at": row["created_at"], "last_seen_at": row["last_seen_at"],
     }
+
+
+def _prior_url(prior_claim_id: int | None, fact_check_url: str | None) -> str:
+    # Our verdict's public page, or the other organisation's review.
+    return newsroom_base() + fact_check_path(prior_claim_id) if prior_claim_id else fact_check_url or ""
+
+
+def alert_payload(alert_id: int) -> dict:
+    """The alert's document as JSON values (the webhook's `data`)."""
+    document = alert_document(Alert.objects.filter(pk=alert_id).values(*ROW_FIELDS).get())
+    return json.loads(json.dumps(document, cls=DjangoJSONEncoder))
 
 
 def _claim_priors(claims: list[dict], *, article: Article, story_id: int) -> list[Prior]:
@@ -175,8 +192,7 @@ def _alert_raise(prior: Prior, *, article_id: int, story_id: int) -> Alert | Non
     AlertChange.objects.create(alert=alert, to_status=AlertStatus.OPEN,
                                note=f"claim {prior.claim_id} repeats {prior.kind.replace('_', '-')} {prior.prior_id} "
                                     f"(score {prior.score:.2f})")
-    alert = Alert.objects.select_related("prior_fact_check").get(pk=alert.pk)
-    outbox_record(kind=EVENT, claim=alert.claim, payload=alert_payload(alert))
+    outbox_record(kind=EVENT, claim=alert.claim, payload=alert_payload(alert.pk))
     return alert
 
 
@@ -185,7 +201,7 @@ def alert_decide(*, alert_id: int, to: str, actor, reason: str = "") -> Alert:
     """An editor acknowledges an alert or dismisses it (a reason is required); both are kept in its history."""
     require(can_edit_desk(actor), "only an editor may acknowledge or dismiss an alert")
     if to not in DECISIONS:
-        raise AlertRefused(f"an alert is acknowledged or dismissed, not {to!r}")
+        raise ValidationError({"status": [f"an alert is acknowledged or dismissed, not {to!r}"]})
     reason = (reason or "").strip()
     if to == AlertStatus.DISMISSED and not reason:
         raise ValidationError({"reason": ["say why the alert is dismissed"]})
@@ -201,8 +217,9 @@ def alert_decide(*, alert_id: int, to: str, actor, reason: str = "") -> Alert:
 def _digest_line(alert: Alert) -> str:
     claim, article = alert.claim, alert.article
     prior = "our fact-check" if alert.prior_kind == PriorKind.CLAIM else f"{alert.prior_fact_check.author_name or 'a fact-check'}"
+    url = _prior_url(alert.prior_claim_id, alert.prior_fact_check.url if alert.prior_fact_check_id else None)
     return (f"- {claim.text[:200]!r} in {article} ({article.publisher.name}) repeats {prior} rated "
-            f"{alert.rating or alert.verdict} (score {alert.score:.2f}): {prior_url(alert)}")
+            f"{alert.rating or alert.verdict} (score {alert.score:.2f}): {url}")
 
 
 def alerts_email_digest(*, limit: int = 500) -> int:

@@ -467,3 +467,39 @@ def _poll_safely(feed_id: int, deadline: float) -> PollOutcome:
             return _record_failure(Feed.objects.get(pk=feed_id), f"{type(exc).__name__}: {exc}")
         except Exception:
             return PollOutcome(feed_id, "", False, f"error: {type(exc).__name__}: {exc}")
+
+
+# --- How a feed is shown ------------------------------------------------------------------------
+
+
+def _ago(moment, now) -> str:
+    seconds = int((now - moment).total_seconds())
+    future = seconds < 0
+    seconds = abs(seconds)
+    amount = (f"{seconds} s" if seconds < 90 else f"{seconds // 60} min" if seconds < 5400
+              else f"{seconds // 3600} h" if seconds < 172_800 else f"{seconds // 86400} days")
+    return f"in {amount}" if future else f"{amount} ago"
+
+
+def feed_state_words(row: dict, *, now=None) -> str:
+    """A feed's state in one sentence, for the admin and the API (`row`: its fields, as values())."""
+    now = now or timezone.now()
+    if not row["enabled"]:
+        return row["disabled_reason"] or "disabled by an editor"
+    if row["last_polled_at"] is None:
+        head = "not polled yet"
+    elif row["consecutive_failures"]:
+        head = (f"failing ({row['consecutive_failures']} in a row, last {_ago(row['last_polled_at'], now)}): "
+                f"{row['last_error'][:200]}")
+    else:
+        head = f"polled {_ago(row['last_polled_at'], now)}: {row['last_outcome'][:200]}"
+    due = row["next_poll_at"]
+    next_poll = "next poll at the next run" if due is None or due <= now else f"next poll {_ago(due, now)}"
+    return (f"{head}; {next_poll}; {row['entries_seen']} entries seen, {row['articles_created']} "
+            f"article{'s' if row['articles_created'] != 1 else ''} created")
+
+
+def feed_document(row: dict) -> dict:
+    """A feed as the API shows it (`row`: selectors.FEED_ROW_FIELDS)."""
+    return {**row, "kind": row["kind"] or row["detected_kind"], "kind_override": row["kind"],
+            "state": feed_state_words(row)}

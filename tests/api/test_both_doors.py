@@ -14,6 +14,7 @@ nora (newsroom: submits articles, reads, never reviews).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Callable
 
 import pytest
@@ -21,13 +22,16 @@ from django.contrib.messages import get_messages
 from django.db.models import Count
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from claims import workflow
 from claims.admin.model_admins import ArticleAdmin, ClaimAdmin, WebhookDeliveryAdmin, WebhookSubscriptionAdmin
 from claims.admin.access import ApiTokenAdmin
+from claims.admin.watching import AlertAdmin, FeedAdmin
 from claims.api import urls as api_urls
 from claims.api import views as api_views
 from claims.models import (
+    Alert, Feed,
     ApiToken, Article, Claim, ClaimMatch, ClaimStatus, DeliveryStatus, Evidence, EvidenceStance, FactCheck, OutboxEvent,
     PublishedVerdict, StatusChange, WebhookDelivery, WebhookSubscription,
 )
@@ -83,11 +87,16 @@ def world(db):
     delivery = WebhookDelivery.objects.create(subscription=webhook, event=OutboxEvent.objects.first(),
                                               status=DeliveryStatus.FAILED, attempts=3)
     _, token = api_token_create(user=rita, role="", name="rita's tool")
+    feed = Feed.objects.create(url="https://wire.example/rss", publisher="Wire", host="wire.example",
+                               next_poll_at=timezone.now() - timedelta(hours=1))
+    alert = Alert.objects.create(claim=copy, article=copy.article, story=copy.article, prior_kind="claim",
+                                 prior_claim=verdict, verdict="refuted", rating="refuted", score=0.93,
+                                 last_seen_at=timezone.now())
     return {
         "users": users, "claim": claim, "evidence": evidence, "suggestion": suggestion, "match": match,
         "verdict": verdict, "first": first, "copy": copy, "unassigned": unassigned, "queued": queued, "recheck": recheck, "fact_check": fact_check,
         "webhook": webhook, "paused_webhook": paused, "delivery": delivery, "token": ApiToken.objects.get(user=rita), "source": evidence.source,
-        "article": claim.article,
+        "article": claim.article, "feed": feed, "alert": alert,
     }
 
 
@@ -104,6 +113,8 @@ def snapshot() -> tuple:
         ApiToken.objects.filter(revoked_at__isnull=False).count(),  # (each API attempt makes its own token)
         sorted(Source.objects.values_list("pk", "name")),
         Article.objects.aggregate(n=Count("pk"))["n"],
+        sorted(Feed.objects.values_list("pk", "url", "publisher", "enabled", "poll_interval_seconds", "next_poll_at")),
+        sorted(Alert.objects.values_list("pk", "status", "reason")),
     )
 
 
@@ -334,6 +345,37 @@ WRITES = [
                 "aliases-MIN_NUM_FORMS": "0", "aliases-MAX_NUM_FORMS": "1000"})),
     ),
     Write(
+        "add a feed", EDITORS_ONLY,
+        admin=walks("feed: add form")(lambda user, w: admin_client(user).post(reverse("admin:claims_feed_add"), {
+            "url": "https://coast.example/feed", "publisher": "Coast Courier", "kind": "", "poll_interval_seconds": "900",
+            "enabled": "on", "respect_robots": "on"})),
+        api=api("post", "/api/feeds/", lambda w: {"url": "https://coast.example/feed", "publisher": "Coast Courier"}),
+    ),
+    Write(
+        "change a feed", EDITORS_ONLY,
+        admin=walks("feed: change form")(lambda user, w: admin_client(user).post(
+            reverse("admin:claims_feed_change", args=[w["feed"].pk]), {
+                "url": w["feed"].url, "publisher": "Wire Service", "kind": "rss", "poll_interval_seconds": "600",
+                "respect_robots": "on"})),
+        api=api("patch", "/api/feeds/{feed}/", lambda w: {"enabled": False}),
+    ),
+    Write("remove a feed", EDITORS_ONLY, api=api("delete", "/api/feeds/{feed}/")),
+    Write(
+        "poll a feed now", EDITORS_ONLY,
+        admin=admin_action("claims_feed", "poll_now", "feed"),
+        api=api("post", "/api/feeds/{feed}/poll/"),
+    ),
+    Write(
+        "acknowledge a repeat alert", EDITORS_ONLY,
+        admin=admin_action("claims_alert", "acknowledge", "alert"),
+        api=api("post", "/api/alerts/{alert}/acknowledge/"),
+    ),
+    Write(
+        "dismiss a repeat alert", EDITORS_ONLY,
+        admin=admin_action("claims_alert", "dismiss", "alert", {"reason": "a quote, debunked in copy", "apply": "1"}),
+        api=api("post", "/api/alerts/{alert}/dismiss/", lambda w: {"reason": "a quote, debunked in copy"}),
+    ),
+    Write(
         "submit an article", frozenset({NEWSROOM, EDITOR}),
         api=api("post", "/api/articles/", lambda w: {"publisher": "Daily Planet", "body": "The mayor said the dam is safe."}),
     ),
@@ -386,7 +428,8 @@ def test_the_walk_covers_every_write_the_admin_offers():
     walked = _walked()
     for model_admin, label in ((ClaimAdmin, "claims_claim"), (ArticleAdmin, "claims_article"),
                                (WebhookSubscriptionAdmin, "claims_webhooksubscription"),
-                               (WebhookDeliveryAdmin, "claims_webhookdelivery"), (ApiTokenAdmin, "claims_apitoken")):
+                               (WebhookDeliveryAdmin, "claims_webhookdelivery"), (ApiTokenAdmin, "claims_apitoken"),
+                               (FeedAdmin, "claims_feed"), (AlertAdmin, "claims_alert")):
         for action in model_admin.actions:
             assert f"{label}: {action}" in walked, f"{model_admin.__name__}.{action} is not walked"
     for view in ("change form", "corroboration", "transition", "split", "lead"):

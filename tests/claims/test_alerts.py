@@ -146,7 +146,7 @@ def test_an_imported_false_fact_check_alerts_a_reworded_repeat_but_a_true_one_do
     alert = Alert.objects.get()
     assert alert.prior_kind == PriorKind.FACT_CHECK and alert.prior_fact_check.url.endswith("/vaccine-chips")
     assert alert.verdict == S.REFUTED and alert.rating == "Pants on Fire"
-    assert alerts.alert_payload(alert)["prior"]["url"] == "https://factcheck.example/vaccine-chips"
+    assert alerts.alert_payload(alert.pk)["prior"]["url"] == "https://factcheck.example/vaccine-chips"
     # withdrawn by its publisher: no longer alerts
     fact_checks.fact_checks_import_records([("c", fact_checks.Withdrawal("https://factcheck.example/vaccine-chips",
                                                                          alert.created_at))])
