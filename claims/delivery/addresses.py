@@ -39,7 +39,7 @@ def address_problem(url: str, *, allow_private: bool) -> str | None:
         addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
     for address in addresses:
         if address.is_link_local:  # never allowed: the cloud metadata service lives there
-            return f"{parts.hostname} is a link-local address ({address}), where cloud metadata services answer"
+            return f"{parts.hostname} is a non-public, link-local address ({address}), where cloud metadata services answer"
         if not allow_private and not address.is_global:
             return f"{parts.hostname} resolves to a non-public address ({address})"
     return None
