@@ -44,8 +44,11 @@ def test_the_claimreview_schema_declares_every_object_it_sends():
 
     hollow = [path for path, node in _objects(CLAIM_REVIEW_FEED_SCHEMA) if not node.get("properties")]
     assert hollow == []
-    item = CLAIM_REVIEW_FEED_SCHEMA["properties"]["dataFeedElement"]["items"]["properties"]["itemReviewed"]
+    review, tombstone = CLAIM_REVIEW_FEED_SCHEMA["properties"]["dataFeedElement"]["items"]["oneOf"]
+    item = review["properties"]["itemReviewed"]
     assert {"author", "datePublished", "appearance"} <= set(item["properties"])
+    # a withdrawn review goes out as a tombstone naming the review it retracts
+    assert {"dateDeleted", "item"} <= set(tombstone["required"])
 
 
 def test_no_operation_is_described_by_a_code_comment():
