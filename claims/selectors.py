@@ -8,12 +8,13 @@ in step, and the schemathesis run checks responses against the schema).
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections import defaultdict
 from collections.abc import Iterable
 
 import django_filters
-from django_filters.fields import BaseCSVField
+from django_filters.fields import BaseCSVField, IsoDateTimeField
 from django import forms
 from django.conf import settings
 from django.core.validators import RegexValidator
@@ -55,6 +56,26 @@ class IdFilter(django_filters.NumberFilter):
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", MAX_ID)
         super().__init__(*args, **kwargs)
+
+
+class SinceField(IsoDateTimeField):
+    """An ISO 8601 date-time read as UTC (PostgreSQL takes offsets up to 15:59 only); `since=` is a mistake, not "all"."""
+
+    def clean(self, value):
+        if value == "":
+            raise forms.ValidationError("give an ISO 8601 date-time, or leave the parameter out", code="invalid")
+        moment = super().clean(value)
+        if moment is None:
+            return None
+        try:
+            return moment.astimezone(dt.timezone.utc)
+        except OverflowError:  # the first or last day of year 1 or 9999 shifted past the calendar: all time
+            return dt.datetime.min.replace(tzinfo=dt.timezone.utc) if moment.year == 1 else dt.datetime.max.replace(
+                tzinfo=dt.timezone.utc)
+
+
+class SinceFilter(django_filters.IsoDateTimeFilter):
+    field_class = SinceField
 
 
 class StableOrderingFilter(django_filters.OrderingFilter):
@@ -844,9 +865,9 @@ def feed_list() -> QuerySet[Feed]:
 class AlertFilter(FilterSet):
     status = django_filters.ChoiceFilter(choices=AlertStatus.choices)
     prior_kind = django_filters.ChoiceFilter(choices=PriorKind.choices, help_text="claim: our verdict; fact_check: imported.")
-    claim = django_filters.NumberFilter(field_name="claim_id", min_value=1, max_value=MAX_ID)
-    article = django_filters.NumberFilter(field_name="article_id", min_value=1, max_value=MAX_ID)
-    since = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte",
+    claim = IdFilter(field_name="claim_id")
+    article = IdFilter(field_name="article_id")
+    since = SinceFilter(field_name="created_at", lookup_expr="gte",
                                              help_text="Only alerts raised at or after this time (ISO 8601).")
 
     class Meta:

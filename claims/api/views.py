@@ -972,7 +972,11 @@ class WebhookDeliveryListApi(RowListApi):
 
 # --- Watched feeds (claims/pipeline/feeds.py) -----------------------------------------------
 
+WATCHED_ALREADY = OpenApiResponse(ErrorResponse409Serializer, description="Another feed watches this URL already "
+                                  "(the detail names it).")
 
+
+@list_query_errors
 class FeedListCreateApi(RowListApi):
     permission_classes = [IsAuthenticated, ReadAllWriteEditors]
     filter_backends = []
@@ -991,7 +995,7 @@ class FeedListCreateApi(RowListApi):
         return super().get(request)
 
     @extend_schema(
-        operation_id="feeds_create", request=FeedInput, responses={201: FeedOutput, 413: TOO_LARGE},
+        operation_id="feeds_create", request=FeedInput, responses={201: FeedOutput, 409: WATCHED_ALREADY, 413: TOO_LARGE},
         description="Editors: watch a feed. Its kind is detected from the content unless `kind` is given; it is polled "
         "at the next run (every minute), then every `poll_interval_seconds`, with conditional GETs. New entries become "
         "articles of `publisher` (a ClaimReview DataFeed's reviews become imported fact-checks).",
@@ -1025,7 +1029,8 @@ class FeedDetailApi(APIView):
     def get(self, request, feed_id: int):
         return Response(_feed_row(_feed_id_or_404(feed_id)))
 
-    @extend_schema(operation_id="feeds_update", request=FeedPatchInput, responses={200: FeedOutput, 413: TOO_LARGE},
+    @extend_schema(operation_id="feeds_update", request=FeedPatchInput,
+                   responses={200: FeedOutput, 409: WATCHED_ALREADY, 413: TOO_LARGE},
                    description="Editors: change a feed; `enabled: true` on a disabled feed clears its failures.")
     def patch(self, request, feed_id: int):
         data = FeedPatchInput(data=request.data, partial=True)

@@ -89,7 +89,7 @@ def alert_payload(alert_id: int) -> dict:
     return json.loads(json.dumps(document, cls=DjangoJSONEncoder))
 
 
-def _claim_priors(claims: list[dict], *, article: Article, story_id: int) -> list[Prior]:
+def _claim_priors(claims: list[dict], *, article: Article) -> list[Prior]:
     """Our published verdicts that these claims copy (their group's lead) or match (ClaimMatch)."""
     ids = [c["pk"] for c in claims]
     created = {c["pk"]: c["created_at"] for c in claims}
@@ -105,9 +105,10 @@ def _claim_priors(claims: list[dict], *, article: Article, story_id: int) -> lis
         linked.setdefault(b, []).append((a, score))
     others = {other for pairs in linked.values() for other, _ in pairs}
     published = {
+        # A verdict on the story's lead or an earlier copy counts too: the story relayed again after the
+        # verdict is the claim back in new copy (the time check below keeps the verdict's own copies out).
         row["claim_id"]: row for row in PublishedVerdict.objects.filter(claim_id__in=others, withdrawn_at__isnull=True)
-        .exclude(claim__article_id=article.pk).exclude(claim__article_id=story_id).exclude(claim__article__copy_of_id=story_id)
-        .values("claim_id", "verdict", "published_at")
+        .exclude(claim__article_id=article.pk).values("claim_id", "verdict", "published_at")
     }
     priors = []
     for claim_id, pairs in linked.items():
@@ -157,7 +158,7 @@ def article_raise_alerts(*, article_id: int) -> list[Alert]:
     claims = list(Claim.objects.filter(article_id=article_id).values("pk", "copy_of", "created_at"))
     if not claims:
         return []
-    priors = _claim_priors(claims, article=article, story_id=story_id) + _fact_check_priors(claims)
+    priors = _claim_priors(claims, article=article) + _fact_check_priors(claims)
     best: dict[tuple[str, int], Prior] = {}
     for prior in priors:
         key = (prior.kind, prior.prior_id)

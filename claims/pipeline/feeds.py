@@ -28,14 +28,14 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connections, transaction
+from django.db import IntegrityError, connections, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from ..delivery.addresses import address_problem
 from ..matching import fact_checks, retrieval
 from ..models import Feed, FeedEntry, FeedEntryStatus, FeedKind
-from ..roles import can_edit_desk, require
+from ..roles import StateConflict, can_edit_desk, require
 from . import feed_formats, fetching
 from .html import NotArticleHtml, html_to_text
 from .ingestion import ArticleRejected, ingest_article
@@ -56,16 +56,28 @@ _PAYWALL = re.compile(
 _VIDEO_PAGE = re.compile(r"<meta[^>]+property=[\"']og:type[\"'][^>]+content=[\"']video", re.IGNORECASE)
 
 
-class FeedRejected(ValueError):
-    """The feed cannot be registered as given (the message says why)."""
+class FeedExists(StateConflict):
+    """The URL is watched already (one feed per URL): 409 in the API, with the feed's id."""
 
 
 # --- Editors' writes --------------------------------------------------------------------------
 
 
-def _check_url(url: str) -> None:
+def _check_url(url: str, *, feed_id: int | None = None) -> None:
     if problem := address_problem(url, allow_private=settings.FEEDS_ALLOW_PRIVATE_ADDRESSES):
         raise ValidationError({"url": [f"feeds are not polled at {url}: {problem}"]})
+    watched = Feed.objects.filter(url=url.strip()).exclude(pk=feed_id).values_list("pk", flat=True).first()
+    if watched is not None:
+        raise FeedExists(f"{url.strip()} is watched already, as feed {watched}")
+
+
+def _save(feed: Feed) -> None:
+    feed.full_clean()
+    try:
+        with transaction.atomic():
+            feed.save()
+    except IntegrityError:  # another editor added the same URL a moment ago
+        raise FeedExists(f"{feed.url} is watched already") from None
 
 
 @transaction.atomic
@@ -79,8 +91,7 @@ def feed_create(*, url: str, publisher: str, actor, kind: str = "", poll_interva
         enabled=enabled, respect_robots=respect_robots, host=fetching.host_of(url),
         next_poll_at=timezone.now(), created_by=actor if getattr(actor, "pk", None) else None,
     )
-    feed.full_clean()
-    feed.save()
+    _save(feed)
     return feed
 
 
@@ -93,14 +104,13 @@ def feed_update(*, feed_id: int, actor, **changes) -> Feed:
         raise ValidationError({name: ["not editable"] for name in sorted(unknown)})
     feed = Feed.objects.select_for_update().get(pk=feed_id)
     if "url" in changes and changes["url"] != feed.url:
-        _check_url(changes["url"])
+        _check_url(changes["url"], feed_id=feed.pk)
         feed.host, feed.etag, feed.last_modified, feed.detected_kind = fetching.host_of(changes["url"]), "", "", ""
     for name, value in changes.items():
         setattr(feed, name, value if value is not None else getattr(feed, name))
     if changes.get("enabled"):
         feed.consecutive_failures, feed.disabled_reason, feed.next_poll_at = 0, "", timezone.now()
-    feed.full_clean()
-    feed.save()
+    _save(feed)
     return feed
 
 

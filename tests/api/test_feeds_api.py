@@ -65,12 +65,16 @@ def test_a_private_address_is_refused_where_not_allowed(api_as, editor, settings
     assert response.status_code == 400 and "link-local" in response.json()["errors"][0]["detail"]
 
 
-def test_the_same_url_twice_is_a_400(api_as, editor, settings):
+def test_the_same_url_twice_is_a_409_naming_the_feed_that_watches_it(api_as, editor, settings):
     settings.FEEDS_ALLOW_PRIVATE_ADDRESSES = True
     payload = {"url": "http://127.0.0.1:9/feed", "publisher": "X"}
-    assert api_as(editor).post("/api/feeds/", payload, format="json").status_code == 201
+    first = api_as(editor).post("/api/feeds/", payload, format="json").json()["id"]
     again = api_as(editor).post("/api/feeds/", payload, format="json")
-    assert again.status_code == 400 and again.json()["errors"][0]["attr"] == "url"
+    assert again.status_code == 409 and f"watched already, as feed {first}" in again.json()["errors"][0]["detail"]
+    other = api_as(editor).post("/api/feeds/", {**payload, "url": "http://127.0.0.1:9/other"}, format="json").json()["id"]
+    moved = api_as(editor).patch(f"/api/feeds/{other}/", {"url": payload["url"]}, format="json")
+    assert moved.status_code == 409 and Feed.objects.get(pk=other).url == "http://127.0.0.1:9/other"
+    assert api_as(editor).patch(f"/api/feeds/{first}/", {"url": payload["url"]}, format="json").status_code == 200
 
 
 def test_an_editor_changes_removes_and_polls_a_feed(api_as, editor, reviewer, settings):
@@ -131,6 +135,12 @@ def test_alert_filters(api_as, reviewer, two_alerts):
     assert ids(since=timezone.now().isoformat()) == []
     assert api_as(reviewer).get("/api/alerts/", {"status": "closed"}).status_code == 400
     assert api_as(reviewer).get("/api/alerts/", {"colour": "red"}).status_code == 400
+    # `since` is read as UTC whatever its offset (PostgreSQL refuses offsets past 15:59); blank is a 400
+    assert ids(since="0206-12-17T15:08:16.238-22:15") == [newer.pk, older.pk]
+    assert ids(since="0001-01-01T00:00:00+05:00") == [newer.pk, older.pk]
+    assert ids(since="9999-12-31T23:59:59-05:00") == []
+    blank = api_as(reviewer).get("/api/alerts/?since=")
+    assert blank.status_code == 400 and blank.json()["errors"][0]["attr"] == "since"
 
 
 def test_editors_acknowledge_and_dismiss_alerts_over_the_api(api_as, editor, reviewer, two_alerts):

@@ -120,6 +120,26 @@ def test_extracting_again_raises_nothing_new(reviewer):
     assert Alert.objects.count() == 1 and OutboxEvent.objects.filter(kind="claim.repeat_detected").count() == 1
 
 
+def test_a_story_relayed_again_after_its_verdict_alerts_once_but_its_earlier_copies_do_not(reviewer):
+    lead, _ = ingestion.ingest_article(body=STORY, publisher="Wire Service")
+    claim = next(c for c in extract(lead) if c.text == FALSE_CLAIM)
+    before, _ = ingestion.ingest_article(body=STORY + "\n\nThe Early Post will follow the works.", publisher="Early Post")
+    extract(before)  # a copy made before any verdict: nothing to repeat yet
+    workflow.transition(claim=claim, to=S.QUEUED, actor=None, assignee=reviewer)
+    workflow.transition(claim=claim, to=S.IN_REVIEW, actor=reviewer)
+    EvidenceFactory(claim=claim, stance=EvidenceStance.CONTRADICTS, url="https://records.example.gov/contract")
+    workflow.transition(claim=claim, to=S.REFUTED, actor=reviewer, note="The contract says $9 million.")
+    assert Alert.objects.count() == 0
+    for n, outlet in enumerate(("Coast Courier", "Harbour Daily")):
+        copy, _ = ingestion.ingest_article(body=STORY + f"\n\n{outlet} will follow the works.", publisher=outlet)
+        extract(copy)
+        copy.refresh_from_db()
+        assert copy.copy_of_id == lead.pk
+        alert = Alert.objects.get()  # the second relay is the same story: it refreshes the one alert
+        assert alert.prior_claim_id == claim.pk and alert.story_id == lead.pk and alert.verdict == S.REFUTED
+    assert alert.article.publisher.name == "Coast Courier" and alert.last_seen_at > alert.created_at
+
+
 def test_a_claim_without_a_published_verdict_raises_nothing(reviewer):
     article, _ = ingestion.ingest_article(body=PRIOR_BODY, publisher="Harbour Daily")
     extract(article)  # checked by nobody
