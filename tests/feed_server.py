@@ -13,6 +13,8 @@ import time
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import pytest
+
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
@@ -105,3 +107,11 @@ class FeedServer:
     def route_fn(self, path: str, fn) -> str:
         self.routes[path] = fn
         return self.url(path)
+
+
+@pytest.fixture
+def server():
+    """A FeedServer on loopback for one test (import it into a test module to use it)."""
+    running = FeedServer().start()
+    yield running
+    running.stop()

@@ -4,7 +4,6 @@ from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count
-from django.template.response import TemplateResponse
 from django.forms import Textarea
 from django.urls import path, reverse
 from django.utils import timezone
@@ -529,13 +528,14 @@ class ClaimAdmin(admin.ModelAdmin):
     @admin.action(description="Withdraw the published fact-check", permissions=["withdraw"])
     def withdraw_fact_check(self, request, queryset):
         """Asks for the reason first (an intermediate page), then withdraws each selected fact-check."""
-        reason = request.POST.get("reason", "").strip()
-        if "apply" not in request.POST or not reason:
-            return TemplateResponse(request, "admin/claims/claim/withdraw.html", {
-                **self.admin_site.each_context(request), "title": "Withdraw fact-checks",
-                "claims": queryset.order_by("pk"), "opts": self.model._meta,
-                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME, "missing_reason": "apply" in request.POST,
-            })
+        page = views.reason_page(
+            self, request, list(queryset.order_by("pk").values_list("pk", "text")), title="Withdraw fact-checks",
+            question="Withdraw the published fact-check of these claims? Their public pages and ClaimReview will answer "
+                     "410 Gone; the reason is kept in each claim's history.",
+            action="withdraw_fact_check", button="Withdraw", missing="A withdrawal needs a reason.")
+        if page is not None:
+            return page
+        reason = request.POST["reason"].strip()
         done, refused = 0, []
         for claim_id in queryset.order_by("pk").values_list("pk", flat=True):
             try:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
@@ -563,3 +563,16 @@ def claim_split_view(model_admin, request: HttpRequest, object_id: str) -> HttpR
             f"({split.get_status_display()}, version {split.version}), reviewed on its own; the split is in both histories.",
         )
     return HttpResponseRedirect(page)
+
+
+def reason_page(model_admin, request, rows: list[tuple[int, str]], *, title: str, question: str, action: str,
+                button: str, missing: str) -> TemplateResponse | None:
+    """An admin action's intermediate page asking for the reason (kept in history), or None once it is given.
+    `rows`: the selected objects' ids and texts."""
+    if "apply" in request.POST and request.POST.get("reason", "").strip():
+        return None
+    return TemplateResponse(request, "admin/claims/reason_action.html", {
+        **model_admin.admin_site.each_context(request), "title": title, "question": question, "rows": rows,
+        "opts": model_admin.model._meta, "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        "action": action, "button": button, "missing_reason": missing if "apply" in request.POST else "",
+    })

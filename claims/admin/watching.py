@@ -7,7 +7,6 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
@@ -18,7 +17,7 @@ from ..pipeline import feeds
 from ..roles import can_edit_desk
 from ..selectors import FEED_ROW_FIELDS
 from .model_admins import ReadOnlyInline
-from .views import safe_link
+from .views import reason_page, safe_link
 
 EDITABLE = list(feeds.EDITABLE)
 
@@ -209,12 +208,12 @@ class AlertAdmin(admin.ModelAdmin):
     @admin.action(description="Dismiss (with a reason)", permissions=["change"])
     def dismiss(self, request, queryset):
         """Asks for the reason first (an intermediate page); it is kept in each alert's history."""
-        reason = request.POST.get("reason", "").strip()
-        if "apply" not in request.POST or not reason:
-            return TemplateResponse(request, "admin/claims/alert/dismiss.html", {
-                **self.admin_site.each_context(request), "title": "Dismiss alerts", "alerts": queryset.order_by("pk"),
-                "opts": self.model._meta, "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-                "missing_reason": "apply" in request.POST,
-            })
+        page = reason_page(
+            self, request, list(queryset.order_by("pk").values_list("pk", "claim__text")), title="Dismiss alerts",
+            question="Dismiss these alerts? The reason is kept in each alert's history.",
+            action="dismiss", button="Dismiss", missing="A dismissal needs a reason.")
+        if page is not None:
+            return page
+        reason = request.POST["reason"].strip()
         self._decide(request, queryset, AlertStatus.DISMISSED, reason)
         return None

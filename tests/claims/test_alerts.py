@@ -17,7 +17,7 @@ from claims.models import (
 )
 from claims.pipeline import feeds, ingestion
 from tests.factories import EvidenceFactory
-from tests.feed_server import FeedServer
+from tests.feed_server import server  # noqa: F401 (the fixture)
 
 from . import feed_fixtures as fx
 
@@ -36,13 +36,6 @@ STORY = (
     "The ferry company said it would add two extra crossings every morning during the works.\n\n"
     "Shop owners near the southern ramp told reporters that sales had fallen by a third since August."
 )
-
-
-@pytest.fixture
-def server():
-    running = FeedServer().start()
-    yield running
-    running.stop()
 
 
 @pytest.fixture(autouse=True)

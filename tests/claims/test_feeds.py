@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from claims.models import Article, ArticleAppearance, Feed, FeedEntry, FeedEntryStatus, FeedHost, FeedKind
 from claims.pipeline import feed_formats, feeds
-from tests.feed_server import FeedServer
+from tests.feed_server import FeedServer, server  # noqa: F401 (server: the fixture)
 
 from . import feed_fixtures as fx
 
@@ -29,13 +29,6 @@ BODY = (
 def story(n: int, server: FeedServer, body: str = BODY) -> fx.Story:
     return fx.Story(guid=f"desk-{n}", link=server.url(f"/news/{n}?utm_source=rss"), title=f"Bridge story {n}",
                     body=body.replace("$40 million", f"${40 + n} million"))
-
-
-@pytest.fixture
-def server():
-    running = FeedServer().start()
-    yield running
-    running.stop()
 
 
 @pytest.fixture(autouse=True)

@@ -21,7 +21,7 @@ from claims.pipeline import feeds
 from tests.claims import feed_fixtures as fx
 from tests.database_url import test_database_url
 from tests.factories import ClaimFactory, EvidenceFactory, UserFactory
-from tests.feed_server import FeedServer
+from tests.feed_server import server  # noqa: F401 (the fixture)
 
 from .conftest import ROOT, free_port, wait_for
 
@@ -36,13 +36,6 @@ def manage(*args: str, database_url: str, check: bool = True, **env: str) -> sub
         [sys.executable, "manage.py", *args], cwd=ROOT, capture_output=True, text=True, timeout=300, check=check,
         env={**os.environ, "DATABASE_URL": database_url, **FEED_ENV, **env},
     )
-
-
-@pytest.fixture
-def server():
-    running = FeedServer().start()
-    yield running
-    running.stop()
 
 
 @pytest.mark.django_db(transaction=True)

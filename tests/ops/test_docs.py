@@ -28,6 +28,6 @@ def test_every_local_link_resolves():
 
 def test_every_topic_the_issue_names_has_its_page():
     for topic in ("attribution", "workflow", "retrieval", "copies", "checkworthiness", "admin", "api", "publishing",
-                  "operations", "security", "settings", "benchmarks"):
+                  "operations", "security", "settings", "benchmarks", "feeds"):
         page = ROOT / "docs" / f"{topic}.md"
         assert page.exists() and f"docs/{topic}.md" in (ROOT / "README.md").read_text()
