@@ -158,6 +158,10 @@ class Claim(models.Model):
         ]
         indexes = [
             models.Index(fields=["status", "-priority", "created_at"], name="claim_queue_idx"),
+            # The reviewer's list in its order (the admin adds -id): one screen is its first 50 entries.
+            models.Index(fields=["-priority", "created_at", "-id"], name="claim_list_idx"),
+            # The few claims waiting for a score (the "not scored yet" filter reads these alone).
+            models.Index(fields=["id"], condition=Q(check_worthiness__isnull=True), name="claim_unscored_idx"),
             models.Index(fields=["assignee", "status"], name="claim_assignee_idx"),
             models.Index(fields=["recheck_after"], name="claim_recheck_idx"),
             models.Index(fields=["status", "check_worthiness"], name="claim_worthiness_idx"),

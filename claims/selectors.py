@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 
@@ -19,7 +20,9 @@ from django import forms
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.contrib.auth import get_user_model
-from django.db.models import Count, F, Func, Prefetch, Q, QuerySet, TextField
+from django.db import connection
+from django.db.models import BooleanField, Count, F, Func, Prefetch, Q, QuerySet, TextField
+from django.db.models.expressions import RawSQL
 from drf_spectacular.utils import extend_schema_field
 
 from sources.levels import AttributionLevel
@@ -139,6 +142,67 @@ class PublisherFilter(django_filters.CharFilter):
 ASSIGNEE_PATTERN = RegexValidator(r"^(me|none|[1-9][0-9]{0,17})$", "use me, none or a user id")
 
 
+SPEAKERS_SEARCHED = 500
+_WORD = re.compile(r"\w+")
+# The expressions migration 0021 indexes (GIN), written as its CREATE INDEX writes them: a query
+# uses the index only when its expression is the same.
+CLAIM_WORDS = "to_tsvector('simple'::regconfig, ({t}.text || ' ') || {t}.speaker_text::text)"
+ARTICLE_WORDS = "to_tsvector('simple'::regconfig, ({t}.title::text || ' ') || {t}.body)"
+
+
+def words_query(term: str) -> str | None:
+    """A tsquery for `term`: its words in order, the last one also as the start of a longer word
+    ("madur" finds "Maduro"); None when it holds no word."""
+    words = [w.lower() for w in _WORD.findall(term)]
+    if not words:
+        return None
+    lexemes = ["'" + w.replace("'", "''") + "'" for w in words]
+    lexemes[-1] += ":*"
+    return " <-> ".join(lexemes)
+
+
+def _has_words(expression: str, table: str, query: str) -> Q:
+    return Q(RawSQL(f"{expression.format(t=table)} @@ to_tsquery('simple'::regconfig, %s)", [query],
+                    output_field=BooleanField()))
+
+
+def claims_containing(queryset: QuerySet[Claim], terms: Iterable[str], *, speaker_names: bool = False) -> QuerySet[Claim]:
+    """Claims holding every term (a word, or words in a row) in their text or speaker, in any case.
+
+    PostgreSQL reads them from the claim_words_idx full-text index; SQLite compares the texts.
+    `speaker_names`: or whose speaker's canonical name contains the term (looked up first: an OR
+    across a join could use no index)."""
+    for term in terms:
+        if connection.vendor == "postgresql":
+            query = words_query(term)
+            if query is None:
+                continue
+            match = _has_words(CLAIM_WORDS, Claim._meta.db_table, query)
+        else:
+            match = Q(text__icontains=term) | Q(speaker_text__icontains=term)
+        if speaker_names:
+            speakers = list(Source.objects.filter(name__icontains=term).order_by().values_list("pk", flat=True)
+                            [:SPEAKERS_SEARCHED])
+            if speakers:
+                match |= Q(speaker_id__in=speakers)
+        queryset = queryset.filter(match)
+    return queryset
+
+
+def articles_containing(queryset: QuerySet[Article], terms: Iterable[str]) -> QuerySet[Article]:
+    """Articles holding every term in their title or text (full-text index on PostgreSQL), or at that address."""
+    for term in terms:
+        if connection.vendor == "postgresql":
+            query = words_query(term)
+            match = _has_words(ARTICLE_WORDS, Article._meta.db_table, query) if query else Q(pk__in=[])
+        else:
+            match = Q(title__icontains=term) | Q(body__icontains=term)
+        if term.startswith(("http://", "https://")):
+            match |= Q(url=term)
+        queryset = queryset.filter(match)
+    return queryset
+
+
 class ClaimFilter(FilterSet):
     article = IdFilter(field_name="article_id", help_text="Claims of this article.")
     status = django_filters.ChoiceFilter(choices=ClaimStatus.choices)
@@ -149,7 +213,10 @@ class ClaimFilter(FilterSet):
     )
     speaker = IdFilter(field_name="speaker_id", help_text="Claims spoken by this source.")
     publisher = PublisherFilter(prefix="article__", help_text="Claims in articles of this outlet: its source id or its name (any case).")
-    search = django_filters.CharFilter(method="filter_search", max_length=200, help_text="Text or speaker contains.")
+    search = django_filters.CharFilter(
+        method="filter_search", max_length=200,
+        help_text="Claims whose text or speaker holds these words (any case; the last may be the start of a word).",
+    )
     is_copy = django_filters.ChoiceFilter(
         choices=[("true", "true"), ("false", "false")], method="filter_is_copy",
         help_text="false: one claim per copy group (its first claim); true: the copies.",
@@ -192,7 +259,7 @@ class ClaimFilter(FilterSet):
         value = value.strip()
         if not value:
             return queryset
-        return queryset.filter(Q(text__icontains=value) | Q(speaker_text__icontains=value))
+        return claims_containing(queryset, [value])
 
 
 class ArticleFilter(FilterSet):

@@ -280,6 +280,9 @@ API_THROTTLE_RATES = {
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=2 * 1024 * 1024)
 API_PAGE_SIZE = env.int("API_PAGE_SIZE", default=50)
 API_MAX_PAGE_SIZE = 200
+# Lists count up to this many rows, never a whole table (claims/paging.py): the admin shows "more
+# than" past it, the API its estimate; numbered pages stop there (the API's cursor goes deeper).
+LIST_COUNT_CAP = env.int("LIST_COUNT_CAP", default=10_000)
 # Webhook delivery (claims/webhooks.py): attempts before giving up, backoff base, HTTP timeout.
 WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
 WEBHOOK_BACKOFF_SECONDS = env.float("WEBHOOK_BACKOFF_SECONDS", default=30.0)

@@ -1,9 +1,10 @@
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Count
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Exists, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.forms import Textarea
 from django.urls import path, reverse
 from django.utils import timezone
@@ -15,6 +16,7 @@ from sources.models import Source
 
 from .. import services, workflow
 from . import dashboard, views
+from .large import LargeChangeList, LargeTableAdmin
 from ..corroboration.track_record import track_record
 from ..delivery import webhooks
 from ..models import (
@@ -23,7 +25,8 @@ from ..models import (
 )
 from ..pipeline.priority import priority_why
 from ..pipeline.ingestion import articles_reextract
-from ..roles import ActionForbidden, can_edit_desk, can_withdraw_evidence, can_work_on_claim
+from ..roles import EDITORS, REVIEWERS, ActionForbidden, can_edit_desk, can_withdraw_evidence, can_work_on_claim
+from ..selectors import articles_containing, claims_containing
 from ..triage import checkworthiness
 from ..triage.scoring import is_check_worthy
 
@@ -203,13 +206,19 @@ def _short(text: str, limit: int) -> str:
 
 
 class PublisherListFilter(admin.SimpleListFilter):
-    """By publisher: the outlets that published an article, never every Source (speakers, hedges)."""
+    """By publisher: the outlets of the latest articles (and the one chosen), never every Source
+    (speakers, hedges) nor thousands of outlets; the search box finds the rest."""
 
     title = "publisher"
     parameter_name = "publisher"
+    LISTED = 30
 
     def lookups(self, request, model_admin):
-        outlets = Source.objects.filter(published_articles__isnull=False).distinct().order_by("name")
+        latest = Article.objects.order_by("-created_at", "-pk").values_list("publisher_id", flat=True)[: self.LISTED * 20]
+        ids = list(dict.fromkeys(latest))[: self.LISTED]
+        if self.value() and self.value().isdigit():
+            ids.append(int(self.value()))
+        outlets = Source.objects.filter(pk__in=ids).order_by("name")
         return [(str(pk), name) for pk, name in outlets.values_list("pk", "name")]
 
     def queryset(self, request, queryset):
@@ -224,7 +233,9 @@ class ArticleListFilter(admin.SimpleListFilter):
     parameter_name = "article"
 
     def lookups(self, request, model_admin):
-        articles = Article.objects.filter(claims__isnull=False).distinct().order_by("-created_at", "-pk")[:30]
+        # EXISTS from the newest article down: the 30 read are the 30 shown (a join would read every claim).
+        with_claims = Exists(Claim.objects.filter(article=OuterRef("pk")))
+        articles = Article.objects.filter(with_claims).order_by("-created_at", "-pk")[:30]
         return [(str(pk), _short(title or f"Article {pk}", 40)) for pk, title in articles.values_list("pk", "title")]
 
     def queryset(self, request, queryset):
@@ -299,7 +310,24 @@ class CopiesListFilter(admin.SimpleListFilter):
             }
 
 
-class ClaimChangeList(ChangeList):
+class AssigneeListFilter(admin.SimpleListFilter):
+    """By assignee: the active reviewers and editors (asking the claims which users they name
+    would read every claim)."""
+
+    title = "assignee"
+    parameter_name = "assignee__id__exact"
+
+    def lookups(self, request, model_admin):
+        users = (get_user_model().objects.filter(is_active=True, groups__name__in=[REVIEWERS, EDITORS])
+                 .distinct().order_by("username"))
+        return [(str(pk), username) for pk, username in users.values_list("pk", "username")]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        return queryset.filter(assignee_id=value) if value and value.isdigit() else queryset
+
+
+class ClaimChangeList(LargeChangeList):
     """The claim list's "N results (M total)": under the default "one per group", the total is
     every group (what its link shows), not every claim the copies would add."""
 
@@ -338,7 +366,7 @@ def appearances_cell(claim: Claim):
 
 
 @admin.register(Claim)
-class ClaimAdmin(admin.ModelAdmin):
+class ClaimAdmin(LargeTableAdmin):
     # A working list: one line per claim (texts shortened, the full text on hover).
     # The speaker and the age are on the claim page and in the hover titles (SLA says how long it waited).
     # A copy group is one row (CopiesListFilter's default); "appearances" says how many articles it is in.
@@ -346,10 +374,11 @@ class ClaimAdmin(admin.ModelAdmin):
         "id", "short_text", "status", "level", "article_link", "appearances", "assignee", "sla", "priority", "worthiness",
     )
     list_filter = (
-        CopiesListFilter, "status", CheckWorthyFilter, "attribution_level", ("assignee", admin.RelatedOnlyFieldListFilter),
+        CopiesListFilter, "status", CheckWorthyFilter, "attribution_level", AssigneeListFilter,
         ArticleListFilter, PublisherListFilter,
     )
     search_fields = ("text", "speaker_text", "speaker__name")
+    search_help_text = "Words of the claim or its speaker (the last may be a word's start; \"quote\" words in a row)."
     list_select_related = ("article", "assignee", "speaker")
     list_per_page = 50
     ordering = ("-priority", "created_at")
@@ -397,6 +426,11 @@ class ClaimAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         # The group size per row: correlated subqueries, evaluated for the page's rows only.
         return dashboard.with_appearances(super().get_queryset(request))
+
+    def get_search_results(self, request, queryset, search_term):
+        # Each term through the trigram indexes; the speaker's name looked up first.
+        return self.search_with(queryset, search_term,
+                                lambda claims, terms: claims_containing(claims, terms, speaker_names=True))
 
     def has_change_permission(self, request, obj=None):
         # A copy is reviewed on its group's first claim: its own page only shows it (and, to an
@@ -622,13 +656,14 @@ class NearCopyListFilter(admin.SimpleListFilter):
 
 
 @admin.register(Article)
-class ArticleAdmin(admin.ModelAdmin):
+class ArticleAdmin(LargeTableAdmin):
     list_display = (
         "id", "title", "publisher", "published_at", "extraction_status", "claim_count", "copy_of_link", "is_current",
         "created_at",
     )
-    list_filter = ("extraction_status", NearCopyListFilter, "publisher", "is_current")
+    list_filter = ("extraction_status", NearCopyListFilter, PublisherListFilter, "is_current")
     search_fields = ("title", "url", "body")
+    search_help_text = "Words of the title or the text, or the article's address."
     list_select_related = ("publisher",)
     inlines = [ArticleAppearanceInline, ClaimInline]
     # The body is shown highlighted above the form (change_form.html), not as a raw field.
@@ -662,9 +697,14 @@ class ArticleAdmin(admin.ModelAdmin):
         return views.safe_link(obj.url) if obj.url else "-"
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(_claim_count=Count("claims"))
+        # A correlated count, evaluated for the page's rows only (a join would count every claim).
+        claims = Claim.objects.filter(article=OuterRef("pk")).order_by().values("article").annotate(n=Count("pk"))
+        return super().get_queryset(request).annotate(_claim_count=Coalesce(Subquery(claims.values("n")), 0))
 
-    @admin.display(description="claims", ordering="_claim_count")
+    def get_search_results(self, request, queryset, search_term):
+        return self.search_with(queryset, search_term, articles_containing)
+
+    @admin.display(description="claims")
     def claim_count(self, obj) -> int:
         return obj._claim_count
 
@@ -802,7 +842,7 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
 
 
 @admin.register(FactCheck)
-class FactCheckAdmin(admin.ModelAdmin):
+class FactCheckAdmin(LargeTableAdmin):
     """Imported fact-checks: what other organisations found. Read-only (re-import to change)."""
 
     list_display = ("claim_short", "rating_name", "author_name", "date_published", "review_link", "withdrawn_at")

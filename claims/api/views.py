@@ -13,7 +13,6 @@ import json
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.paginator import Paginator as DjangoPaginator
 from django.db import connection, transaction
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
@@ -45,6 +44,7 @@ from ..pipeline.html import NotArticleHtml, html_to_text
 from ..pipeline.ingestion import article_ingest
 from ..roles import can_take_work, is_editor, is_newsroom, is_reviewer, may_work_on
 from ..services import claim_assign, claim_take_next, evidence_accept, evidence_add, evidence_withdraw
+from .pagination import ApiPagination, Keyset
 from .errors import Conflict, ErrorResponse409Serializer, ErrorResponse410Serializer, ErrorResponse413Serializer
 from .permissions import CanIngest, HasRole, IsEditor, IsReviewerOrEditor, ReadAllWriteEditors
 from .serializers import (
@@ -85,61 +85,6 @@ User = get_user_model()
 
 CONFLICT = OpenApiResponse(ErrorResponse409Serializer, description="Stale version or a move the workflow does not allow; `allowed` lists the moves open to you.")
 TOO_LARGE = OpenApiResponse(ErrorResponse413Serializer, description="The request body is larger than API_MAX_BODY_BYTES.")
-
-
-class _RowsPaginator(DjangoPaginator):
-    """Counts object_list; a page's objects are the same slice of `rows`."""
-
-    def __init__(self, object_list, per_page, *, rows, **kwargs):
-        super().__init__(object_list, per_page, **kwargs)
-        self.rows = rows
-
-    def _get_page(self, object_list, *args, **kwargs):
-        query = object_list.query  # object_list is self.object_list[bottom:top]
-        return super()._get_page(self.rows[query.low_mark:query.high_mark], *args, **kwargs)
-
-
-class ApiPagination(PageNumberPagination):
-    page_size = settings.API_PAGE_SIZE
-    page_size_query_param = "page_size"
-    max_page_size = settings.API_MAX_PAGE_SIZE
-
-    def get_page_size(self, request):
-        # A malformed page_size is the client's mistake (400), not a silent default; any
-        # larger one is capped at max_page_size, however large.
-        raw = request.query_params.get(self.page_size_query_param)
-        if raw is None:
-            return self.page_size
-        if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
-            raise ValidationError({"page_size": [f"a positive integer (at most {self.max_page_size} is used)"]})
-        return min(int(raw), self.max_page_size)
-
-    def paginate_queryset(self, queryset, request, view=None):
-        # page=0, page=-1 or page=abc is a malformed request (400); only a well-formed page
-        # past the last one is "not found" (404).
-        raw = request.query_params.get(self.page_query_param)
-        if raw is not None and raw not in self.last_page_strings and not (raw.isascii() and raw.isdigit() and int(raw) >= 1):
-            raise ValidationError({"page": ["a positive integer (1 is the first page)"]})
-        return super().paginate_queryset(queryset, request, view)
-
-    def paginate_rows(self, queryset, rows, request, view=None):
-        """paginate_queryset() that counts the bare `queryset` but reads the page from `rows`.
-
-        `rows` is the same queryset shaped for output (joins, row JSON): the exact count
-        needs none of that.
-        """
-        self.django_paginator_class = functools.partial(_RowsPaginator, rows=rows)
-        return self.paginate_queryset(queryset, request, view)
-
-    def get_schema_operation_parameters(self, view):
-        parameters = super().get_schema_operation_parameters(view)
-        for parameter in parameters:
-            if parameter["name"] == self.page_size_query_param:
-                parameter["schema"] = {"type": "integer", "minimum": 1}
-                parameter["description"] = f"Results per page (default {self.page_size}, capped at {self.max_page_size})."
-            elif parameter["name"] == self.page_query_param:
-                parameter["schema"] = {"type": "integer", "minimum": 1}
-        return parameters
 
 
 class PageJSON(list):
@@ -260,7 +205,8 @@ class FilterBackend(DjangoFilterBackend):
 
 def list_query_errors(cls):
     """Document the 400s check_query_params() and the paginator send for a list view."""
-    names = [*getattr(getattr(cls, "filterset_class", None), "base_filters", {}), "page", "page_size", "non_field_errors"]
+    names = [*getattr(getattr(cls, "filterset_class", None), "base_filters", {}), "page", "page_size", "non_field_errors",
+             *(["cursor"] if hasattr(cls, "keyset") else [])]
     for name in names:
         cls = extend_validation_errors(["invalid"], field_name=name, methods=["get"])(cls)
     return cls
@@ -280,7 +226,8 @@ class RowListApi(GenericAPIView):
 
     def known_params(self) -> frozenset[str]:
         filters = getattr(getattr(self, "filterset_class", None), "base_filters", {}) if self.filter_backends else {}
-        return frozenset([*filters, ApiPagination.page_query_param, ApiPagination.page_size_query_param])
+        cursor = [ApiPagination.cursor_query_param] if hasattr(type(self), "keyset") else []
+        return frozenset([*filters, ApiPagination.page_query_param, ApiPagination.page_size_query_param, *cursor])
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)  # authenticated and permitted first
@@ -366,6 +313,9 @@ class ArticleDetailApi(APIView):
 # --- Claims ---------------------------------------------------------------------------
 
 
+CLAIM_KEYSET = Keyset(Claim._meta.db_table, selectors.CLAIM_DEFAULT_ORDER, names=("article", "start", "end"))
+
+
 @list_query_errors
 class ClaimListApi(RowListApi):
     filterset_class = selectors.ClaimFilter
@@ -375,6 +325,12 @@ class ClaimListApi(RowListApi):
     def get_queryset(self):
         return selectors.claim_list()
 
+    @property
+    def keyset(self) -> Keyset | None:
+        # The default order (article, start, end) is unique and indexed: pages by key at any depth.
+        request = getattr(self, "request", None)
+        return None if request is not None and request.query_params.get("ordering") else CLAIM_KEYSET
+
     def rows(self, page):
         return selectors.claim_rows(page)
 
@@ -382,11 +338,14 @@ class ClaimListApi(RowListApi):
                    description="Claims with their attribution, status and assignee, filtered and ordered as the "
                    "parameters say (one row per copy group with `is_copy=false`).")
     def get(self, request):
-        if connection.vendor != "postgresql":  # SQLite (make run): rows shaped in Python
-            return super().get(request)
-        # PostgreSQL writes each row's JSON (selectors.ClaimRowJSON): no per-row parsing here.
         queryset = self.filter_queryset(self.get_queryset())
-        page = self.paginator.paginate_rows(queryset, selectors.claim_json_rows(queryset), request, view=self)
+        if connection.vendor != "postgresql":  # SQLite (make run): rows shaped in Python
+            page = self.paginator.paginate_rows(queryset, queryset.values(*self.row_fields), request, view=self,
+                                                keyset=self.keyset)
+            return self.get_paginated_response(self.rows(page))
+        # PostgreSQL writes each row's JSON (selectors.ClaimRowJSON): no per-row parsing here.
+        page = self.paginator.paginate_rows(queryset, selectors.claim_json_rows(queryset), request, view=self,
+                                            keyset=self.keyset)
         return self.get_paginated_response(PageJSON(page))
 
 

@@ -28,8 +28,8 @@ def ids(response):
 def test_list_is_paginated_with_the_documented_shape(api_as, reviewer):
     a, b, c = three_claims(reviewer)
     body = api_as(reviewer).get("/api/claims/?page_size=2").json()
-    assert set(body) == {"count", "next", "previous", "results"}
-    assert body["count"] == 3 and body["previous"] is None and "page=2" in body["next"]
+    assert set(body) == {"count", "count_is_exact", "next", "previous", "next_cursor", "results"}
+    assert body["count"] == 3 and body["count_is_exact"] and body["previous"] is None and "page=2" in body["next"]
     assert [r["id"] for r in body["results"]] == [a.pk, b.pk]  # article order
     row = body["results"][0]
     assert set(row) == set(ClaimOutput().fields)

@@ -1,0 +1,54 @@
+"""Counting and paging that cost what one screen costs, however large the table (issue 28).
+
+A reviewer's list and an API page need the rows of one screen and an idea of how many there are,
+never an exact count of ten million rows. Counts stop at COUNT_CAP: `count of (the first
+COUNT_CAP + 1 rows)` reads at most that many index entries. Past the cap the API reports the
+planner's estimate (EXPLAIN's row count: no rows read) and says it is one.
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.db import connections
+from django.db.models import QuerySet
+from django.utils.functional import cached_property
+
+
+def count_cap() -> int:
+    return settings.LIST_COUNT_CAP
+
+
+def capped_count(queryset: QuerySet) -> int:
+    """The exact count up to the cap; cap + 1 means "more than the cap"."""
+    cap = count_cap()
+    return queryset.order_by()[: cap + 1].count()
+
+
+def estimated_count(queryset: QuerySet) -> int | None:
+    """The planner's row estimate for `queryset` on PostgreSQL (reads no rows); None elsewhere."""
+    connection = connections[queryset.db]
+    if connection.vendor != "postgresql":
+        return None
+    sql, params = queryset.order_by().values("pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+        plan = cursor.fetchone()[0]
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+    return int(plan[0]["Plan"]["Plan Rows"])
+
+
+class CappedCountPaginator(Paginator):
+    """Django's Paginator with its count stopped at the cap (pages past it are not offered)."""
+
+    @cached_property
+    def count(self) -> int:
+        if isinstance(self.object_list, QuerySet):
+            return capped_count(self.object_list)
+        return len(self.object_list)
+
+    @property
+    def capped(self) -> bool:
+        return self.count > count_cap()
