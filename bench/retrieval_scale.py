@@ -183,21 +183,11 @@ def connect():
 
 def load_base(conn) -> int:
     """The real sentences, their tokens and vectors, in a side table the records are made from."""
-    from pgvector import HalfVector
+    from bench import scale_data
     from bench.retrieval_corpus import base
 
-    from claims.matching.lexical import tokens
-
     texts, vectors = base()
-    conn.execute("CREATE TABLE bench_base (id int PRIMARY KEY, text text, terms text[], clause text, "
-                 "clause_terms text[], vector halfvec(384))")
-    with conn.cursor().copy("COPY bench_base FROM STDIN WITH (FORMAT BINARY)") as copy:
-        copy.set_types(["int4", "text", "text[]", "text", "text[]", "halfvec"])
-        for i, (text, vector) in enumerate(zip(texts, vectors)):
-            words = text.split()
-            clause = " ".join(words[: max(3, len(words) // 3)])
-            copy.write_row([i, text, tokens(text), clause, tokens(clause), HalfVector(vector)])
-    return len(texts)
+    return scale_data.load_base(conn.cursor(), sentences=texts, vectors=vectors)
 
 
 def search_indexes() -> dict[str, str]:
