@@ -16,7 +16,7 @@ from sources.models import Source
 
 from .. import services, workflow
 from . import dashboard, views
-from .large import LargeChangeList, LargeTableAdmin
+from .large import LargeTableAdmin
 from ..corroboration.track_record import track_record
 from ..delivery import webhooks
 from ..models import (
@@ -327,21 +327,6 @@ class AssigneeListFilter(admin.SimpleListFilter):
         return queryset.filter(assignee_id=value) if value and value.isdigit() else queryset
 
 
-class ClaimChangeList(LargeChangeList):
-    """The claim list's "N results (M total)": under the default "one per group", the total is
-    every group (what its link shows), not every claim the copies would add."""
-
-    def get_results(self, request):
-        if CopiesListFilter.parameter_name in self.params:
-            return super().get_results(request)
-        root = self.root_queryset
-        self.root_queryset = root.filter(copy_of__isnull=True)
-        try:
-            return super().get_results(request)
-        finally:
-            self.root_queryset = root
-
-
 def appearances_cell(claim: Claim):
     """A first claim: how many articles its group appears in (a badge when a copy's attribution
     differs). A copy: the group's first claim, where it is reviewed."""
@@ -419,9 +404,6 @@ class ClaimAdmin(LargeTableAdmin):
             ),
             *super().get_urls(),
         ]
-
-    def get_changelist(self, request, **kwargs):
-        return ClaimChangeList
 
     def get_queryset(self, request):
         # The group size per row: correlated subqueries, evaluated for the page's rows only.

@@ -8,10 +8,9 @@ is exact up to the cap and the planner's estimate past it (`count_is_exact` says
 
 from __future__ import annotations
 
-import base64
-import binascii
 import functools
 import json
+import re
 
 from django.conf import settings
 from django.db.models import BooleanField
@@ -22,9 +21,6 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from ..paging import CappedCountPaginator, count_cap, estimated_count
-
-MAX_KEY = 2**63 - 1
-
 
 class _RowsPaginator(CappedCountPaginator):
     """Counts object_list (up to the cap); a page's objects are the same slice of `rows`."""
@@ -43,8 +39,10 @@ class Keyset:
     then seeks the index that holds them: claim_unique_span for claims). `names`: the same
     columns as a rendered row names them."""
 
-    def __init__(self, table: str, columns: tuple[str, ...], names: tuple[str, ...]):
+    def __init__(self, table: str, columns: tuple[str, ...], names: tuple[str, ...], digits: tuple[int, ...]):
         self.table, self.columns, self.names = table, columns, names
+        # The cursor is the key's numbers joined by dots: a pattern the schema states exactly.
+        self.pattern = r"^" + r"\.".join(f"[0-9]{{1,{n}}}" for n in digits) + r"$"
 
     def key_of(self, row) -> list[int]:
         """The key of a page's row: a values() dict, or the row's JSON text."""
@@ -54,17 +52,12 @@ class Keyset:
         return [row[column] for column in self.columns]
 
     def encode(self, values) -> str:
-        return base64.urlsafe_b64encode(json.dumps([int(v) for v in values]).encode()).decode().rstrip("=")
+        return ".".join(str(int(v)) for v in values)
 
     def decode(self, text: str) -> list[int]:
-        try:
-            values = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
-        except (binascii.Error, ValueError, UnicodeDecodeError):
-            values = None
-        if not (isinstance(values, list) and len(values) == len(self.columns)
-                and all(type(v) is int and 0 <= v <= MAX_KEY for v in values)):
+        if not re.fullmatch(self.pattern, text):
             raise ValidationError({"cursor": ["not a cursor this list gave: use `next_cursor` from a page as it is"]})
-        return values
+        return [int(part) for part in text.split(".")]
 
     def after(self, values: list[int]) -> RawSQL:
         columns = ", ".join(f'"{self.table}"."{column}"' for column in self.columns)
@@ -89,12 +82,16 @@ class ApiPagination(PageNumberPagination):
             raise ValidationError({"page_size": [f"a positive integer (at most {self.max_page_size} is used)"]})
         return min(int(raw), self.max_page_size)
 
-    def paginate_queryset(self, queryset, request, view=None):
-        # page=0, page=-1 or page=abc is a malformed request (400); only a well-formed page
-        # past the last one is "not found" (404).
+    def checked_page_number(self, request) -> str | None:
         raw = request.query_params.get(self.page_query_param)
         if raw is not None and raw not in self.last_page_strings and not (raw.isascii() and raw.isdigit() and int(raw) >= 1):
             raise ValidationError({"page": ["a positive integer (1 is the first page)"]})
+        return raw
+
+    def paginate_queryset(self, queryset, request, view=None):
+        # page=0, page=-1 or page=abc is a malformed request (400); only a well-formed page
+        # past the last one is "not found" (404).
+        raw = self.checked_page_number(request)
         self.keyset, self.next_key = None, None
         if raw is not None and raw.isdigit() and (int(raw) - 1) * self.get_page_size(request) > count_cap():
             raise NotFound(f"numbered pages stop at row {count_cap():,}: follow `next_cursor` to go deeper")
@@ -107,14 +104,12 @@ class ApiPagination(PageNumberPagination):
 
         `rows` is the same queryset shaped for output (joins, row JSON): the exact count
         needs none of that. With a `keyset` (the list in its default order) a `cursor`
-        parameter pages by key, and every page names the next one's (`next_cursor`).
+        parameter pages by key (`page` is then ignored), and every page names the next
+        one's (`next_cursor`). The view passes no keyset when `ordering` is given: a
+        cursor is then ignored and pages go by number.
         """
         cursor = request.query_params.get(self.cursor_query_param)
-        if cursor is not None and keyset is None:
-            raise ValidationError({"cursor": ["cursors page the default order: drop `ordering` (or page by number)"]})
-        if cursor is not None and self.page_query_param in request.query_params:
-            raise ValidationError({"cursor": ["give `cursor` or `page`, not both"]})
-        if cursor is None:
+        if cursor is None or keyset is None:
             self.django_paginator_class = functools.partial(_RowsPaginator, rows=rows)  # this instance only
             page = self.paginate_queryset(queryset, request, view)
             if keyset is not None:
@@ -122,6 +117,7 @@ class ApiPagination(PageNumberPagination):
                 # Rows past this page are counted (up to the cap, which stops past any page number).
                 self.next_key = keyset.key_of(page[-1]) if page and self.page.has_next() else None
             return page
+        self.checked_page_number(request)  # ignored beside a cursor, but a malformed one is still a 400
         position = keyset.decode(cursor)
         size = self.get_page_size(request)
         self.request, self.keyset, self.count_queryset, self.page = request, keyset, queryset, None
@@ -178,10 +174,12 @@ class ApiPagination(PageNumberPagination):
                 parameter["schema"] = {"type": "integer", "minimum": 1}
                 parameter["description"] = (f"A page number; numbers reach the first {count_cap():,} rows "
                                             "(follow `next_cursor` past them).")
-        if getattr(view, "keyset", None) is not None:
+        keyset = getattr(type(view), "KEYSET", None)
+        if keyset is not None:
             parameters.append({
                 "name": self.cursor_query_param, "required": False, "in": "query",
-                "description": "A page's `next_cursor`: the page after it (default order only).",
-                "schema": {"type": "string", "maxLength": 200},
+                "description": "A page's `next_cursor`: the page after it, in the default order (`page` is then "
+                               "ignored; with `ordering`, so is the cursor: pages go by number).",
+                "schema": {"type": "string", "pattern": keyset.pattern},
             })
         return parameters

@@ -313,7 +313,9 @@ class ArticleDetailApi(APIView):
 # --- Claims ---------------------------------------------------------------------------
 
 
-CLAIM_KEYSET = Keyset(Claim._meta.db_table, selectors.CLAIM_DEFAULT_ORDER, names=("article", "start", "end"))
+# article id (bigint), start and end (integers): at most 18, 9 and 9 digits in a cursor.
+CLAIM_KEYSET = Keyset(Claim._meta.db_table, selectors.CLAIM_DEFAULT_ORDER, names=("article", "start", "end"),
+                      digits=(18, 9, 9))
 
 
 @list_query_errors
@@ -325,11 +327,13 @@ class ClaimListApi(RowListApi):
     def get_queryset(self):
         return selectors.claim_list()
 
+    KEYSET = CLAIM_KEYSET
+
     @property
     def keyset(self) -> Keyset | None:
         # The default order (article, start, end) is unique and indexed: pages by key at any depth.
         request = getattr(self, "request", None)
-        return None if request is not None and request.query_params.get("ordering") else CLAIM_KEYSET
+        return None if request is not None and request.query_params.get("ordering") else self.KEYSET
 
     def rows(self, page):
         return selectors.claim_rows(page)
