@@ -205,11 +205,14 @@ def host_turn(host: str, *, max_wait: float | None = None) -> Iterator[Turn]:
         if row is None:
             FeedHost.objects.bulk_create([FeedHost(host=host)], ignore_conflicts=True)
             continue
-        until = max(t for t in (row["busy_until"], row["next_request_at"], now) if t is not None)
-        wait = (until - now).total_seconds()
-        if time.monotonic() + wait > give_up_at:
-            raise HostBusy(host, until)
-        time.sleep(min(max(wait, 0.01), 0.5))  # a holder may finish early: look again soon
+        # busy_until only frees the turn of a holder that crashed: a live holder ends far sooner, so
+        # wait for it up to max_wait. The gap (or a Retry-After) is known: past max_wait, give up now.
+        gap_until = max(t for t in (row["next_request_at"], now) if t is not None)
+        busy_until = max(t for t in (row["busy_until"], now) if t is not None)
+        gap = (gap_until - now).total_seconds()
+        if time.monotonic() + gap > give_up_at or time.monotonic() >= give_up_at:
+            raise HostBusy(host, max(gap_until, busy_until))
+        time.sleep(min(max(gap, 0.01), 0.5))  # a holder may finish early: look again soon
     turn = Turn()
     try:
         yield turn
