@@ -298,17 +298,19 @@ SAVED = ("status", "assignee_id", "version", "priority", "recheck_after", "verdi
 HISTORY_TABLES = ("claims_statuschange", "claims_outboxevent", "claims_notification")
 
 
-def prepare_job(cursor, job: str) -> int:
-    """Save the rows `job` will move (bench_job_rows), shape them for it, mark the history tables."""
+def prepare_job(cursor, job: str, editors_claims: list[int]) -> int:
+    """Save the rows `job` will move (bench_job_rows), shape them for it, mark the history tables.
+
+    Not the claims the editor moves meanwhile: one moved past queued is no longer the job's."""
     cursor.execute("DROP TABLE IF EXISTS bench_job_rows")
     if job == "recheck":
         where = "status IN ('corroborated', 'disputed', 'refuted', 'unverifiable') AND recheck_after <= now()"
     elif job == "assign":  # 1% of the verdicts reopened as new check-worthy claims
-        where = "status = 'unverifiable' AND id % 35 = 0"
+        where = "status = 'unverifiable' AND mod(id, 35) = 0"
     else:  # escalate: the open queue, past its SLA
         where = "status IN ('queued', 'in_review')"
     cursor.execute(f"CREATE TABLE bench_job_rows AS SELECT id, {', '.join(SAVED)} FROM claims_claim "
-                   f"WHERE copy_of_id IS NULL AND {where}")
+                   f"WHERE copy_of_id IS NULL AND NOT (id = ANY(%s)) AND {where}", [editors_claims])
     cursor.execute("ALTER TABLE bench_job_rows ADD PRIMARY KEY (id)")
     if job == "assign":
         cursor.execute("UPDATE claims_claim c SET status = 'unverified', assignee_id = NULL, check_worthiness = 0.99 "
@@ -419,7 +421,7 @@ def measure_jobs(url: str, claims: int) -> dict:
     waits: list[float] = []
     for job in ("recheck", "assign", "escalate"):
         with connection.cursor() as cursor:
-            rows = prepare_job(cursor, job)
+            rows = prepare_job(cursor, job, moving)
         mover = Transitions(moving)
         mover.start()
         figures = run_child(job, url)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import unicodedata
 
+import django_filters
 from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from drf_spectacular.extensions import OpenApiSerializerExtension, OpenApiSerializerFieldExtension
 from django.http import HttpResponse
@@ -123,7 +124,8 @@ class StrictURLFieldExtension(_RequestStringExtension):
 
 
 class LengthCheckedFilterExtension(DjangoFilterExtension):
-    """Query filters state the length their form refuses past (`?publisher=` of 300 characters is a 400)."""
+    """Query filters state what their form refuses: past a length (`?publisher=` of 300 characters is a
+    400) and, for a text filter, a NUL character (Django's CharField refuses it, as DRF's does)."""
 
     target_class = "claims.api.views.FilterBackend"
     priority = 1
@@ -133,6 +135,10 @@ class LengthCheckedFilterExtension(DjangoFilterExtension):
         if max_length := filter_field.extra.get("max_length"):
             for parameter in parameters:
                 parameter["schema"]["maxLength"] = max_length
+        if isinstance(filter_field, django_filters.CharFilter):
+            for parameter in parameters:
+                if parameter["schema"].get("type") == "string" and "enum" not in parameter["schema"]:
+                    parameter["schema"]["not"] = {"pattern": HAS_NUL}
         return parameters
 
 

@@ -83,6 +83,15 @@ def test_page_out_of_range_is_404_and_bad_page_size_is_400(api_as, editor, claim
     assert len(api_as(editor).get("/api/claims/?page_size=500").json()["results"]) == 1  # capped, not refused
 
 
+@pytest.mark.parametrize(("path", "name"), [("/api/claims/", "search"), ("/api/claims/", "publisher"),
+                                            ("/api/sources/", "search"), ("/api/articles/", "publisher")])
+def test_a_nul_in_a_text_filter_is_a_400_the_schema_states(api_as, editor, path, name):
+    assert_error_shape(api_as(editor).get(path, {name: "Madu\x00ro"}), 400)
+    schema = api_as(editor).get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    parameter = next(p for p in schema["paths"][path]["get"]["parameters"] if p["name"] == name)
+    assert parameter["schema"]["not"] == {"pattern": "\\u0000"}
+
+
 def test_oversized_body_is_json_413(api_as, editor, settings):
     settings.API_MAX_BODY_BYTES = 1000
     body = b'{"title": "x", "publisher": "P", "body": "' + b"a" * 2000 + b'"}'
