@@ -257,6 +257,74 @@ def measure_pages(repeat: int, claims: int) -> dict:
     return out
 
 
+# The archive's large tables: no page or call may read a whole one (tests/claims/test_scale_plans.py).
+PLANNED_TABLES = ("claims_claim", "claims_article", "claims_statuschange")
+
+
+def _scans(plan: dict):
+    yield plan
+    for child_plan in plan.get("Plans", ()):
+        yield from _scans(child_plan)
+
+
+def rows_read(cursor, sql: str) -> dict[str, int]:
+    """Per large table, the most rows one scan of it read running `sql` (EXPLAIN ANALYZE, rolled back):
+    rows a scan returned or filtered out, over all its loops. Sequential scans, hash and merge joins
+    off: the plan of a table too big to read whole (an index path, nested loops), so what is left is
+    what the query cannot do without, not what the planner chose for a small table's sake."""
+    cursor.execute("SAVEPOINT plan")
+    try:
+        for method in ("seqscan", "hashjoin", "mergejoin"):
+            cursor.execute(f"SET LOCAL enable_{method} = off")
+        cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}")
+        plan = cursor.fetchone()[0]
+    finally:
+        cursor.execute("ROLLBACK TO SAVEPOINT plan")
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+    worst: dict[str, int] = {}
+    for node in _scans(plan[0]["Plan"]):
+        table = node.get("Relation Name")
+        if table in PLANNED_TABLES:
+            read = (node.get("Actual Rows", 0) + node.get("Rows Removed by Filter", 0)
+                    + node.get("Rows Removed by Index Recheck", 0)) * node.get("Actual Loops", 1)
+            worst[table] = max(worst.get(table, 0), round(read))
+    return worst
+
+
+def measure_plans(claims: int) -> dict:
+    """`plan_<page or call>_<table>_rows`: the most rows of a large table one scan read, over every
+    SELECT the page or call sent (each run once more under EXPLAIN ANALYZE)."""
+    from django.contrib.auth import get_user_model
+    from django.db import connection, transaction
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    users = get_user_model().objects
+    editor, reviewer = Client(), Client()
+    editor.force_login(users.get(username="scale-editor-0"))
+    reviewer.force_login(users.get(username="scale-reviewer-0"))
+    with connection.cursor() as cursor:
+        urls = {f"admin_{name}": url for name, url in page_urls(cursor, claims).items()}
+        urls.update({f"api_{name}": url for name, url in api_urls(cursor, claims).items()})
+    urls["api_claims_deep"] = deep_cursor_url(editor, claims)
+    out: dict = {}
+    for name, url in urls.items():
+        client = reviewer if name == "admin_queue" else editor
+        with CaptureQueriesContext(connection) as sent:
+            check(client, url)
+        worst: dict[str, int] = {}
+        with transaction.atomic(), connection.cursor() as cursor:
+            for query in sent.captured_queries:
+                sql = query["sql"]
+                if not sql.lstrip().upper().startswith(("SELECT", "WITH")) or not any(t in sql for t in PLANNED_TABLES):
+                    continue
+                for table, read in rows_read(cursor, sql).items():
+                    worst[table] = max(worst.get(table, 0), read)
+        for table in PLANNED_TABLES:
+            out[f"plan_{name}_{table}_rows"] = worst.get(table, 0)
+    return out
+
+
 def check(client, url: str) -> None:
     response = client.get(url)
     if response.status_code != 200:
@@ -469,6 +537,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--reuse", action="store_true", help="keep a database that already holds --claims claims")
     ap.add_argument("--no-vector-index", action="store_true", help="skip the HNSW build (hours at 10M on 2 cores)")
     ap.add_argument("--skip-jobs", action="store_true")
+    ap.add_argument("--plans", action="store_true",
+                    help="also the rows each page's and call's queries read of the large tables (plan_*_rows)")
     ap.add_argument("--base", choices=["shared", "seed"], default="shared",
                     help="sentences the claims are made of: ../shared's (real), or the seed article's (quick)")
     ap.add_argument("--child", help=argparse.SUPPRESS)
@@ -507,6 +577,15 @@ def main(argv: list[str] | None = None) -> int:
     from django.core.management import call_command
 
     call_command("collectstatic", interactive=False, verbosity=0)  # production serves hashed static names
+    if args.plans:
+        log("plans")
+        report.update(measure_plans(args.claims))
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            for table in PLANNED_TABLES:
+                cursor.execute(f"SELECT count(*) FROM {table}")
+                report[f"{table}_rows"] = cursor.fetchone()[0]
     log("pages")
     report.update(measure_pages(args.repeat, args.claims))
     report.update(measure_take_next(args.repeat))

@@ -15,7 +15,8 @@ The shape of a working desk, from generate_series on the server (no row passes t
   searchable), a copy key a lead, and imported fact-checks (one a 100 claims) with embeddings.
 
 Indexes are dropped for the load and built after it, as a restore would; the statement triggers
-(search term counts) are off for the load and their table filled in one statement.
+(search term counts, the desk's tallies) are off for the load and their tables filled in one
+statement each.
 """
 
 from __future__ import annotations
@@ -185,6 +186,11 @@ def load(cursor, shape: Shape, *, base_count: int, model: str, vector_index: boo
             SELECT unnest(tsvector_to_array(terms) || ''::text) AS term FROM claims_claimembedding WHERE searchable
             UNION ALL SELECT unnest(tsvector_to_array(terms) || ''::text) FROM claims_factcheckembedding
         ) AS t GROUP BY term""")
+    step("tallies", """
+        INSERT INTO claims_claimtally (dimension, value, claims)
+        SELECT 'status', status, count(*) FROM claims_claim WHERE copy_of_id IS NULL GROUP BY status
+        UNION ALL SELECT 'attribution_level', attribution_level, count(*) FROM claims_claim
+        WHERE copy_of_id IS NULL GROUP BY attribution_level""")
     cursor.execute("SET session_replication_role = DEFAULT")
     for table in ("claims_claim", "claims_article", "claims_statuschange", "claims_evidence", "claims_claimmatch",
                   "claims_factcheck", "sources_source"):

@@ -163,7 +163,9 @@ class Claim(models.Model):
             # The few claims waiting for a score (the "not scored yet" filter reads these alone).
             models.Index(fields=["id"], condition=Q(check_worthiness__isnull=True), name="claim_unscored_idx"),
             models.Index(fields=["assignee", "status"], name="claim_assignee_idx"),
-            models.Index(fields=["recheck_after"], name="claim_recheck_idx"),
+            # Verdicts by the date they fall due for a re-check (the re-check job's keyset).
+            models.Index(fields=["recheck_after", "id"], condition=Q(copy_of__isnull=True, status__in=sorted(v.value for v in VERDICTS)),
+                         name="claim_recheck_due_idx"),
             models.Index(fields=["status", "check_worthiness"], name="claim_worthiness_idx"),
             # The few copies whose attribution differs: the reviewer's filter reads these alone.
             models.Index(fields=["copy_of"], condition=Q(attribution_differs=True), name="claim_copy_differs_idx"),
@@ -579,6 +581,21 @@ class SearchTermCount(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["term", "shard"], name="claims_searchtermcount_term_shard")]
+
+
+class ClaimTally(models.Model):
+    """The desk's claims per status and per attribution level, a copy group counted once (PostgreSQL).
+
+    A ledger: statement triggers on claims_claim (migration 0022) append each statement's change
+    (+1 into the new status, -1 out of the old) in the writing transaction, so it is exact whatever
+    writes, and a writer never waits on another's counter row. The desk sums the rows; the sweep
+    folds them into one row per value (claims.selectors.claim_tallies_compact). SQLite counts the
+    claims instead.
+    """
+
+    dimension = models.CharField(max_length=32, help_text="status or attribution_level")
+    value = models.CharField(max_length=32)
+    claims = models.BigIntegerField()
 
 
 class ApiTokenRole(models.TextChoices):

@@ -13,8 +13,16 @@ import json
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db import connections
-from django.db.models import QuerySet
+from django.db.models import BooleanField, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils.functional import cached_property
+
+
+def rows_after(table: str, columns: tuple[str, ...], values) -> RawSQL:
+    """`(columns) > (values)`: a row-value comparison PostgreSQL reads as one seek into an index whose
+    leading columns are `columns` (keyset paging; an OR of the columns' comparisons is no seek)."""
+    names = ", ".join(f'"{table}"."{column}"' for column in columns)
+    return RawSQL(f"({names}) > ({', '.join(['%s'] * len(columns))})", list(values), output_field=BooleanField())
 
 
 def count_cap() -> int:

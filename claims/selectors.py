@@ -21,7 +21,7 @@ from django.conf import settings
 from django.core.validators import RegexValidator
 from django.contrib.auth import get_user_model
 from django.db import connection
-from django.db.models import BooleanField, Count, F, Func, Prefetch, Q, QuerySet, TextField
+from django.db.models import BooleanField, Count, F, Func, Prefetch, Q, QuerySet, Sum, TextField
 from django.db.models.expressions import RawSQL
 from drf_spectacular.utils import extend_schema_field
 
@@ -36,7 +36,7 @@ from .delivery.publishing import relaying_outlet_name
 from .matching import alerts, retrieval
 from .models import (
     Alert, AlertStatus, Feed, PriorKind,
-    VERDICTS, Article, ArticleAppearance, Claim, ClaimMatch, ClaimStatus, DeliveryStatus, Evidence, ExtractionStatus,
+    VERDICTS, Article, ArticleAppearance, Claim, ClaimMatch, ClaimStatus, ClaimTally, DeliveryStatus, Evidence, ExtractionStatus,
     FactCheck, HistoryKind, PublishedVerdict, StatusChange, WebhookDelivery,
 )
 from .roles import ROLE_GROUPS
@@ -164,6 +164,18 @@ def words_query(term: str) -> str | None:
 def _has_words(expression: str, table: str, query: str) -> Q:
     return Q(RawSQL(f"{expression.format(t=table)} @@ to_tsquery('simple'::regconfig, %s)", [query],
                     output_field=BooleanField()))
+
+
+def claim_counts(dimension: str) -> dict[str, int]:
+    """The desk's claims per `dimension` ("status" or "attribution_level"), a copy group counted once.
+
+    PostgreSQL sums the tally ledger its triggers keep (a few rows a value, whatever the archive's
+    size); SQLite counts the claims."""
+    if connection.vendor == "postgresql":
+        rows = ClaimTally.objects.filter(dimension=dimension).values_list("value").annotate(n=Sum("claims"))
+    else:
+        rows = Claim.objects.filter(copy_of__isnull=True).values_list(dimension).annotate(n=Count("pk"))
+    return {value: n for value, n in rows.order_by() if n}
 
 
 def claims_containing(queryset: QuerySet[Claim], terms: Iterable[str], *, speaker_names: bool = False) -> QuerySet[Claim]:

@@ -10,7 +10,7 @@ from datetime import datetime
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from sources.models import Source, SourceKind
@@ -19,7 +19,7 @@ from sources.services import source_resolve
 from .delivery.outbox import outbox_record
 from .matching.fact_checks import stance_from_rating
 from .matching.review import match_review
-from .models import Claim, ClaimMatch, ClaimStatus, Evidence, EvidenceStance, FactCheck, HistoryKind, StatusChange
+from .models import VERDICTS, Claim, ClaimMatch, ClaimStatus, Evidence, EvidenceStance, FactCheck, HistoryKind, StatusChange
 from .roles import (
     StateConflict,
     ROLE_GROUPS, can_edit_desk, can_take_work, can_withdraw_evidence, can_work_on_claim, require,
@@ -86,6 +86,11 @@ def evidence_add(
     if related_claim is not None and related_claim.group_id == claim.group_id:
         raise StateConflict(f"claim {related_claim.pk} is a copy of the same sentence, which is no evidence for it")
     evidence.save()
+    if claim.status in VERDICTS:
+        # New evidence reopens the question: the verdict falls due for a re-check now (the re-check
+        # job reads verdicts by due date alone). Scheduling, not content: the version stays.
+        Claim.objects.filter(pk=claim.pk).filter(Q(recheck_after__isnull=True) | Q(recheck_after__gt=evidence.created_at)) \
+            .update(recheck_after=evidence.created_at)
     return evidence
 
 

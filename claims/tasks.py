@@ -121,6 +121,7 @@ def sweep_pending(self) -> dict:
             return {"skipped": "another run holds the lease"}
         result = sweeper.articles_sweep()
         notifications.notifications_email_pending()  # notices whose email was lost with a worker
+        sweeper.claim_tallies_compact()  # the desk's counters, folded
         unmatched = [] if result.broker_down else matching.articles_match_pending()
         try:
             for article_id in unmatched:  # matching whose message was lost

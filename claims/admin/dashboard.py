@@ -142,8 +142,10 @@ def article_worthiness_counts(*, limit: int = 10) -> list[dict]:
     """The latest articles with their number of claims, of copies among them, and of check-worthy
     claims to review (copies left out: their group is reviewed once, on its first claim). One query."""
     cut = checkworthiness.threshold()
+    latest = Article.objects.filter(is_current=True).order_by("-created_at", "-pk").values("pk")[:limit]
     rows = (
-        Article.objects.filter(is_current=True).order_by("-created_at", "-pk")
+        # The latest articles first, then their claims counted: the count never joins the archive.
+        Article.objects.filter(pk__in=latest).order_by("-created_at", "-pk")
         .annotate(
             n_claims=Count("claims"),
             n_copies=Count("claims", filter=Q(claims__copy_of__isnull=False)),
@@ -179,14 +181,14 @@ def sla_state(claim: Claim, *, now: datetime | None = None) -> SlaState:
 
 def claims_by_status() -> list[Bar]:
     """The desk's claims per status, a copy group counted once (copies share their first's status)."""
-    counts = dict(Claim.objects.filter(copy_of__isnull=True).values_list("status").annotate(n=Count("pk")).order_by())
-    return _bars(counts, S.choices)
+    return _bars(selectors.claim_counts("status"), S.choices)
 
 
 def claims_by_level(*, article: Article | None = None) -> list[Bar]:
     """Claims per attribution level: the desk's counts a copy group once; an article's are all its own claims."""
-    claims = Claim.objects.filter(copy_of__isnull=True) if article is None else Claim.objects.filter(article=article)
-    counts = dict(claims.values_list("attribution_level").annotate(n=Count("pk")).order_by())
+    if article is None:
+        return _bars(selectors.claim_counts("attribution_level"), AttributionLevel.choices)
+    counts = dict(article.claims.values_list("attribution_level").annotate(n=Count("pk")).order_by())
     return _bars(counts, AttributionLevel.choices)
 
 

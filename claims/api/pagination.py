@@ -13,14 +13,14 @@ import json
 import re
 
 from django.conf import settings
-from django.db.models import BooleanField
 from django.db.models.expressions import RawSQL
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
-from ..paging import CappedCountPaginator, count_cap, estimated_count
+from ..paging import CappedCountPaginator, count_cap, estimated_count, rows_after
+
 
 class _RowsPaginator(CappedCountPaginator):
     """Counts object_list (up to the cap); a page's objects are the same slice of `rows`."""
@@ -60,9 +60,7 @@ class Keyset:
         return [int(part) for part in text.split(".")]
 
     def after(self, values: list[int]) -> RawSQL:
-        columns = ", ".join(f'"{self.table}"."{column}"' for column in self.columns)
-        placeholders = ", ".join(["%s"] * len(values))
-        return RawSQL(f"({columns}) > ({placeholders})", values, output_field=BooleanField())
+        return rows_after(self.table, self.columns, values)
 
 
 class ApiPagination(PageNumberPagination):

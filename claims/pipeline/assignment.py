@@ -22,11 +22,12 @@ from datetime import datetime
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
-from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from ..delivery import notifications
 from ..models import VERDICTS, Claim, ClaimStatus, Evidence
+from ..paging import rows_after
 from ..roles import EDITORS, REVIEWERS
 from ..triage import checkworthiness
 from ..workflow import transition_batch
@@ -258,19 +259,28 @@ def claims_assign(
     return run.result
 
 
-def _recheck_candidates(*, after_id: int, below_id: int | None, now: datetime, limit: int) -> list[tuple[int, bool]]:
-    """(claim id, due by date) of verdicts to re-check, in id order within (after_id, below_id), skip-locked."""
+def _recheck_candidates(
+    *, after: tuple[datetime, int] | None, lane: int, lanes: int, now: datetime, limit: int
+) -> list[tuple[int, datetime, bool]]:
+    """(claim id, recheck_after, evidence since the verdict) of the verdicts due by `now`, after the
+    key `after` in (recheck_after, id) order: one seek into claim_recheck_due_idx a batch, skip-locked.
+    A lane takes the ids that fall to it (id modulo lanes)."""
+    claims = Claim.objects.filter(status__in=VERDICTS, copy_of__isnull=True, recheck_after__lte=now)
+    if after is not None:
+        claims = claims.filter(rows_after(Claim._meta.db_table, ("recheck_after", "id"), after))
+    if lanes > 1:
+        claims = claims.annotate(lane=F("id") % lanes).filter(lane=lane)
     evidence_since_verdict = Exists(Evidence.objects.filter(claim_id=OuterRef("pk"), created_at__gt=OuterRef("verdict_at")))
-    claims = Claim.objects.filter(id__gt=after_id, status__in=VERDICTS, copy_of__isnull=True)
-    if below_id is not None:
-        claims = claims.filter(id__lt=below_id)
     rows = (
-        claims.filter(Q(recheck_after__lte=now) | evidence_since_verdict)
-        .order_by("id")
+        claims.order_by("recheck_after", "id")
         .select_for_update(skip_locked=True, of=("self",))
         .values_list("id", "recheck_after")[:limit]
     )
-    return [(pk, recheck_after is not None and recheck_after <= now) for pk, recheck_after in rows]
+    rows = list(rows)
+    # Why each is due, for the history's note (a batch's rows only).
+    changed = set(Claim.objects.filter(pk__in=[pk for pk, _ in rows]).filter(evidence_since_verdict)
+                  .values_list("pk", flat=True)) if rows else set()
+    return [(pk, recheck_after, pk in changed) for pk, recheck_after in rows]
 
 
 def claims_recheck_due(
@@ -290,23 +300,18 @@ def claims_recheck_due(
     try:
         with assignment_lock(wait_seconds=wait_seconds):
             loads = ReviewerLoads()
-            bounds = Claim.objects.filter(status__in=VERDICTS).aggregate(lo=Min("id"), hi=Max("id"))
-            if bounds["lo"] is None:
-                return run.result
-            span = (bounds["hi"] - bounds["lo"]) // max(lanes, 1) + 1
 
             def lane(index: int) -> None:
-                last_id = bounds["lo"] + index * span - 1
-                below = bounds["lo"] + (index + 1) * span if index < lanes - 1 else None
+                after = None
                 while True:
                     with transaction.atomic():
-                        rows = _recheck_candidates(after_id=last_id, below_id=below, now=now, limit=batch_size)
+                        rows = _recheck_candidates(after=after, lane=index, lanes=lanes, now=now, limit=batch_size)
                         if not rows:
                             return
-                        last_id = rows[-1][0]
+                        after = rows[-1][1], rows[-1][0]
                         groups = (
-                            ([pk for pk, due in rows if due], "re-check: recheck_after passed"),
-                            ([pk for pk, due in rows if not due], "re-check: evidence added since the verdict"),
+                            ([pk for pk, _, changed in rows if not changed], "re-check: recheck_after passed"),
+                            ([pk for pk, _, changed in rows if changed], "re-check: evidence added since the verdict"),
                         )
                         assigned: dict[int, list[int]] = defaultdict(list)
                         parked = 0

@@ -9,7 +9,7 @@ from django.contrib.auth.models import Group
 from django.core import mail
 from django.utils import timezone
 
-from claims import tasks, workflow
+from claims import services, tasks, workflow
 from claims.pipeline import assignment, ingestion, sweeper
 from claims.pipeline.leases import job_lease, lease_acquire, lease_release
 from claims.models import (
@@ -177,11 +177,14 @@ def test_recheck_reopens_due_and_changed_verdicts_only():
     due = make_claims(2, status=S.CORROBORATED, recheck_after=now - timedelta(days=1), verdict_at=now - timedelta(days=91))
     fresh = make_claims(1, status=S.REFUTED, article=ArticleFactory(), recheck_after=now + timedelta(days=80), verdict_at=now - timedelta(days=10))
     changed = make_claims(1, status=S.DISPUTED, article=ArticleFactory(), recheck_after=now + timedelta(days=80), verdict_at=now - timedelta(days=10))
-    EvidenceFactory(claim_id=changed[0])  # created now, after the verdict
+    # added now, after the verdict (by the one service every door uses: it makes the verdict due)
+    services.evidence_add(claim=Claim.objects.get(pk=changed[0]), stance="supports", actor=None,
+                          url="https://records.example.org/new")
     old_evidence = EvidenceFactory(claim_id=fresh[0])
     type(old_evidence).objects.filter(pk=old_evidence.pk).update(created_at=now - timedelta(days=20))
     open_claim = make_claims(1, status=S.QUEUED, article=ArticleFactory(), recheck_after=now - timedelta(days=1))
 
+    now = timezone.now()  # the job runs after the evidence came in
     result = assignment.claims_recheck_due(now=now)
 
     assert result.moved == 3
