@@ -6,7 +6,7 @@ recorded in var/test-services.env (PostgreSQL 18 with pgvector).
 
 from __future__ import annotations
 
-from urllib.parse import urlparse
+from urllib.parse import urlparse, urlunparse
 
 
 def bench_database_url(name: str, requested: str = "") -> str:
@@ -16,7 +16,12 @@ def bench_database_url(name: str, requested: str = "") -> str:
     url = requested if requested.startswith("postgres") else started_services().get("DATABASE_URL", "")
     if not url:
         raise SystemExit("set DATABASE_URL to a PostgreSQL with pgvector (or run `make test` once to start one)")
-    return url.replace(urlparse(url).path, f"/{name}", 1)
+    return with_database(url, name)
+
+
+def with_database(url: str, name: str) -> str:
+    """`url` naming database `name` (its path alone: the user may be called like a database)."""
+    return urlunparse(urlparse(url)._replace(path=f"/{name}"))
 
 
 def recreate_database(url: str) -> None:
@@ -24,6 +29,6 @@ def recreate_database(url: str) -> None:
     import psycopg
 
     name = urlparse(url).path.lstrip("/")
-    with psycopg.connect(url.replace(f"/{name}", "/postgres", 1), autocommit=True) as conn:
+    with psycopg.connect(with_database(url, "postgres"), autocommit=True) as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         conn.execute(f"CREATE DATABASE {name}")

@@ -589,7 +589,7 @@ class ClaimTally(models.Model):
     A ledger: statement triggers on claims_claim (migration 0022) append each statement's change
     (+1 into the new status, -1 out of the old) in the writing transaction, so it is exact whatever
     writes, and a writer never waits on another's counter row. The desk sums the rows; the sweep
-    folds them into one row per value (claims.selectors.claim_tallies_compact). SQLite counts the
+    folds them into one row per value (claims.pipeline.sweeper.claim_tallies_compact). SQLite counts the
     claims instead.
     """
 
