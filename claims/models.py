@@ -598,6 +598,34 @@ class ClaimTally(models.Model):
     claims = models.BigIntegerField()
 
 
+class SourcingTally(models.Model):
+    """The Sourcing report's figures per week and per month (PostgreSQL; claims.reports.sourcing).
+
+    A ledger like ClaimTally: statement triggers on claims_claim and claims_articleappearance
+    (migration 0023) append each statement's change in the writing transaction, so the report sums
+    a few rows a publisher and period whatever the archive's size. A row with a publisher counts
+    every claim that outlet ran (its own articles and its appearances); a row without one counts
+    each copy group once. The sweep folds the rows appended since its last pass. SQLite computes
+    the same facts from the claims instead.
+    """
+
+    grain = models.CharField(max_length=8, help_text="week or month")
+    period = models.DateField(help_text="The week's Monday or the month's first day (UTC).")
+    publisher = models.ForeignKey(Source, null=True, blank=True, on_delete=models.DO_NOTHING, related_name="+",
+                                  db_constraint=False, help_text="Blank: every publisher, each copy group once.")
+    dimension = models.CharField(max_length=16, help_text="claims, speaker, time_to_verdict or reviewer")
+    level = models.CharField(max_length=16, blank=True)
+    value = models.CharField(max_length=32, blank=True)
+    claims = models.BigIntegerField()
+    folded = models.BooleanField(default=False)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["grain", "dimension", "publisher", "period"], name="sourcing_tally_report_idx"),
+            models.Index(fields=["id"], condition=Q(folded=False), name="sourcing_tally_unfolded_idx"),
+        ]
+
+
 class ApiTokenRole(models.TextChoices):
     """The one role a token acts in (claims.roles.ROLE_GROUPS keys), if its user still holds it."""
 

@@ -29,10 +29,28 @@ def count_cap() -> int:
     return settings.LIST_COUNT_CAP
 
 
+# Set on a query whose row count is already known (it survives clones): an int, or PAST_CAP.
+KNOWN_ROWS = "rows_known"
+PAST_CAP = -1
+
+
+def with_known_count(queryset: QuerySet, rows: int) -> QuerySet:
+    """`queryset`, whose rows were just counted (`rows`), or are known to pass any cap (PAST_CAP):
+    a search for a common word would test the words of every row up to the cap to count them, and
+    counting a search's ids again reads each of them. Filter nothing after this."""
+    queryset = queryset.all()
+    setattr(queryset.query, KNOWN_ROWS, rows)
+    return queryset
+
+
 def capped_count(queryset: QuerySet) -> int:
     """The exact count up to the cap; cap + 1 means "more than the cap"."""
     cap = count_cap()
-    return queryset.order_by()[: cap + 1].count()
+    known = getattr(queryset.query, KNOWN_ROWS, None)
+    if known is not None:
+        return cap + 1 if known == PAST_CAP else min(known, cap + 1)
+    # values("pk"): the list's annotations (per-row subqueries) have no part in a count
+    return queryset.order_by().values("pk")[: cap + 1].count()
 
 
 def estimated_count(queryset: QuerySet) -> int | None:
@@ -40,6 +58,9 @@ def estimated_count(queryset: QuerySet) -> int | None:
     connection = connections[queryset.db]
     if connection.vendor != "postgresql":
         return None
+    known = getattr(queryset.query, KNOWN_ROWS, None)
+    if known is not None and known != PAST_CAP:
+        return known
     sql, params = queryset.order_by().values("pk").query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)

@@ -164,6 +164,11 @@ def can_take_work(user) -> bool:
     return is_reviewer(user) or is_editor(user)
 
 
+def can_read_reports(user) -> bool:
+    """The Sourcing report: the desk's own figures, for reviewers and editors (not newsroom tools)."""
+    return is_reviewer(user) or is_editor(user)
+
+
 def can_ingest(user) -> bool:
     return is_newsroom(user) or is_editor(user)
 

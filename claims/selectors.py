@@ -20,7 +20,7 @@ from django import forms
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.contrib.auth import get_user_model
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import BooleanField, Count, F, Func, Prefetch, Q, QuerySet, Sum, TextField
 from django.db.models.expressions import RawSQL
 from drf_spectacular.utils import extend_schema_field
@@ -34,6 +34,7 @@ from .corroboration.track_record import track_records
 from .delivery import publishing
 from .delivery.publishing import relaying_outlet_name
 from .matching import alerts, retrieval
+from .paging import PAST_CAP, count_cap, estimated_count, with_known_count
 from .models import (
     Alert, AlertStatus, Feed, PriorKind,
     VERDICTS, Article, ArticleAppearance, Claim, ClaimMatch, ClaimStatus, ClaimTally, DeliveryStatus, Evidence, ExtractionStatus,
@@ -111,7 +112,14 @@ class FilterSet(django_filters.FilterSet):
 
     The form's fields depend only on the declared filters (nothing per request), and
     Django forms copy their base fields per instance, so sharing the class is safe.
+    A `search` filter applies after every other (it knows the count of what they left).
     """
+
+    def filter_queryset(self, queryset):
+        values = self.form.cleaned_data
+        for name in sorted(values, key=lambda name: name == "search"):  # stable: the rest keep their order
+            queryset = self.filters[name].filter(queryset, values[name])
+        return queryset
 
     def get_form_class(self):
         form_class = type(self).__dict__.get("_form_class")
@@ -184,6 +192,7 @@ def claims_containing(queryset: QuerySet[Claim], terms: Iterable[str], *, speake
     PostgreSQL reads them from the claim_words_idx full-text index; SQLite compares the texts.
     `speaker_names`: or whose speaker's canonical name contains the term (looked up first: an OR
     across a join could use no index)."""
+    unsearched = queryset
     for term in terms:
         if connection.vendor == "postgresql":
             query = words_query(term)
@@ -198,11 +207,12 @@ def claims_containing(queryset: QuerySet[Claim], terms: Iterable[str], *, speake
             if speakers:
                 match |= Q(speaker_id__in=speakers)
         queryset = queryset.filter(match)
-    return queryset
+    return queryset if queryset is unsearched else _read_through_word_index(queryset, unsearched)
 
 
 def articles_containing(queryset: QuerySet[Article], terms: Iterable[str]) -> QuerySet[Article]:
     """Articles holding every term in their title or text (full-text index on PostgreSQL), or at that address."""
+    unsearched = queryset
     for term in terms:
         if connection.vendor == "postgresql":
             query = words_query(term)
@@ -212,7 +222,56 @@ def articles_containing(queryset: QuerySet[Article], terms: Iterable[str]) -> Qu
         if term.startswith(("http://", "https://")):
             match |= Q(url=term)
         queryset = queryset.filter(match)
-    return queryset
+    return _read_through_word_index(queryset, unsearched) if queryset is not unsearched else queryset
+
+
+# Past one row in this many a search's words are common: the list's own order meets a screen of
+# them within a few thousand rows. Below it the matches are few enough to sort (40,000 at 10M).
+COMMON_WORDS_SHARE = 250
+MIN_MATCHES_SORTED = 1000
+
+
+def _matches_sorted_at_most(table: str) -> int:
+    with connection.cursor() as cursor:  # the planner's row count: no row read
+        cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [table])
+        row = cursor.fetchone()
+    return max(MIN_MATCHES_SORTED, int(max(row[0] if row else 0, 0)) // COMMON_WORDS_SHARE)
+
+
+def _read_through_word_index(matched: QuerySet, unsearched: QuerySet) -> QuerySet:
+    """PostgreSQL: `matched` (`unsearched` filtered by words) as the ids the full-text index holds, when few.
+
+    Ordered by its list's index, a search walks that index testing each row's words, and a rare
+    word's matches may lie at its far end: 70 s for one page at 10M claims. The planner cannot tell
+    a rare word from a middling one (it guesses the same for both), so unless it expects the words
+    to be common, the matches are read from the word index alone (bitmap scans, exact, at most one
+    row in COMMON_WORDS_SHARE) and the list sorts those ids. Common words (more than that)
+    keep the walk, which meets a screen of them within a few thousand rows; their count is known
+    to pass the list's cap without counting them (paging.capped_count). Search last: a filter after
+    it would leave the count it knows behind."""
+    if connection.vendor != "postgresql":
+        return matched
+    at_most = _matches_sorted_at_most(matched.model._meta.db_table)
+    # More than at_most matches pass the list's cap only in a large table; a small one counts them.
+    common = with_known_count(matched, PAST_CAP) if at_most >= count_cap() else matched
+    if (estimated_count(matched) or 0) > at_most:
+        return common
+    with transaction.atomic(), connection.cursor() as cursor:
+        # Planner settings for this read alone (RESET: also inside a request's own transaction).
+        settings_for_probe = (("enable_seqscan", "off"), ("enable_indexscan", "off"), ("work_mem", "'64MB'"))
+        for name, value in settings_for_probe:
+            cursor.execute(f"SET LOCAL {name} = {value}")
+        try:
+            ids = list(matched.order_by().values_list("pk", flat=True)[: at_most + 1])
+        finally:
+            for name, _ in settings_for_probe:
+                cursor.execute(f"RESET {name}")
+    if len(ids) > at_most:
+        return common
+    # One array parameter: a list of 40,000 placeholders costs the planner more than the read
+    table = unsearched.model._meta.db_table
+    ids_only = RawSQL(f'"{table}"."id" = ANY(%s)', [ids], output_field=BooleanField())
+    return with_known_count(unsearched.filter(Q(ids_only)), len(ids))
 
 
 class ClaimFilter(FilterSet):

@@ -122,6 +122,7 @@ def sweep_pending(self) -> dict:
         result = sweeper.articles_sweep()
         notifications.notifications_email_pending()  # notices whose email was lost with a worker
         sweeper.claim_tallies_compact()  # the desk's counters, folded
+        sweeper.sourcing_tallies_compact()  # the Sourcing report's, where they changed
         unmatched = [] if result.broker_down else matching.articles_match_pending()
         try:
             for article_id in unmatched:  # matching whose message was lost

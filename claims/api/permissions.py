@@ -15,7 +15,7 @@ from django.conf import settings
 from rest_framework.permissions import BasePermission
 from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle, UserRateThrottle
 
-from ..roles import can_edit_desk, can_ingest, can_take_work, is_editor, is_newsroom, is_reviewer
+from ..roles import can_edit_desk, can_ingest, can_read_reports, can_take_work, is_editor, is_newsroom, is_reviewer
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +61,13 @@ class IsReviewerOrEditor(BasePermission):
 
     def has_permission(self, request, view) -> bool:
         return can_take_work(request.user)
+
+
+class CanReadReports(BasePermission):
+    message = "only reviewers and editors read the desk's reports"
+
+    def has_permission(self, request, view) -> bool:
+        return can_read_reports(request.user)
 
 
 # --- Throttles: rates read from settings.API_THROTTLE_RATES at request time -----------

@@ -706,3 +706,74 @@ class AlertOutput(serializers.Serializer):
 class AlertDecisionInput(serializers.Serializer):
     reason = StrictCharField(max_length=10_000, required=False, allow_blank=True,
                              help_text="Why (required to dismiss; kept in the alert's history).")
+
+
+# --- The Sourcing report (issue 29) ----------------------------------------------------
+
+
+class SourcingSeriesOutput(serializers.Serializer):
+    period = serializers.CharField(help_text='"2026-12" for a month, "2026-W49" (ISO) for a week.')
+    period_start = serializers.DateField()
+    publisher = serializers.CharField(help_text='An outlet, or "All publishers" (each copy group once) when none was chosen.')
+    level = serializers.ChoiceField(choices=AttributionLevel.choices)
+    claims = serializers.IntegerField()
+
+
+class SourcingShareOutput(serializers.Serializer):
+    publisher = serializers.CharField()
+    publisher_id = serializers.IntegerField()
+    claims = serializers.IntegerField()
+    anonymous = serializers.IntegerField()
+    share = serializers.FloatField(help_text="Anonymous claims over all its claims in the periods.")
+    previous_share = serializers.FloatField(allow_null=True, help_text="The same over as many periods just before.")
+    change = serializers.FloatField(allow_null=True)
+
+
+class SourcingSpeakerOutput(serializers.Serializer):
+    level = serializers.ChoiceField(choices=AttributionLevel.choices)
+    speaker = serializers.CharField()
+    speaker_id = serializers.IntegerField()
+    kind = serializers.CharField()
+    claims = serializers.IntegerField()
+
+
+class SourcingVerdictsOutput(serializers.Serializer):
+    level = serializers.ChoiceField(choices=AttributionLevel.choices)
+    corroborated = serializers.IntegerField()
+    disputed = serializers.IntegerField()
+    refuted = serializers.IntegerField()
+    unverifiable = serializers.IntegerField()
+    verdicts = serializers.IntegerField()
+
+
+class SourcingTimeOutput(serializers.Serializer):
+    period = serializers.CharField()
+    period_start = serializers.DateField()
+    verdicts = serializers.IntegerField(help_text="Verdicts given in the period (each copy group once).")
+    p50_hours = serializers.FloatField(allow_null=True, help_text="Hours from intake to verdict, median.")
+    p90_hours = serializers.FloatField(allow_null=True)
+    breaches = serializers.IntegerField(help_text="Verdicts given later than REVIEW_SLA after intake.")
+
+
+class SourcingReviewerOutput(serializers.Serializer):
+    reviewer = serializers.CharField()
+    reviewer_id = serializers.IntegerField()
+    open = serializers.IntegerField(help_text="Claims queued for them or in review now.")
+    verdicts = serializers.IntegerField(help_text="Verdicts given in the periods.")
+
+
+class SourcingReportOutput(serializers.Serializer):
+    interval = serializers.ChoiceField(choices=[("week", "week"), ("month", "month")])
+    publishers = serializers.ListField(child=serializers.CharField(), help_text="The outlets chosen; empty: all.")
+    counting = serializers.CharField(help_text="What a figure counts (copy groups, outlets).")
+    series = SourcingSeriesOutput(many=True, help_text="One row a period, publisher and level: claims.")
+    anonymous_share = SourcingShareOutput(many=True)
+    top_speakers = SourcingSpeakerOutput(many=True)
+    verdicts_by_level = SourcingVerdictsOutput(many=True)
+    time_to_verdict = SourcingTimeOutput(many=True)
+    reviewers = SourcingReviewerOutput(many=True)
+
+
+# The report's range under the query's own names (Python keywords, so declared here).
+SourcingReportOutput._declared_fields["from"] = serializers.DateField(help_text="The first period's start.")
+SourcingReportOutput._declared_fields["to"] = serializers.DateField(help_text="The range's last day.")

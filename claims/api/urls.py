@@ -36,6 +36,7 @@ class SchemaView(CachedSchemaView):
 
 
 urlpatterns = [
+    path("reports/sourcing/", api.SourcingReportApi.as_view(), name="api-reports-sourcing"),
     path("articles/", api.ArticleListCreateApi.as_view(), name="api-articles"),
     path("articles/<int:article_id>/", api.ArticleDetailApi.as_view(), name="api-article"),
     path("claims/", api.ClaimListApi.as_view(), name="api-claims"),

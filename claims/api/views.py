@@ -8,7 +8,9 @@ claims.workflow.transition(); its refusals become 409/403 in claims.api.errors.
 
 from __future__ import annotations
 
+import csv
 import functools
+import io
 import json
 
 from django.conf import settings
@@ -24,7 +26,7 @@ from rest_framework.exceptions import APIException, NotFound, PermissionDenied, 
 from rest_framework.generics import GenericAPIView
 from rest_framework.pagination import CursorPagination, PageNumberPagination
 from rest_framework.permissions import IsAuthenticated
-from rest_framework.renderers import JSONRenderer
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -42,11 +44,12 @@ from ..models import Claim, ClaimMatch, ClaimStatus, Evidence, Feed, WebhookDeli
 from ..pipeline.feeds import feed_create, feed_delete, feed_document, feed_update, feeds_poll_soon
 from ..pipeline.html import NotArticleHtml, html_to_text
 from ..pipeline.ingestion import article_ingest
+from ..reports import sourcing
 from ..roles import can_take_work, is_editor, is_newsroom, is_reviewer, may_work_on
 from ..services import claim_assign, claim_take_next, evidence_accept, evidence_add, evidence_withdraw
 from .pagination import ApiPagination, Keyset
 from .errors import Conflict, ErrorResponse409Serializer, ErrorResponse410Serializer, ErrorResponse413Serializer
-from .permissions import CanIngest, HasRole, IsEditor, IsReviewerOrEditor, ReadAllWriteEditors
+from .permissions import CanIngest, CanReadReports, HasRole, IsEditor, IsReviewerOrEditor, ReadAllWriteEditors
 from .serializers import (
     AlertDecisionInput,
     AlertOutput,
@@ -71,6 +74,7 @@ from .serializers import (
     SimilarInput,
     SimilarOutput,
     SourceOutput,
+    SourcingReportOutput,
     StrictCharField,
     TransitionInput,
     UserOutput,
@@ -1074,3 +1078,75 @@ class AlertDecisionApi(APIView):
         _alert_row(alert_id)  # 404 before anything else
         alert_decide(alert_id=alert_id, to=self.decision, actor=request.user, reason=data.validated_data.get("reason", ""))
         return Response(_alert_row(alert_id))
+
+
+# --- The Sourcing report (issue 29) ----------------------------------------------------
+
+
+class SourcingCsvRenderer(BaseRenderer):
+    """The report's series as CSV (header period,publisher,level,claims)."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        out = io.StringIO()
+        csv.writer(out, lineterminator="\n").writerows(data)
+        return out.getvalue().encode("utf-8")
+
+
+class SourcingReportApi(APIView):
+    """GET /api/reports/sourcing/: how each outlet sources its stories, per week or month."""
+
+    permission_classes = [IsAuthenticated, CanReadReports]
+    renderer_classes = [JSONRenderer, SourcingCsvRenderer]
+
+    class Input(serializers.Serializer):
+        start = serializers.DateField(required=False)
+        end = serializers.DateField(required=False)
+        interval = serializers.ChoiceField(choices=["week", "month"], required=False)
+        publisher = serializers.ListField(child=StrictCharField(max_length=255, allow_blank=True), required=False)
+
+    def handle_exception(self, exc):
+        # Errors answer in JSON whatever format was asked for (a CSV of an error helps nobody).
+        self.request.accepted_renderer, self.request.accepted_media_type = JSONRenderer(), JSONRenderer.media_type
+        return super().handle_exception(exc)
+
+    @extend_schema(
+        operation_id="reports_sourcing",
+        parameters=[
+            OpenApiParameter("from", OpenApiTypes.DATE, description="The first day (its week or month is the first period); "
+                             "default: 12 periods before `to`."),
+            OpenApiParameter("to", OpenApiTypes.DATE, description="The last day (default: today)."),
+            OpenApiParameter("interval", {"type": "string", "enum": ["week", "month"]}, description="Default: month."),
+            OpenApiParameter("publisher", {"type": "array", "items": {"type": "string", "maxLength": 255,
+                                                                      "not": {"pattern": "\u0000"}}},
+                             explode=True, description="An outlet's name; repeat it for several; none: all of them."),
+            OpenApiParameter("format", {"type": "string", "enum": ["json", "csv"]},
+                             description="csv: the series alone, header period,publisher,level,claims."),
+        ],
+        responses={(200, "application/json"): SourcingReportOutput, (200, "text/csv"): OpenApiTypes.STR},
+        description="The Sourcing report (reviewers and editors): claims per period, publisher and attribution level, "
+        "each outlet's anonymous share ranked, the speakers cited most, verdicts by level, time to verdict and "
+        "deadline breaches, reviewers' open work and verdicts. An outlet's figures count every claim it ran; "
+        "figures for all publishers count each copy group once.",
+    )
+    def get(self, request):
+        params = request.query_params
+        values = self.Input(data={
+            **{key: params[name] for key, name in (("start", "from"), ("end", "to"), ("interval", "interval"))
+               if params.get(name)},
+            "publisher": params.getlist("publisher"),
+        })
+        values.is_valid(raise_exception=True)
+        data = values.validated_data
+        try:
+            query = sourcing.sourcing_query(start=data.get("start"), end=data.get("end"), interval=data.get("interval"),
+                                            publisher_names=data.get("publisher", []))
+        except sourcing.ReportRefused as exc:
+            raise ValidationError({"detail": [str(exc)]}) from exc
+        report = sourcing.sourcing_report(query)
+        if request.accepted_renderer.format == "csv":
+            return Response(sourcing.csv_rows(report), content_type="text/csv; charset=utf-8")
+        return Response(SourcingReportOutput(sourcing.report_document(report)).data)

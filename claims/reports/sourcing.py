@@ -1,0 +1,318 @@
+"""The Sourcing report: how each outlet sources its stories (selectors; issue 29).
+
+Read from the ledger the triggers keep (claims.models.SourcingTally) on PostgreSQL, so a report
+reads a few rows a publisher and period whatever the archive's size; SQLite computes the same facts
+(claims/reports/facts.py) from the claims. What is counted is said there, and on the page:
+each outlet's figures count every claim it ran, copies included; figures for all publishers count
+each copy group once.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from datetime import timezone as dt_timezone
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import Count
+from django.db.models.functions import Coalesce
+
+from sources.levels import AttributionLevel
+from sources.models import Source
+
+from ..models import Claim, ClaimStatus
+from .facts import DAILY_BELOW, HOURLY_BELOW, VERDICT_VALUES, facts_sql
+
+INTERVALS = ("week", "month")
+LEVELS = tuple(AttributionLevel.values)
+ALL_PUBLISHERS = "All publishers"
+# The page's longest period: ten years of months, or of weeks.
+MAX_PERIODS = 520
+TOP_SPEAKERS = 10
+TOP_PUBLISHERS = 50
+COUNTING = ("An outlet's figures count every claim it ran, copies of wire stories included; "
+            "figures for all publishers count each copy group once.")
+
+
+class ReportRefused(ValueError):
+    """A report that cannot be made as asked (the message says why)."""
+
+
+def period_start(day: date, interval: str) -> date:
+    return day - timedelta(days=day.weekday()) if interval == "week" else day.replace(day=1)
+
+
+def next_period(start: date, interval: str) -> date:
+    if interval == "week":
+        return start + timedelta(days=7)
+    return date(start.year + start.month // 12, start.month % 12 + 1, 1)
+
+
+def period_label(start: date, interval: str) -> str:
+    """"2026-12" for a month; "2026-W49" (ISO) for a week."""
+    if interval == "week":
+        year, week, _ = start.isocalendar()
+        return f"{year}-W{week:02d}"
+    return f"{start.year}-{start.month:02d}"
+
+
+@dataclass(frozen=True)
+class SourcingQuery:
+    start: date
+    end: date
+    interval: str = "month"
+    publishers: tuple[Source, ...] = ()
+
+    @property
+    def periods(self) -> list[date]:
+        out, at = [], period_start(self.start, self.interval)
+        while at <= self.end:
+            out.append(at)
+            at = next_period(at, self.interval)
+        return out
+
+    @property
+    def previous(self) -> SourcingQuery:
+        """The same number of periods just before."""
+        at = self.periods[0]
+        for _ in self.periods:
+            at = period_start(at - timedelta(days=1), self.interval)
+        return SourcingQuery(start=at, end=self.periods[0] - timedelta(days=1), interval=self.interval,
+                             publishers=self.publishers)
+
+
+def sourcing_query(*, start: date | None, end: date | None, interval: str | None,
+                   publisher_names: list[str], today: date | None = None) -> SourcingQuery:
+    """The query from a request's values: the last 12 periods by default; unknown names refused."""
+    interval = interval or "month"
+    if interval not in INTERVALS:
+        raise ReportRefused(f"interval must be week or month, not {interval!r}")
+    end = end or today or date.today()
+    if start is None:
+        start = period_start(end, interval)
+        for _ in range(11):
+            start = period_start(start - timedelta(days=1), interval)
+    if start > end:
+        raise ReportRefused("from must not be after to")
+    names = sorted({name.strip() for name in publisher_names if name.strip()})
+    publishers = tuple(Source.objects.filter(name__in=names, published_articles__isnull=False).distinct().order_by("name")) \
+        if names else ()
+    missing = set(names) - {p.name for p in publishers}
+    if missing:
+        raise ReportRefused(f"no publisher named {', '.join(sorted(missing))}")
+    query = SourcingQuery(start=start, end=end, interval=interval, publishers=publishers)
+    if len(query.periods) > MAX_PERIODS:
+        raise ReportRefused(f"at most {MAX_PERIODS} periods a report: choose a shorter range or a longer interval")
+    return query
+
+
+def _tally(query: SourcingQuery, dimension: str, scope: str) -> list[tuple[date, int | None, str, str, int]]:
+    """(period, publisher id, level, value, claims) of `dimension` in the query's periods.
+
+    `scope`: "chosen" (the query's publishers, or every publisher's copy groups once when none is
+    chosen), "all" (copy groups once) or "each" (every outlet apart)."""
+    periods = query.periods
+    params: list = [query.interval, dimension, periods[0], periods[-1]]
+    if scope == "chosen" and query.publishers:
+        where = f"publisher_id IN ({', '.join(['%s'] * len(query.publishers))})"
+        params += [p.pk for p in query.publishers]
+    elif scope == "each":
+        where = "publisher_id IS NOT NULL"
+    else:
+        where = "publisher_id IS NULL"
+    if connection.vendor == "postgresql":
+        source, n = "claims_sourcingtally", "claims"
+    else:  # the facts of every claim, computed for this read (SQLite serves small archives)
+        source, n = f"({facts_sql('claims_claim', vendor='sqlite')})", "n"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT period, publisher_id, level, value, sum({n}) FROM {source} AS t "
+            f"WHERE grain = %s AND dimension = %s AND period >= %s AND period <= %s AND {where} "
+            f"GROUP BY period, publisher_id, level, value HAVING sum({n}) <> 0",
+            params,
+        )
+        return [(p if isinstance(p, date) else date.fromisoformat(str(p)), pub, level, value, int(total))
+                for p, pub, level, value, total in cursor.fetchall()]
+
+
+@dataclass
+class SourcingReport:
+    query: SourcingQuery
+    # (period, publisher name, level, claims), every period and level, zeros included
+    series: list[dict] = field(default_factory=list)
+    anonymous_share: list[dict] = field(default_factory=list)
+    top_speakers: list[dict] = field(default_factory=list)
+    verdicts_by_level: list[dict] = field(default_factory=list)
+    time_to_verdict: list[dict] = field(default_factory=list)
+    reviewers: list[dict] = field(default_factory=list)
+    counting: str = COUNTING
+
+
+def sourcing_report(query: SourcingQuery) -> SourcingReport:
+    report = SourcingReport(query=query)
+    claims = _tally(query, "claims", "chosen")
+    report.series = _series(query, claims)
+    report.verdicts_by_level = _verdicts_by_level(claims)
+    report.anonymous_share = _anonymous_share(query)
+    report.top_speakers = _top_speakers(query)
+    report.time_to_verdict = _time_to_verdict(query)
+    report.reviewers = _reviewers(query)
+    return report
+
+
+def _series(query: SourcingQuery, rows) -> list[dict]:
+    names = {p.pk: p.name for p in query.publishers}
+    counts: dict[tuple, int] = defaultdict(int)
+    for period, pub, level, _status, n in rows:
+        counts[period, names.get(pub, ALL_PUBLISHERS), level] += n
+    publishers = [p.name for p in query.publishers] or [ALL_PUBLISHERS]
+    return [
+        {"period": period_label(period, query.interval), "period_start": period, "publisher": publisher,
+         "level": level, "claims": counts.get((period, publisher, level), 0)}
+        for period in query.periods for publisher in publishers for level in LEVELS
+    ]
+
+
+def _verdicts_by_level(rows) -> list[dict]:
+    counts: dict[str, dict[str, int]] = {level: {v: 0 for v in VERDICT_VALUES} for level in LEVELS}
+    for _period, _pub, level, status, n in rows:
+        if status in VERDICT_VALUES and level in counts:
+            counts[level][status] += n
+    return [{"level": level, **by_verdict, "verdicts": sum(by_verdict.values())} for level, by_verdict in counts.items()]
+
+
+def _anonymous_share(query: SourcingQuery) -> list[dict]:
+    """Each outlet's share of claims on anonymous sources, highest first, beside the previous periods'."""
+    scope = "chosen" if query.publishers else "each"
+
+    def shares(q: SourcingQuery) -> dict[int, tuple[int, int]]:
+        out: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+        for _period, pub, level, _status, n in _tally(q, "claims", scope):
+            out[pub][0] += n
+            if level == AttributionLevel.ANONYMOUS:
+                out[pub][1] += n
+        return {pub: (total, anonymous) for pub, (total, anonymous) in out.items() if total}
+
+    now, before = shares(query), shares(query.previous)
+    ranked = sorted(now.items(), key=lambda item: (-item[1][1] / item[1][0], -item[1][0], item[0]))[:TOP_PUBLISHERS]
+    names = dict(Source.objects.filter(pk__in=[pub for pub, _ in ranked]).values_list("pk", "name"))
+    out = []
+    for pub, (total, anonymous) in ranked:
+        share = anonymous / total
+        previous = before.get(pub)
+        previous_share = previous[1] / previous[0] if previous else None
+        out.append({"publisher": names.get(pub, str(pub)), "publisher_id": pub, "claims": total, "anonymous": anonymous,
+                    "share": round(share, 4), "previous_share": None if previous_share is None else round(previous_share, 4),
+                    "change": None if previous_share is None else round(share - previous_share, 4)})
+    return out
+
+
+def _top_speakers(query: SourcingQuery) -> list[dict]:
+    """The speakers and outlets cited most at each attributed level.
+
+    Every publisher: the ledger's rows (each copy group once). Chosen outlets: their own articles'
+    claims in the periods, counted from the claims (an outlet's claims, not the archive's)."""
+    if query.publishers:
+        periods = query.periods
+        rows = (
+            Claim.objects.filter(article__publisher__in=query.publishers, speaker__isnull=False)
+            .annotate(story_at=Coalesce("article__published_at", "article__created_at"))
+            .filter(story_at__gte=_midnight(periods[0]), story_at__lt=_midnight(next_period(periods[-1], query.interval)))
+            .values_list("attribution_level", "speaker_id").annotate(n=Count("pk")).order_by()
+        )
+        counts = [(level, speaker, n) for level, speaker, n in rows]
+    else:
+        merged: dict[tuple[str, int], int] = defaultdict(int)
+        for _period, _pub, level, speaker, n in _tally(query, "speaker", "all"):
+            merged[level, int(speaker)] += n
+        counts = [(level, speaker, n) for (level, speaker), n in merged.items()]
+    by_level: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for level, speaker, n in counts:
+        by_level[level].append((n, speaker))
+    top = {level: sorted(items, key=lambda item: (-item[0], item[1]))[:TOP_SPEAKERS] for level, items in by_level.items()}
+    sources = Source.objects.in_bulk([speaker for items in top.values() for _, speaker in items])
+    return [
+        {"level": level, "speaker": sources[speaker].name if speaker in sources else str(speaker), "speaker_id": speaker,
+         "kind": sources[speaker].kind if speaker in sources else "", "claims": n}
+        for level in LEVELS for n, speaker in top.get(level, [])
+    ]
+
+
+def _midnight(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=dt_timezone.utc)
+
+
+def _bucket_width(lower: int) -> int:
+    return 1 if lower < HOURLY_BELOW else 24 if lower < DAILY_BELOW else 720
+
+
+def _percentile(histogram: list[tuple[int, int]], share: float) -> float | None:
+    """The `share` quantile of a sorted (bucket lower bound in hours, verdicts) histogram, linear
+    within its bucket."""
+    total = sum(n for _, n in histogram)
+    if not total:
+        return None
+    rank, seen = share * total, 0
+    for lower, n in histogram:
+        if seen + n >= rank:
+            return round(lower + _bucket_width(lower) * (rank - seen) / n, 1)
+        seen += n
+    return float(histogram[-1][0])
+
+
+def _time_to_verdict(query: SourcingQuery) -> list[dict]:
+    """Per period of the verdict: verdicts, hours from intake to verdict (p50, p90) and verdicts
+    given later than REVIEW_SLA after intake."""
+    sla_hours = settings.REVIEW_SLA.total_seconds() / 3600
+    histograms: dict[date, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for period, _pub, _level, bucket, n in _tally(query, "time_to_verdict", "chosen"):
+        histograms[period][int(bucket)] += n
+    out = []
+    for period in query.periods:
+        histogram = sorted(histograms.get(period, {}).items())
+        out.append({
+            "period": period_label(period, query.interval), "period_start": period,
+            "verdicts": sum(n for _, n in histogram),
+            "p50_hours": _percentile(histogram, 0.5), "p90_hours": _percentile(histogram, 0.9),
+            "breaches": sum(n for lower, n in histogram if lower >= math.ceil(sla_hours)),
+        })
+    return out
+
+
+def _reviewers(query: SourcingQuery) -> list[dict]:
+    """Every reviewer with open work now or verdicts in the periods (the whole desk's work)."""
+    from django.contrib.auth import get_user_model
+
+    open_work = dict(
+        Claim.objects.filter(status__in=[ClaimStatus.QUEUED, ClaimStatus.IN_REVIEW], copy_of__isnull=True,
+                             assignee__isnull=False)
+        .values_list("assignee_id").annotate(n=Count("pk")).order_by()
+    )
+    verdicts: dict[int, int] = defaultdict(int)
+    for _period, _pub, _level, user_id, n in _tally(query, "reviewer", "all"):
+        verdicts[int(user_id)] += n
+    users = get_user_model().objects.in_bulk(set(open_work) | set(verdicts))
+    rows = [{"reviewer": users[pk].get_username() if pk in users else str(pk), "reviewer_id": pk,
+             "open": open_work.get(pk, 0), "verdicts": verdicts.get(pk, 0)} for pk in set(open_work) | set(verdicts)]
+    return sorted(rows, key=lambda row: (-row["open"], -row["verdicts"], row["reviewer"]))
+
+
+def csv_rows(report: SourcingReport) -> list[list]:
+    """The series as the CSV carries it (header period,publisher,level,claims)."""
+    return [["period", "publisher", "level", "claims"],
+            *([row["period"], row["publisher"], row["level"], row["claims"]] for row in report.series)]
+
+
+def report_document(report: SourcingReport) -> dict:
+    """The report as the API answers it (and the page's tables read it)."""
+    query = report.query
+    return {
+        "interval": query.interval, "from": query.periods[0], "to": query.end,
+        "publishers": [p.name for p in query.publishers], "counting": report.counting,
+        "series": report.series, "anonymous_share": report.anonymous_share, "top_speakers": report.top_speakers,
+        "verdicts_by_level": report.verdicts_by_level, "time_to_verdict": report.time_to_verdict,
+        "reviewers": report.reviewers,
+    }
