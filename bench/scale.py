@@ -43,6 +43,7 @@ import subprocess  # noqa: E402
 import threading  # noqa: E402
 import time  # noqa: E402
 from datetime import timedelta  # noqa: E402
+from urllib.parse import quote  # noqa: E402
 
 DATABASE = "verifier_scale_{claims}"  # one a size: a loaded archive is kept for --reuse
 
@@ -153,8 +154,9 @@ def page_urls(cursor, claims: int) -> dict[str, str]:
     lead = cursor.fetchone()[0]
     cursor.execute("SELECT article_id FROM claims_claim WHERE id = %s", [lead])
     article = cursor.fetchone()[0]
-    cursor.execute("SELECT publisher_id FROM claims_article WHERE id = %s", [article])
-    publisher = cursor.fetchone()[0]
+    cursor.execute("SELECT a.publisher_id, s.name FROM claims_article a JOIN sources_source s ON s.id = a.publisher_id "
+                   "WHERE a.id = %s", [article])
+    publisher, publisher_name = cursor.fetchone()
     words = pick_words(cursor, claims)
     speaker = scale_data.LAST_NAMES[3]
     claims_list = "/admin/claims/claim/"
@@ -184,6 +186,10 @@ def page_urls(cursor, claims: int) -> dict[str, str]:
         "factchecks": "/admin/claims/factcheck/",
         "factchecks_search": f"/admin/claims/factcheck/?q={words['word']}",
         "queue": f"{claims_list}queue/",
+        # The Sourcing report (issue 29): its default (the last 12 months, every publisher), by week, one outlet
+        "report_sourcing": "/admin/reports/sourcing/",
+        "report_sourcing_weeks": "/admin/reports/sourcing/?interval=week",
+        "report_sourcing_publisher": f"/admin/reports/sourcing/?publisher={quote(publisher_name)}",
     }
 
 
@@ -202,6 +208,8 @@ def api_urls(cursor, claims: int) -> dict[str, str]:
         "claims_search_common": f"/api/claims/?page_size=100&search={words['common']}",
         "articles_first": "/api/articles/?page_size=100",
         "claimreviews_since": f"/api/claimreviews/?since={since}",
+        "reports_sourcing": "/api/reports/sourcing/",
+        "reports_sourcing_csv": "/api/reports/sourcing/?format=csv&interval=week",
     }
 
 

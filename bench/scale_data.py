@@ -15,8 +15,8 @@ The shape of a working desk, from generate_series on the server (no row passes t
   searchable), a copy key a lead, and imported fact-checks (one a 100 claims) with embeddings.
 
 Indexes are dropped for the load and built after it, as a restore would; the statement triggers
-(search term counts, the desk's tallies) are off for the load and their tables filled in one
-statement each.
+(search term counts, the desk's tallies, the Sourcing report's ledger) are off for the load and
+their tables filled in one statement each.
 """
 
 from __future__ import annotations
@@ -198,6 +198,10 @@ def load(cursor, shape: Shape, *, base_count: int, model: str, vector_index: boo
         SELECT 'status', status, count(*) FROM claims_claim WHERE copy_of_id IS NULL GROUP BY status
         UNION ALL SELECT 'attribution_level', attribution_level, count(*) FROM claims_claim
         WHERE copy_of_id IS NULL GROUP BY attribution_level""")
+    from claims.reports.facts import rebuild_statements
+
+    for statement in rebuild_statements():  # the Sourcing report's ledger, folded
+        step("sourcing_tallies", statement)
     cursor.execute("SET session_replication_role = DEFAULT")
     for table in ("claims_claim", "claims_article", "claims_statuschange", "claims_evidence", "claims_claimmatch",
                   "claims_factcheck", "sources_source"):

@@ -25,6 +25,7 @@ from ..models import (
 )
 from ..pipeline.priority import priority_why
 from ..pipeline.ingestion import articles_reextract
+from ..reports import sourcing
 from ..roles import EDITORS, REVIEWERS, ActionForbidden, can_edit_desk, can_withdraw_evidence, can_work_on_claim
 from ..selectors import articles_containing, claims_containing
 from ..triage import checkworthiness
@@ -226,6 +227,26 @@ class PublisherListFilter(admin.SimpleListFilter):
         return queryset.filter(article__publisher_id=value) if value and value.isdigit() else queryset
 
 
+class StoryPeriodFilter(admin.SimpleListFilter):
+    """By the story's week or month ("2026-12", "2026-W49"), as the Sourcing report counts them: its
+    bars open the claim list here. Listed only when chosen (the report is where periods are picked)."""
+
+    title = "story period"
+    parameter_name = "period"
+
+    def lookups(self, request, model_admin):
+        value = self.value()
+        return [(value, value)] if value and sourcing.period_range(value) else []
+
+    def queryset(self, request, queryset):
+        bounds = sourcing.period_range(self.value() or "")
+        if bounds is None:
+            return queryset
+        start, end = bounds
+        return (queryset.annotate(story_at=Coalesce("article__published_at", "article__created_at"))
+                .filter(story_at__gte=start, story_at__lt=end))
+
+
 class ArticleListFilter(admin.SimpleListFilter):
     """By article: the 30 most recent articles with claims (the search box finds older ones)."""
 
@@ -360,7 +381,7 @@ class ClaimAdmin(LargeTableAdmin):
     )
     list_filter = (
         CopiesListFilter, "status", CheckWorthyFilter, "attribution_level", AssigneeListFilter,
-        ArticleListFilter, PublisherListFilter,
+        ArticleListFilter, PublisherListFilter, StoryPeriodFilter,
     )
     search_fields = ("text", "speaker_text", "speaker__name")
     search_help_text = "Words of the claim or its speaker (the last may be a word's start; \"quote\" words in a row)."

@@ -94,11 +94,13 @@ def facts_sql(claims: str, *, vendor: str, sign: int = 1, appearances: str | Non
     ]
     grains = " UNION ALL ".join(f"SELECT '{grain}' AS grain" for grain in GRAINS)
     runs = _runs(claims, appearances=appearances, own=own)
-    return " UNION ALL ".join(
+    # The runs once (a CTE read six times is materialised), then a branch a kind of fact.
+    facts = " UNION ALL ".join(
         f"SELECT g.grain, {period} AS period, {publisher} AS publisher_id, {dimension} AS dimension, "
-        f"{level} AS level, {value} AS value, {sign} AS n FROM ({runs}) AS r CROSS JOIN ({grains}) AS g WHERE {where}"
+        f"{level} AS level, {value} AS value, {sign} AS n FROM runs AS r CROSS JOIN ({grains}) AS g WHERE {where}"
         for period, publisher, dimension, level, value, where in rows
     )
+    return f"WITH runs AS ({runs}) SELECT * FROM ({facts}) AS facts"
 
 
 def ledger_append(*changes: str) -> str:
@@ -106,7 +108,7 @@ def ledger_append(*changes: str) -> str:
     return (
         "INSERT INTO claims_sourcingtally (grain, period, publisher_id, dimension, level, value, claims, folded) "
         "SELECT grain, period, publisher_id, dimension, level, value, sum(n), false "
-        f"FROM ({' UNION ALL '.join(changes)}) AS f "
+        f"FROM ({' UNION ALL '.join(f'({change})' for change in changes)}) AS f "
         "GROUP BY grain, period, publisher_id, dimension, level, value HAVING sum(n) <> 0"
     )
 

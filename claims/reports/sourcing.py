@@ -59,6 +59,20 @@ def period_label(start: date, interval: str) -> str:
     return f"{start.year}-{start.month:02d}"
 
 
+def period_range(label: str) -> tuple[datetime, datetime] | None:
+    """The UTC bounds [start, end) of a period label ("2026-12" or "2026-W49"); None if not one."""
+    try:
+        if "-W" in label:
+            year, week = label.split("-W")
+            start, interval = date.fromisocalendar(int(year), int(week), 1), "week"
+        else:
+            year, month = label.split("-")
+            start, interval = date(int(year), int(month), 1), "month"
+    except ValueError:
+        return None
+    return _midnight(start), _midnight(next_period(start, interval))
+
+
 @dataclass(frozen=True)
 class SourcingQuery:
     start: date

@@ -165,3 +165,31 @@ def test_api_json_and_csv_agree_and_only_reviewers_and_editors_read_it(desk, cli
     assert client.get(url, HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 403
     reviewer_token = api_token_create(user=desk["reviewer"], role="reviewer", name="desk")[1]
     assert client.get(url, HTTP_AUTHORIZATION=f"Bearer {reviewer_token}").status_code == 200
+
+
+def test_the_page_shows_the_report_and_a_band_opens_its_claims(desk, client):
+    import re
+    from html import unescape
+
+    client.force_login(UserFactory(roles=["editors"]))
+    page = client.get("/admin/reports/sourcing/?from=2026-10-01&to=2026-12-31&publisher=Courier")
+    assert page.status_code == 200
+    html = page.content.decode()
+    for section in ("report-levels", "report-anonymous", "report-speakers", "report-verdicts", "report-time",
+                    "report-reviewers"):
+        assert f'id="{section}"' in html
+    assert "<desc" in html and "Courier, claims by attribution level per period" in html  # the text alternative
+    # The Courier's October anonymous band opens its one claim there (its copy of the Herald's).
+    band = re.search(r'<a href="([^"]+)" class="level-band" data-level="anonymous" data-period="2026-10" data-claims="1"', html)
+    listed = client.get(unescape(band.group(1)))
+    assert listed.status_code == 200
+    assert listed.context["cl"].result_count == 1
+    assert listed.context["cl"].result_list[0].article.publisher == desk["courier"]
+
+    series = client.get("/admin/reports/sourcing/?from=2026-10-01&to=2026-12-31&publisher=Courier&download=series")
+    api = client.get("/api/reports/sourcing/?from=2026-10-01&to=2026-12-31&publisher=Courier&format=csv")
+    assert series["Content-Type"].startswith("text/csv") and series.content == api.content
+
+    assert client.get("/admin/reports/sourcing/?interval=fortnight").status_code == 400
+    client.force_login(UserFactory(roles=["newsroom"], is_staff=True))
+    assert client.get("/admin/reports/sourcing/").status_code == 403
