@@ -371,6 +371,7 @@ SAVED = ("status", "assignee_id", "version", "priority", "recheck_after", "verdi
          "check_worthiness", "updated_at")
 
 
+COPIES_FOLLOW = ("status", "assignee_id", "verdict_at", "recheck_after")
 HISTORY_TABLES = ("claims_statuschange", "claims_outboxevent", "claims_notification")
 
 
@@ -409,6 +410,10 @@ def restore_job(cursor) -> None:
     """The saved rows as they were; what the job wrote beside them (history, events, notices) gone."""
     cursor.execute(f"UPDATE claims_claim c SET {', '.join(f'{f} = r.{f}' for f in SAVED)} "
                    "FROM bench_job_rows r WHERE c.id = r.id")
+    # The leads' copies, which followed them through the workflow, follow them back.
+    cursor.execute(f"UPDATE claims_claim c SET {', '.join(f'{f} = l.{f}' for f in COPIES_FOLLOW)} "
+                   "FROM claims_claim l, bench_job_rows r WHERE l.id = r.id AND c.copy_of_id = l.id "
+                   f"AND ({', '.join(f'c.{f}' for f in COPIES_FOLLOW)}) IS DISTINCT FROM ({', '.join(f'l.{f}' for f in COPIES_FOLLOW)})")
     cursor.execute("DELETE FROM claims_notification_claims "
                    "WHERE notification_id > (SELECT id FROM mark_claims_notification)")
     for table in HISTORY_TABLES:

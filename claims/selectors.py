@@ -83,12 +83,20 @@ class SinceFilter(django_filters.IsoDateTimeFilter):
 
 
 class StableOrderingFilter(django_filters.OrderingFilter):
-    """Ordering with the primary key as the last key, so pages never overlap or skip rows."""
+    """Ordering with the primary key as the last key, so pages never overlap or skip rows.
+
+    `tie_breaks`: for a first key, the keys after it that an index holds in that order (claims by
+    priority break ties as the reviewers' list does, claim_list_idx: read in order, not sorted)."""
+
+    def __init__(self, *args, tie_breaks: dict[str, tuple[str, ...]] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.tie_breaks = tie_breaks or {}
 
     def filter(self, qs, value):
         if value in ([], (), {}, "", None):
             return qs
-        return qs.order_by(*[self.get_ordering_value(param) for param in value], "id")
+        keys = [self.get_ordering_value(param) for param in value]
+        return qs.order_by(*keys, *(self.tie_breaks.get(keys[0], ("id",)) if len(keys) == 1 else ("id",)))
 
 
 class StrictFilterForm(forms.Form):
@@ -298,7 +306,9 @@ class ClaimFilter(FilterSet):
     )
     ordering = StableOrderingFilter(
         fields=(("priority", "priority"), ("created_at", "created"), ("check_worthiness", "check_worthiness")),
-        help_text="priority, created or check_worthiness, - for descending (default: article order).",
+        help_text="priority, created or check_worthiness, - for descending (default: article order). "
+        "Ties by priority fall as in the reviewers' list (oldest first), then by id.",
+        tie_breaks={"-priority": ("created_at", "-id"), "priority": ("-created_at", "id")},
     )
 
     class Meta:

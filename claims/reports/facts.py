@@ -8,6 +8,8 @@ What is counted, a row per (grain, period, publisher, dimension, level, value):
 - ("claims", level, status) for every claim, for each outlet that ran it: its article's publisher
   and each other publisher its article appeared under (claims_articleappearance, once an outlet),
   in the period of that outlet's story (its published_at, else when it reached us);
+- ("anonymous_share", "", "anonymous" or "other") for each of those: an outlet's ranking reads two
+  rows a period, not one a level and status;
 - the same without a publisher for each copy group once (its lead, in its own article's period);
 - ("speaker", level, speaker id) without a publisher, for each attributed lead;
 - ("time_to_verdict", "", hours) for each lead with a verdict, in the period of its verdict, for
@@ -18,7 +20,11 @@ What is counted, a row per (grain, period, publisher, dimension, level, value):
 
 from __future__ import annotations
 
+from sources.levels import AttributionLevel
+
 from ..models import VERDICTS
+
+ANONYMOUS = AttributionLevel.ANONYMOUS.value
 
 GRAINS = ("week", "month")
 VERDICT_VALUES = tuple(sorted(str(v) for v in VERDICTS))
@@ -85,6 +91,9 @@ def facts_sql(claims: str, *, vendor: str, sign: int = 1, appearances: str | Non
     rows = [
         (story, "r.pub", "'claims'", "r.level", "r.status", "1 = 1"),
         (story, "NULL", "'claims'", "r.level", "r.status", group_once),
+        # each outlet's anonymous and other claims: two rows an outlet and period for its ranking
+        (story, "r.pub", "'anonymous_share'", "''",
+         f"CASE WHEN r.level = '{ANONYMOUS}' THEN 'anonymous' ELSE 'other' END", "1 = 1"),
         (story, "NULL", "'speaker'", "r.level", d["text"].format(x="r.speaker_id"),
          f"{group_once} AND r.speaker_id IS NOT NULL"),
         (verdict, "r.pub", "'time_to_verdict'", "''", d["text"].format(x=bucket), decided),

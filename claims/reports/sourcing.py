@@ -123,8 +123,10 @@ def sourcing_query(*, start: date | None, end: date | None, interval: str | None
     return query
 
 
-def _tally(query: SourcingQuery, dimension: str, scope: str) -> list[tuple[date, int | None, str, str, int]]:
-    """(period, publisher id, level, value, claims) of `dimension` in the query's periods.
+def _tally(query: SourcingQuery, dimension: str, scope: str, *, by_period: bool = True,
+           top_per_level: int | None = None) -> list[tuple]:
+    """(period, publisher id, level, value, claims) of `dimension` in the query's periods (period
+    None and the periods summed unless `by_period`).
 
     `scope`: "chosen" (the query's publishers, or every publisher's copy groups once when none is
     chosen), "all" (copy groups once) or "each" (every outlet apart)."""
@@ -141,14 +143,17 @@ def _tally(query: SourcingQuery, dimension: str, scope: str) -> list[tuple[date,
         source, n = "claims_sourcingtally", "claims"
     else:  # the facts of every claim, computed for this read (SQLite serves small archives)
         source, n = f"({facts_sql('claims_claim', vendor='sqlite')})", "n"
+    period = "period" if by_period else "NULL"
+    sql = (f"SELECT {period} AS period, publisher_id, level, value, sum({n}) AS total FROM {source} AS t "
+           f"WHERE grain = %s AND dimension = %s AND period >= %s AND period <= %s AND {where} "
+           f"GROUP BY {'period, ' if by_period else ''}publisher_id, level, value HAVING sum({n}) <> 0")
+    if top_per_level:  # the database keeps each level's first few, not every value
+        sql = (f"SELECT period, publisher_id, level, value, total FROM (SELECT *, row_number() OVER "
+               f"(PARTITION BY level ORDER BY total DESC, value) AS rank FROM ({sql}) AS summed) AS ranked "
+               f"WHERE rank <= {int(top_per_level)}")
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT period, publisher_id, level, value, sum({n}) FROM {source} AS t "
-            f"WHERE grain = %s AND dimension = %s AND period >= %s AND period <= %s AND {where} "
-            f"GROUP BY period, publisher_id, level, value HAVING sum({n}) <> 0",
-            params,
-        )
-        return [(p if isinstance(p, date) else date.fromisoformat(str(p)), pub, level, value, int(total))
+        cursor.execute(sql, params)
+        return [(p if p is None or isinstance(p, date) else date.fromisoformat(str(p)), pub, level, value, int(total))
                 for p, pub, level, value, total in cursor.fetchall()]
 
 
@@ -204,9 +209,9 @@ def _anonymous_share(query: SourcingQuery) -> list[dict]:
 
     def shares(q: SourcingQuery) -> dict[int, tuple[int, int]]:
         out: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-        for _period, pub, level, _status, n in _tally(q, "claims", scope):
+        for _period, pub, _level, kind, n in _tally(q, "anonymous_share", scope, by_period=False):
             out[pub][0] += n
-            if level == AttributionLevel.ANONYMOUS:
+            if kind == "anonymous":
                 out[pub][1] += n
         return {pub: (total, anonymous) for pub, (total, anonymous) in out.items() if total}
 
@@ -239,10 +244,8 @@ def _top_speakers(query: SourcingQuery) -> list[dict]:
         )
         counts = [(level, speaker, n) for level, speaker, n in rows]
     else:
-        merged: dict[tuple[str, int], int] = defaultdict(int)
-        for _period, _pub, level, speaker, n in _tally(query, "speaker", "all"):
-            merged[level, int(speaker)] += n
-        counts = [(level, speaker, n) for (level, speaker), n in merged.items()]
+        counts = [(level, int(speaker), n) for _p, _pub, level, speaker, n in
+                  _tally(query, "speaker", "all", by_period=False, top_per_level=TOP_SPEAKERS)]
     by_level: dict[str, list[tuple[int, int]]] = defaultdict(list)
     for level, speaker, n in counts:
         by_level[level].append((n, speaker))
