@@ -6,7 +6,7 @@ lost). SQLite computes the report from the claims and leaves the table empty."""
 import django.db.models.deletion
 from django.db import migrations, models
 
-from claims.reports.facts import DROP_STATISTICS, DROP_TRIGGERS, STATISTICS, rebuild_statements, trigger_statements
+from claims.reports.facts import DROP_TRIGGERS, rebuild_statements, trigger_statements
 
 
 def run_on_postgresql(statements):
@@ -44,6 +44,6 @@ class Migration(migrations.Migration):
                 'indexes': [models.Index(fields=['grain', 'dimension', 'publisher', 'period'], name='sourcing_tally_report_idx'), models.Index(condition=models.Q(('folded', False)), fields=['id'], name='sourcing_tally_unfolded_idx')],
             },
         ),
-        migrations.RunPython(run_on_postgresql([*trigger_statements(), *rebuild_statements(), *STATISTICS]),
-                             run_on_postgresql([*DROP_STATISTICS, *DROP_TRIGGERS])),
+        migrations.RunPython(run_on_postgresql([*trigger_statements(), *rebuild_statements()]),
+                             run_on_postgresql(DROP_TRIGGERS)),
     ]

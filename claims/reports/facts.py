@@ -172,16 +172,6 @@ def trigger_statements() -> list[str]:
     ]
 
 
-# The planner's estimate of "every publisher's rows of one dimension" multiplies two independent
-# guesses (a third of the rows have no publisher; the speakers' do): 339,000 rows for 421 at 10M, a
-# sequential scan. Statistics on the three together make it the index's few rows.
-STATISTICS = [
-    "CREATE STATISTICS IF NOT EXISTS claims_sourcingtally_dims (mcv) ON grain, dimension, (publisher_id IS NULL) "
-    "FROM claims_sourcingtally",
-    "ANALYZE claims_sourcingtally",
-]
-DROP_STATISTICS = ["DROP STATISTICS IF EXISTS claims_sourcingtally_dims"]
-
 DROP_TRIGGERS = [
     *(f"DROP TRIGGER IF EXISTS claims_claim_sourcing_{event} ON claims_claim" for event in ("insert", "update", "delete")),
     *(f"DROP TRIGGER IF EXISTS claims_appearance_sourcing_{event} ON claims_articleappearance"
