@@ -236,7 +236,7 @@ def articles_containing(queryset: QuerySet[Article], terms: Iterable[str]) -> Qu
 # Past one row in this many a search's words are common: the list's own order meets a screen of
 # them within a few thousand rows. Below it the matches are few enough to sort (40,000 at 10M).
 COMMON_WORDS_SHARE = 250
-MIN_MATCHES_SORTED = 1000
+MIN_MATCHES_SORTED = 200
 
 
 def _matches_sorted_at_most(table: str) -> int:

@@ -32,7 +32,7 @@ def _day(value: str | None) -> date | None:
     try:
         return date.fromisoformat(value) if value else None
     except ValueError:
-        raise sourcing.ReportRefused(f"{value!r} is not a date (YYYY-MM-DD)") from None
+        raise sourcing.ReportRefused(f"{value!r} is not a date (YYYY-MM-DD)", field="from") from None
 
 
 def sourcing_report_view(request):
@@ -73,7 +73,7 @@ def _change(change: float | None) -> str:
 
 def _publishers_offered() -> list[str]:
     """The outlets of the latest articles, for the form's suggestions (any name may be typed)."""
-    latest = Article.objects.order_by("-created_at", "-pk").values_list("publisher__name", flat=True)[:PUBLISHERS_OFFERED * 10]
+    latest = Article.objects.order_by("-created_at", "-pk").values_list("publisher__name", flat=True)[:PUBLISHERS_OFFERED]
     return sorted(set(latest))[:PUBLISHERS_OFFERED]
 
 

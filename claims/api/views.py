@@ -1096,6 +1096,15 @@ class SourcingCsvRenderer(BaseRenderer):
         return out.getvalue().encode("utf-8")
 
 
+# The report's query parameters, as its Input serializer names them.
+SOURCING_QUERY_NAMES = {"start": "from", "end": "to"}
+
+
+@extend_validation_errors(["invalid", "invalid_choice", "max_length", "null_characters_not_allowed"],
+                          field_name="publisher", methods=["get"])
+@extend_validation_errors(["invalid", "invalid_choice"], field_name="interval", methods=["get"])
+@extend_validation_errors(["invalid"], field_name="from", methods=["get"])
+@extend_validation_errors(["invalid"], field_name="to", methods=["get"])
 class SourcingReportApi(APIView):
     """GET /api/reports/sourcing/: how each outlet sources its stories, per week or month."""
 
@@ -1139,13 +1148,14 @@ class SourcingReportApi(APIView):
                if params.get(name)},
             "publisher": params.getlist("publisher"),
         })
-        values.is_valid(raise_exception=True)
+        if not values.is_valid():
+            raise ValidationError({SOURCING_QUERY_NAMES.get(name, name): errors for name, errors in values.errors.items()})
         data = values.validated_data
         try:
             query = sourcing.sourcing_query(start=data.get("start"), end=data.get("end"), interval=data.get("interval"),
                                             publisher_names=data.get("publisher", []))
         except sourcing.ReportRefused as exc:
-            raise ValidationError({"detail": [str(exc)]}) from exc
+            raise ValidationError({exc.field: [str(exc)]}) from exc
         report = sourcing.sourcing_report(query)
         if request.accepted_renderer.format == "csv":
             return Response(sourcing.csv_rows(report), content_type="text/csv; charset=utf-8")

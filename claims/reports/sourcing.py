@@ -38,7 +38,11 @@ COUNTING = ("An outlet's figures count every claim it ran, copies of wire storie
 
 
 class ReportRefused(ValueError):
-    """A report that cannot be made as asked (the message says why)."""
+    """A report that cannot be made as asked (the message says why; `field`: the query parameter)."""
+
+    def __init__(self, message: str, *, field: str):
+        super().__init__(message)
+        self.field = field
 
 
 def period_start(day: date, interval: str) -> date:
@@ -103,23 +107,24 @@ def sourcing_query(*, start: date | None, end: date | None, interval: str | None
     """The query from a request's values: the last 12 periods by default; unknown names refused."""
     interval = interval or "month"
     if interval not in INTERVALS:
-        raise ReportRefused(f"interval must be week or month, not {interval!r}")
+        raise ReportRefused(f"interval must be week or month, not {interval!r}", field="interval")
     end = end or today or date.today()
     if start is None:
         start = period_start(end, interval)
         for _ in range(11):
             start = period_start(start - timedelta(days=1), interval)
     if start > end:
-        raise ReportRefused("from must not be after to")
+        raise ReportRefused("from must not be after to", field="from")
     names = sorted({name.strip() for name in publisher_names if name.strip()})
     publishers = tuple(Source.objects.filter(name__in=names, published_articles__isnull=False).distinct().order_by("name")) \
         if names else ()
     missing = set(names) - {p.name for p in publishers}
     if missing:
-        raise ReportRefused(f"no publisher named {', '.join(sorted(missing))}")
+        raise ReportRefused(f"no publisher named {', '.join(sorted(missing))}", field="publisher")
     query = SourcingQuery(start=start, end=end, interval=interval, publishers=publishers)
     if len(query.periods) > MAX_PERIODS:
-        raise ReportRefused(f"at most {MAX_PERIODS} periods a report: choose a shorter range or a longer interval")
+        raise ReportRefused(f"at most {MAX_PERIODS} periods a report: choose a shorter range or a longer interval",
+                            field="from")
     return query
 
 
