@@ -16,15 +16,6 @@ from ..models import Article
 from ..reports import charts, sourcing
 from ..roles import can_read_reports
 
-# The tables a page offers as CSV, with their columns.
-DOWNLOADS = {
-    "series": ("period", "publisher", "level", "claims"),
-    "anonymous_share": ("publisher", "claims", "anonymous", "share", "previous_share", "change"),
-    "top_speakers": ("level", "speaker", "kind", "claims"),
-    "verdicts_by_level": ("level", "corroborated", "disputed", "refuted", "unverifiable", "verdicts"),
-    "time_to_verdict": ("period", "verdicts", "p50_hours", "p90_hours", "breaches"),
-    "reviewers": ("reviewer", "open", "verdicts"),
-}
 PUBLISHERS_OFFERED = 200
 
 
@@ -43,7 +34,7 @@ def sourcing_report_view(request):
     table = request.GET.get("download")
     context = {**admin.site.each_context(request), "title": "Sourcing", "values": params,
                "chosen": [name for name in params.getlist("publisher") if name.strip()],
-               "offered": _publishers_offered(), "downloads": DOWNLOADS}
+               "offered": _publishers_offered()}
     try:
         query = sourcing.sourcing_query(start=_day(params.get("from")), end=_day(params.get("to")),
                                         interval=params.get("interval") or None,
@@ -52,14 +43,14 @@ def sourcing_report_view(request):
         context["error"] = str(exc)
         return TemplateResponse(request, "admin/claims/reports/sourcing.html", context, status=400)
     report = sourcing.sourcing_report(query)
-    if table in DOWNLOADS:
-        return _csv(report, table, query)
     document = sourcing.report_document(report)
+    if table in sourcing.CSV_COLUMNS:
+        return _csv(document, table, query)
     context.update(
         report=document, query=query, level_charts=charts.level_share_charts(report),
-        share_bars=charts.bars(document["anonymous_share"], label="publisher", value="share",
+        share_bars=charts.bars(document["anonymous_share"], value="share",
                                note=lambda row: _change(row["change"])),
-        reviewer_bars=charts.bars(document["reviewers"], label="reviewer", value="open",
+        reviewer_bars=charts.bars(document["reviewers"], value="open",
                                   note=lambda row: f"{row['verdicts']} verdict(s) in the period"),
         query_string=params.urlencode(), level_labels=list(charts.LABELS.items()),
         sla_hours=round(settings.REVIEW_SLA.total_seconds() / 3600, 1),
@@ -77,13 +68,9 @@ def _publishers_offered() -> list[str]:
     return sorted(set(latest))[:PUBLISHERS_OFFERED]
 
 
-def _csv(report: sourcing.SourcingReport, table: str, query: sourcing.SourcingQuery) -> HttpResponse:
-    rows = sourcing.report_document(report)[table]
-    columns = DOWNLOADS[table]
+def _csv(document: dict, table: str, query: sourcing.SourcingQuery) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = (f'attachment; filename="sourcing-{table}-{query.periods[0]:%Y-%m-%d}-'
+    response["Content-Disposition"] = (f'attachment; filename="sourcing-{table}-{document["from"]:%Y-%m-%d}-'
                                        f'{query.end:%Y-%m-%d}.csv"')
-    writer = csv.writer(response, lineterminator="\n")
-    writer.writerow(columns)
-    writer.writerows([row.get(column, "") for column in columns] for row in rows)
+    csv.writer(response, lineterminator="\n").writerows(sourcing.csv_rows(document, table))
     return response

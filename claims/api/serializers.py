@@ -764,6 +764,7 @@ class SourcingReviewerOutput(serializers.Serializer):
 
 class SourcingReportOutput(serializers.Serializer):
     interval = serializers.ChoiceField(choices=[("week", "week"), ("month", "month")])
+    range_shortened = serializers.BooleanField(help_text="The range held more than 520 periods: `from` is its latest 520's first.")
     publishers = serializers.ListField(child=serializers.CharField(), help_text="The outlets chosen; empty: all.")
     counting = serializers.CharField(help_text="What a figure counts (copy groups, outlets).")
     series = SourcingSeriesOutput(many=True, help_text="One row a period, publisher and level: claims.")

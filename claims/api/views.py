@@ -1105,6 +1105,12 @@ SOURCING_QUERY_NAMES = {"start": "from", "end": "to"}
 @extend_validation_errors(["invalid", "invalid_choice"], field_name="interval", methods=["get"])
 @extend_validation_errors(["invalid"], field_name="from", methods=["get"])
 @extend_validation_errors(["invalid"], field_name="to", methods=["get"])
+def _flat_errors(errors):
+    """A list field's errors by item ({0: [...]}) as the field's own list: the parameter repeats, its
+    400 names the parameter (as the schema states it), not the repetition."""
+    return [error for item in errors.values() for error in item] if isinstance(errors, dict) else errors
+
+
 class SourcingReportApi(APIView):
     """GET /api/reports/sourcing/: how each outlet sources its stories, per week or month."""
 
@@ -1149,14 +1155,15 @@ class SourcingReportApi(APIView):
             "publisher": params.getlist("publisher"),
         })
         if not values.is_valid():
-            raise ValidationError({SOURCING_QUERY_NAMES.get(name, name): errors for name, errors in values.errors.items()})
+            raise ValidationError({SOURCING_QUERY_NAMES.get(name, name): _flat_errors(errors)
+                                   for name, errors in values.errors.items()})
         data = values.validated_data
         try:
             query = sourcing.sourcing_query(start=data.get("start"), end=data.get("end"), interval=data.get("interval"),
                                             publisher_names=data.get("publisher", []))
         except sourcing.ReportRefused as exc:
             raise ValidationError({exc.field: [str(exc)]}) from exc
-        report = sourcing.sourcing_report(query)
+        document = sourcing.report_document(sourcing.sourcing_report(query))
         if request.accepted_renderer.format == "csv":
-            return Response(sourcing.csv_rows(report), content_type="text/csv; charset=utf-8")
-        return Response(SourcingReportOutput(sourcing.report_document(report)).data)
+            return Response(sourcing.csv_rows(document), content_type="text/csv; charset=utf-8")
+        return Response(SourcingReportOutput(document).data)

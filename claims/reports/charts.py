@@ -99,14 +99,11 @@ def _summary(publisher: str, periods: dict[str, dict[str, int]]) -> str:
 
 @dataclass
 class Bar:
-    label: str
-    value: float
+    row: dict  # the table's row it draws
     width: float  # percent of the widest
     note: str = ""
-    link: str = ""
 
 
-def bars(rows: list[dict], *, label: str, value: str, note=lambda row: "", link=lambda row: "") -> list[Bar]:
+def bars(rows: list[dict], *, value: str, note=lambda row: "") -> list[Bar]:
     widest = max((row[value] or 0 for row in rows), default=0) or 1
-    return [Bar(label=str(row[label]), value=row[value] or 0, width=round(100 * (row[value] or 0) / widest, 1),
-                note=note(row), link=link(row)) for row in rows]
+    return [Bar(row=row, width=round(100 * (row[value] or 0) / widest, 1), note=note(row)) for row in rows]

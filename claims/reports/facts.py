@@ -69,7 +69,8 @@ def _runs(claims: str, *, appearances: str | None, own: bool) -> str:
             f"SELECT {columns}, p.publisher_id AS pub, coalesce(p.published_at, p.created_at) AS story_at, 0 AS own "
             f"FROM {claims} c JOIN claims_article a ON a.id = c.article_id "
             f"JOIN {appearances} p ON p.article_id = c.article_id "
-            f"WHERE p.publisher_id <> a.publisher_id AND {_first('claims_articleappearance')} AND {_first(appearances)}"
+            f"WHERE p.publisher_id <> a.publisher_id AND "
+            + " AND ".join(_first(table) for table in dict.fromkeys(("claims_articleappearance", appearances)))
         )
     return " UNION ALL ".join(parts)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date, datetime, timedelta
 from datetime import timezone as dt_timezone
 
@@ -31,6 +32,7 @@ LEVELS = tuple(AttributionLevel.values)
 ALL_PUBLISHERS = "All publishers"
 # The page's longest period: ten years of months, or of weeks.
 MAX_PERIODS = 520
+LAST_DAY = date.max - timedelta(days=62)
 TOP_SPEAKERS = 10
 TOP_PUBLISHERS = 50
 COUNTING = ("An outlet's figures count every claim it ran, copies of wire stories included; "
@@ -83,9 +85,14 @@ class SourcingQuery:
     end: date
     interval: str = "month"
     publishers: tuple[Source, ...] = ()
+    # Names asked for that no outlet carries: outlets with no claims (their rows are zeros).
+    unknown: tuple[str, ...] = ()
+    # The range asked for held more than MAX_PERIODS periods: these are its latest.
+    shortened: bool = False
 
-    @property
+    @cached_property
     def periods(self) -> list[date]:
+        """The periods from start's to end's; none when start is after end."""
         out, at = [], period_start(self.start, self.interval)
         while at <= self.end:
             out.append(at)
@@ -93,38 +100,44 @@ class SourcingQuery:
         return out
 
     @property
+    def chosen(self) -> bool:
+        return bool(self.publishers or self.unknown)
+
+    @property
     def previous(self) -> SourcingQuery:
         """The same number of periods just before."""
         at = self.periods[0]
-        for _ in self.periods:
-            at = period_start(at - timedelta(days=1), self.interval)
+        try:
+            for _ in self.periods:
+                at = period_start(at - timedelta(days=1), self.interval)
+        except OverflowError:  # before the first day a date can hold: no period
+            return SourcingQuery(start=date.max, end=date.min, interval=self.interval)
         return SourcingQuery(start=at, end=self.periods[0] - timedelta(days=1), interval=self.interval,
-                             publishers=self.publishers)
+                             publishers=self.publishers, unknown=self.unknown)
 
 
 def sourcing_query(*, start: date | None, end: date | None, interval: str | None,
                    publisher_names: list[str], today: date | None = None) -> SourcingQuery:
-    """The query from a request's values: the last 12 periods by default; unknown names refused."""
+    """The query from a request's values: the last 12 periods by default, the latest MAX_PERIODS at
+    most. Only an unknown interval is refused: a range that ends before it starts holds no period,
+    and a name no outlet carries is an outlet without claims."""
     interval = interval or "month"
     if interval not in INTERVALS:
         raise ReportRefused(f"interval must be week or month, not {interval!r}", field="interval")
-    end = end or today or date.today()
+    # A range ends two months before the last day a date can hold: every period's end is a date.
+    end = min(end or today or date.today(), LAST_DAY)
     if start is None:
         start = period_start(end, interval)
         for _ in range(11):
             start = period_start(start - timedelta(days=1), interval)
-    if start > end:
-        raise ReportRefused("from must not be after to", field="from")
     names = sorted({name.strip() for name in publisher_names if name.strip()})
     publishers = tuple(Source.objects.filter(name__in=names, published_articles__isnull=False).distinct().order_by("name")) \
         if names else ()
-    missing = set(names) - {p.name for p in publishers}
-    if missing:
-        raise ReportRefused(f"no publisher named {', '.join(sorted(missing))}", field="publisher")
-    query = SourcingQuery(start=start, end=end, interval=interval, publishers=publishers)
+    unknown = tuple(sorted(set(names) - {p.name for p in publishers}))
+    query = SourcingQuery(start=start, end=end, interval=interval, publishers=publishers, unknown=unknown)
     if len(query.periods) > MAX_PERIODS:
-        raise ReportRefused(f"at most {MAX_PERIODS} periods a report: choose a shorter range or a longer interval",
-                            field="from")
+        query = SourcingQuery(start=query.periods[-MAX_PERIODS], end=end, interval=interval, publishers=publishers,
+                              unknown=unknown, shortened=True)
     return query
 
 
@@ -136,6 +149,8 @@ def _tally(query: SourcingQuery, dimension: str, scope: str, *, by_period: bool 
     `scope`: "chosen" (the query's publishers, or every publisher's copy groups once when none is
     chosen), "all" (copy groups once) or "each" (every outlet apart)."""
     periods = query.periods
+    if not periods or (scope == "chosen" and query.chosen and not query.publishers):
+        return []  # no period, or only outlets without claims
     params: list = [query.interval, dimension, periods[0], periods[-1]]
     if scope == "chosen" and query.publishers:
         where = f"publisher_id IN ({', '.join(['%s'] * len(query.publishers))})"
@@ -177,6 +192,8 @@ class SourcingReport:
 
 def sourcing_report(query: SourcingQuery) -> SourcingReport:
     report = SourcingReport(query=query)
+    if not query.periods:
+        return report
     claims = _tally(query, "claims", "chosen")
     report.series = _series(query, claims)
     report.verdicts_by_level = _verdicts_by_level(claims)
@@ -192,7 +209,7 @@ def _series(query: SourcingQuery, rows) -> list[dict]:
     counts: dict[tuple, int] = defaultdict(int)
     for period, pub, level, _status, n in rows:
         counts[period, names.get(pub, ALL_PUBLISHERS), level] += n
-    publishers = [p.name for p in query.publishers] or [ALL_PUBLISHERS]
+    publishers = sorted([p.name for p in query.publishers] + list(query.unknown)) or [ALL_PUBLISHERS]
     return [
         {"period": period_label(period, query.interval), "period_start": period, "publisher": publisher,
          "level": level, "claims": counts.get((period, publisher, level), 0)}
@@ -210,7 +227,7 @@ def _verdicts_by_level(rows) -> list[dict]:
 
 def _anonymous_share(query: SourcingQuery) -> list[dict]:
     """Each outlet's share of claims on anonymous sources, highest first, beside the previous periods'."""
-    scope = "chosen" if query.publishers else "each"
+    scope = "chosen" if query.chosen else "each"
 
     def shares(q: SourcingQuery) -> dict[int, tuple[int, int]]:
         out: dict[int, list[int]] = defaultdict(lambda: [0, 0])
@@ -239,7 +256,7 @@ def _top_speakers(query: SourcingQuery) -> list[dict]:
 
     Every publisher: the ledger's rows (each copy group once). Chosen outlets: their own articles'
     claims in the periods, counted from the claims (an outlet's claims, not the archive's)."""
-    if query.publishers:
+    if query.chosen:
         periods = query.periods
         rows = (
             Claim.objects.filter(article__publisher__in=query.publishers, speaker__isnull=False)
@@ -322,18 +339,30 @@ def _reviewers(query: SourcingQuery) -> list[dict]:
     return sorted(rows, key=lambda row: (-row["open"], -row["verdicts"], row["reviewer"]))
 
 
-def csv_rows(report: SourcingReport) -> list[list]:
-    """The series as the CSV carries it (header period,publisher,level,claims)."""
-    return [["period", "publisher", "level", "claims"],
-            *([row["period"], row["publisher"], row["level"], row["claims"]] for row in report.series)]
+# The report's parts as CSV, with their columns (the series' header is the API's interface).
+CSV_COLUMNS = {
+    "series": ("period", "publisher", "level", "claims"),
+    "anonymous_share": ("publisher", "claims", "anonymous", "share", "previous_share", "change"),
+    "top_speakers": ("level", "speaker", "kind", "claims"),
+    "verdicts_by_level": ("level", "corroborated", "disputed", "refuted", "unverifiable", "verdicts"),
+    "time_to_verdict": ("period", "verdicts", "p50_hours", "p90_hours", "breaches"),
+    "reviewers": ("reviewer", "open", "verdicts"),
+}
+
+
+def csv_rows(document: dict, part: str = "series") -> list[list]:
+    """A part of report_document() as CSV rows, its header first."""
+    columns = CSV_COLUMNS[part]
+    return [list(columns), *([row.get(column, "") for column in columns] for row in document[part])]
 
 
 def report_document(report: SourcingReport) -> dict:
     """The report as the API answers it (and the page's tables read it)."""
     query = report.query
     return {
-        "interval": query.interval, "from": query.periods[0], "to": query.end,
-        "publishers": [p.name for p in query.publishers], "counting": report.counting,
+        "interval": query.interval, "from": query.periods[0] if query.periods else query.start, "to": query.end,
+        "range_shortened": query.shortened,
+        "publishers": sorted([p.name for p in query.publishers] + list(query.unknown)), "counting": report.counting,
         "series": report.series, "anonymous_share": report.anonymous_share, "top_speakers": report.top_speakers,
         "verdicts_by_level": report.verdicts_by_level, "time_to_verdict": report.time_to_verdict,
         "reviewers": report.reviewers,

@@ -153,11 +153,22 @@ def test_api_json_and_csv_agree_and_only_reviewers_and_editors_read_it(desk, cli
     assert rows[0] == ["period", "publisher", "level", "claims"]
     assert rows[1:] == [[r["period"], r["publisher"], r["level"], str(r["claims"])] for r in body["series"]]
 
-    for bad, why in (("interval=day", "interval"), ("from=2026-12-01&to=2026-10-01", "after"),
-                     ("publisher=Nobody", "Nobody"), ("from=1900-01-01&interval=week", "periods")):
+    # What the schema refuses is a JSON 400 naming its parameter, whatever format was asked for.
+    for bad, attr in (("interval=day", "interval"), ("from=12/01/2026", "from"), ("publisher=" + "x" * 256, "publisher")):
         response = client.get(f"/api/reports/sourcing/?{bad}&format=csv")
-        assert response.status_code == 400 and why in response.content.decode(), bad
-        assert response["Content-Type"].startswith("application/json")
+        assert response.status_code == 400 and response["Content-Type"].startswith("application/json"), bad
+        assert [error["attr"] for error in response.json()["errors"]] == [attr], bad
+    # What it allows is answered: a range ending before it starts holds no period; a name no outlet
+    # carries is an outlet without claims; a range of more than 520 periods keeps its latest.
+    backwards = client.get("/api/reports/sourcing/?from=2026-12-01&to=2026-10-01").json()
+    assert backwards["series"] == [] and backwards["time_to_verdict"] == []
+    nobody = client.get("/api/reports/sourcing/?from=2026-10-01&to=2026-12-31&publisher=Nobody").json()
+    assert {row["publisher"] for row in nobody["series"]} == {"Nobody"}
+    assert sum(row["claims"] for row in nobody["series"]) == 0 and nobody["anonymous_share"] == []
+    long = client.get("/api/reports/sourcing/?from=1900-01-01&to=2026-12-31&interval=week").json()
+    assert long["range_shortened"] and len({row["period"] for row in long["series"]}) == sourcing.MAX_PERIODS
+    far = client.get("/api/reports/sourcing/?from=0001-01-01&to=9999-12-31&interval=month")
+    assert far.status_code == 200 and far.json()["range_shortened"]
 
     newsroom = UserFactory(roles=["newsroom"])
     token = api_token_create(user=newsroom, role="newsroom", name="cms")[1]
@@ -191,5 +202,6 @@ def test_the_page_shows_the_report_and_a_band_opens_its_claims(desk, client):
     assert series["Content-Type"].startswith("text/csv") and series.content == api.content
 
     assert client.get("/admin/reports/sourcing/?interval=fortnight").status_code == 400
+    assert client.get("/admin/reports/sourcing/?from=soon").status_code == 400
     client.force_login(UserFactory(roles=["newsroom"], is_staff=True))
     assert client.get("/admin/reports/sourcing/").status_code == 403
