@@ -1096,6 +1096,12 @@ class SourcingCsvRenderer(BaseRenderer):
         return out.getvalue().encode("utf-8")
 
 
+def _flat_errors(errors):
+    """A list field's errors by item ({0: [...]}) as the field's own list: the parameter repeats, its
+    400 names the parameter (as the schema states it), not the repetition."""
+    return [error for item in errors.values() for error in item] if isinstance(errors, dict) else errors
+
+
 # The report's query parameters, as its Input serializer names them.
 SOURCING_QUERY_NAMES = {"start": "from", "end": "to"}
 
@@ -1105,12 +1111,6 @@ SOURCING_QUERY_NAMES = {"start": "from", "end": "to"}
 @extend_validation_errors(["invalid", "invalid_choice"], field_name="interval", methods=["get"])
 @extend_validation_errors(["invalid"], field_name="from", methods=["get"])
 @extend_validation_errors(["invalid"], field_name="to", methods=["get"])
-def _flat_errors(errors):
-    """A list field's errors by item ({0: [...]}) as the field's own list: the parameter repeats, its
-    400 names the parameter (as the schema states it), not the repetition."""
-    return [error for item in errors.values() for error in item] if isinstance(errors, dict) else errors
-
-
 class SourcingReportApi(APIView):
     """GET /api/reports/sourcing/: how each outlet sources its stories, per week or month."""
 
@@ -1151,7 +1151,7 @@ class SourcingReportApi(APIView):
         params = request.query_params
         values = self.Input(data={
             **{key: params[name] for key, name in (("start", "from"), ("end", "to"), ("interval", "interval"))
-               if params.get(name)},
+               if name in params},  # a blank date is no date: a 400, as the schema says
             "publisher": params.getlist("publisher"),
         })
         if not values.is_valid():

@@ -154,7 +154,7 @@ def test_api_json_and_csv_agree_and_only_reviewers_and_editors_read_it(desk, cli
     assert rows[1:] == [[r["period"], r["publisher"], r["level"], str(r["claims"])] for r in body["series"]]
 
     # What the schema refuses is a JSON 400 naming its parameter, whatever format was asked for.
-    for bad, attr in (("interval=day", "interval"), ("from=12/01/2026", "from"), ("publisher=" + "x" * 256, "publisher")):
+    for bad, attr in (("interval=day", "interval"), ("from=12/01/2026", "from"), ("to=", "to"), ("publisher=" + "x" * 256, "publisher")):
         response = client.get(f"/api/reports/sourcing/?{bad}&format=csv")
         assert response.status_code == 400 and response["Content-Type"].startswith("application/json"), bad
         assert [error["attr"] for error in response.json()["errors"]] == [attr], bad
