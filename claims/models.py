@@ -613,7 +613,7 @@ class SourcingTally(models.Model):
     period = models.DateField(help_text="The week's Monday or the month's first day (UTC).")
     publisher = models.ForeignKey(Source, null=True, blank=True, on_delete=models.DO_NOTHING, related_name="+",
                                   db_constraint=False, help_text="Blank: every publisher, each copy group once.")
-    dimension = models.CharField(max_length=16, help_text="claims, speaker, time_to_verdict or reviewer")
+    dimension = models.CharField(max_length=16, help_text="claims, anonymous_share, speaker, time_to_verdict or reviewer")
     level = models.CharField(max_length=16, blank=True)
     value = models.CharField(max_length=32, blank=True)
     claims = models.BigIntegerField()

@@ -33,7 +33,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('grain', models.CharField(help_text='week or month', max_length=8)),
                 ('period', models.DateField(help_text="The week's Monday or the month's first day (UTC).")),
-                ('dimension', models.CharField(help_text='claims, speaker, time_to_verdict or reviewer', max_length=16)),
+                ('dimension', models.CharField(help_text='claims, anonymous_share, speaker, time_to_verdict or reviewer', max_length=16)),
                 ('level', models.CharField(blank=True, max_length=16)),
                 ('value', models.CharField(blank=True, max_length=32)),
                 ('claims', models.BigIntegerField()),
