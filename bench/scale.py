@@ -266,7 +266,7 @@ def measure_pages(repeat: int, claims: int) -> dict:
 
 
 # The archive's large tables: no page or call may read a whole one (tests/claims/test_scale_plans.py).
-PLANNED_TABLES = ("claims_claim", "claims_article", "claims_statuschange")
+PLANNED_TABLES = ("claims_claim", "claims_article", "claims_statuschange", "claims_factcheck")
 
 
 def _scans(plan: dict):

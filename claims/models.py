@@ -83,6 +83,8 @@ class ClaimStatus(models.TextChoices):
 VERDICTS = frozenset(
     {ClaimStatus.CORROBORATED, ClaimStatus.DISPUTED, ClaimStatus.REFUTED, ClaimStatus.UNVERIFIABLE}
 )
+# Everything the desk still owes a verdict on (the desk's "waiting longest" reads these alone).
+WAITING_STATUSES = (ClaimStatus.UNVERIFIED, ClaimStatus.QUEUED, ClaimStatus.IN_REVIEW, ClaimStatus.NEEDS_RECHECK)
 
 
 class CopyMethod(models.TextChoices):
@@ -169,6 +171,10 @@ class Claim(models.Model):
             models.Index(fields=["status", "check_worthiness"], name="claim_worthiness_idx"),
             # The few copies whose attribution differs: the reviewer's filter reads these alone.
             models.Index(fields=["copy_of"], condition=Q(attribution_differs=True), name="claim_copy_differs_idx"),
+            # The few thousand leads without a verdict, longest waiting first (the desk's open work).
+            models.Index(fields=["status_changed_at", "id"],
+                         condition=Q(copy_of__isnull=True, status__in=[s.value for s in WAITING_STATUSES]),
+                         name="claim_waiting_idx"),
         ]
 
     def __str__(self) -> str:
@@ -613,7 +619,9 @@ class SourcingTally(models.Model):
     period = models.DateField(help_text="The week's Monday or the month's first day (UTC).")
     publisher = models.ForeignKey(Source, null=True, blank=True, on_delete=models.DO_NOTHING, related_name="+",
                                   db_constraint=False, help_text="Blank: every publisher, each copy group once.")
-    dimension = models.CharField(max_length=16, help_text="claims, anonymous_share, speaker, time_to_verdict or reviewer")
+    dimension = models.CharField(
+        max_length=24, help_text="claims, anonymous_share or time_to_verdict (an outlet's); desk_claims, "
+        "desk_time_to_verdict, speaker or reviewer (the whole desk's, each copy group once)")
     level = models.CharField(max_length=16, blank=True)
     value = models.CharField(max_length=32, blank=True)
     claims = models.BigIntegerField()

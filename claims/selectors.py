@@ -164,6 +164,9 @@ _WORD = re.compile(r"\w+")
 # uses the index only when its expression is the same.
 CLAIM_WORDS = "to_tsvector('simple'::regconfig, ({t}.text || ' ') || {t}.speaker_text::text)"
 ARTICLE_WORDS = "to_tsvector('simple'::regconfig, ({t}.title::text || ' ') || {t}.body)"
+# Migration 0025's: the claim reviewed, its headline and who made the claim.
+FACT_CHECK_WORDS = ("to_tsvector('simple'::regconfig, (((({t}.claim_reviewed || ' ') || {t}.headline) || ' ') "
+                    "|| {t}.item_author::text))")
 
 
 def words_query(term: str) -> str | None:
@@ -220,13 +223,27 @@ def claims_containing(queryset: QuerySet[Claim], terms: Iterable[str], *, speake
 
 def articles_containing(queryset: QuerySet[Article], terms: Iterable[str]) -> QuerySet[Article]:
     """Articles holding every term in their title or text (full-text index on PostgreSQL), or at that address."""
-    unsearched = queryset
+    return _texts_containing(queryset, terms, ARTICLE_WORDS, ("title", "body"))
+
+
+def fact_checks_containing(queryset: QuerySet[FactCheck], terms: Iterable[str]) -> QuerySet[FactCheck]:
+    """Imported fact-checks holding every term in the claim reviewed, their headline or the claim's
+    author (full-text index on PostgreSQL), or at that address."""
+    return _texts_containing(queryset, terms, FACT_CHECK_WORDS, ("claim_reviewed", "headline", "item_author"))
+
+
+def _texts_containing(queryset: QuerySet, terms: Iterable[str], words: str, fields: tuple[str, ...]) -> QuerySet:
+    """`queryset`'s rows whose `fields` hold every term: through the GIN index on `words` on
+    PostgreSQL, comparing the texts on SQLite; a term that is an address also finds the row's url."""
+    unsearched, table = queryset, queryset.model._meta.db_table
     for term in terms:
         if connection.vendor == "postgresql":
             query = words_query(term)
-            match = _has_words(ARTICLE_WORDS, Article._meta.db_table, query) if query else Q(pk__in=[])
+            match = _has_words(words, table, query) if query else Q(pk__in=[])
         else:
-            match = Q(title__icontains=term) | Q(body__icontains=term)
+            match = Q()
+            for name in fields:
+                match |= Q(**{f"{name}__icontains": term})
         if term.startswith(("http://", "https://")):
             match |= Q(url=term)
         queryset = queryset.filter(match)
@@ -625,6 +642,16 @@ class ClaimRowJSON(Func):
 def claim_json_rows(queryset: QuerySet[Claim]) -> QuerySet:
     """The claims (filtered, ordered; slice it) as JSON text per row, in claim_rows()' shape."""
     return queryset.annotate(row_json=ClaimRowJSON()).values_list("row_json", flat=True)
+
+
+def claim_page_rows(ids: list[int], *, as_json: bool) -> list:
+    """A page's claims by id, in that order: claim_rows() dicts, or their JSON text (PostgreSQL)."""
+    claims = Claim.objects.filter(pk__in=ids).order_by()
+    if as_json:
+        by_id = dict(claims.annotate(row_json=ClaimRowJSON()).values_list("pk", "row_json"))
+    else:
+        by_id = {row["id"]: row for row in claim_rows(claims)}
+    return [by_id[pk] for pk in ids if pk in by_id]
 
 
 def claim_detail(*, claim_id: int) -> dict | None:

@@ -25,15 +25,13 @@ from sources.models import Source
 
 from .. import selectors
 from ..corroboration.provenance import provenance
-from ..models import Article, Claim, ClaimStatus, CopyMethod
+from ..models import WAITING_STATUSES, Article, Claim, ClaimStatus, CopyMethod
 from ..triage import checkworthiness
 
 S = ClaimStatus
 
 # A reviewer's work in hand: assigned and not yet given a verdict.
 QUEUE_STATUSES = (S.QUEUED, S.IN_REVIEW, S.NEEDS_RECHECK)
-# Everything the desk still owes a verdict on (unassigned claims included).
-WAITING_STATUSES = (S.UNVERIFIED, S.QUEUED, S.IN_REVIEW, S.NEEDS_RECHECK)
 # Past this share of the SLA a claim is flagged "due soon".
 SLA_WARNING_SHARE = 0.75
 

@@ -27,7 +27,7 @@ from ..pipeline.priority import priority_why
 from ..pipeline.ingestion import articles_reextract
 from ..reports import sourcing
 from ..roles import EDITORS, REVIEWERS, ActionForbidden, can_edit_desk, can_withdraw_evidence, can_work_on_claim
-from ..selectors import articles_containing, claims_containing
+from ..selectors import articles_containing, claims_containing, fact_checks_containing
 from ..triage import checkworthiness
 from ..triage.scoring import is_check_worthy
 
@@ -852,10 +852,14 @@ class FactCheckAdmin(LargeTableAdmin):
     list_filter = ("author_name", "rating_name")
     search_fields = ("claim_reviewed", "headline", "url", "item_author")
     date_hierarchy = "date_published"
+    search_help_text = "Words of the claim reviewed, its headline or who made the claim; or the review's address."
     fields = ("claim_reviewed", "headline", "rating_name", "rating_value", "best_rating", "worst_rating",
               "author_name", "author_url", "date_published", "item_author", "appearance_urls", "url", "feed", "withdrawn_at", "imported_at")
     readonly_fields = fields
     list_per_page = 100
+
+    def get_search_results(self, request, queryset, search_term):
+        return self.search_with(queryset, search_term, fact_checks_containing)
 
     @admin.display(description="claim reviewed", ordering="claim_reviewed")
     def claim_short(self, obj: FactCheck) -> str:

@@ -23,15 +23,22 @@ from ..paging import CappedCountPaginator, count_cap, estimated_count, rows_afte
 
 
 class _RowsPaginator(CappedCountPaginator):
-    """Counts object_list (up to the cap); a page's objects are the same slice of `rows`."""
+    """Counts object_list (up to the cap); a page is `shape` of the same slice's ids."""
 
-    def __init__(self, object_list, per_page, *, rows, **kwargs):
+    def __init__(self, object_list, per_page, *, shape, **kwargs):
         super().__init__(object_list, per_page, **kwargs)
-        self.rows = rows
+        self.shape = shape
 
     def _get_page(self, object_list, *args, **kwargs):
-        query = object_list.query  # object_list is self.object_list[bottom:top]
-        return super()._get_page(self.rows[query.low_mark:query.high_mark], *args, **kwargs)
+        # object_list is self.object_list[bottom:top]
+        return super()._get_page(_page_rows(object_list, self.shape), *args, **kwargs)
+
+
+def _page_rows(ids_slice, shape) -> list:
+    """`shape` of a page's ids, in the page's order: the list's order and filters pick the ids alone,
+    and only the page's rows are joined and built (a search's 25,000 matches are sorted as ids)."""
+    ids = list(ids_slice.values_list("pk", flat=True))
+    return shape(ids) if ids else []
 
 
 class Keyset:
@@ -45,11 +52,9 @@ class Keyset:
         self.pattern = r"^" + r"\.".join(f"[0-9]{{1,{n}}}" for n in digits) + r"$"
 
     def key_of(self, row) -> list[int]:
-        """The key of a page's row: a values() dict, or the row's JSON text."""
-        if isinstance(row, str):
-            row = json.loads(row)
-            return [row[name] for name in self.names]
-        return [row[column] for column in self.columns]
+        """The key of a page's row: as rendered (a dict), or the row's JSON text."""
+        row = json.loads(row) if isinstance(row, str) else row
+        return [row[name] for name in self.names]
 
     def encode(self, values) -> str:
         return ".".join(str(int(v)) for v in values)
@@ -97,18 +102,17 @@ class ApiPagination(PageNumberPagination):
         self.count_queryset = queryset
         return page
 
-    def paginate_rows(self, queryset, rows, request, view=None, *, keyset: Keyset | None = None):
-        """paginate_queryset() that counts the bare `queryset` but reads the page from `rows`.
+    def paginate_rows(self, queryset, shape, request, view=None, *, keyset: Keyset | None = None):
+        """paginate_queryset() that counts and orders the bare `queryset` but builds only the
+        page's rows: `shape(ids)` returns the rows of those ids in that order (joins, row JSON).
 
-        `rows` is the same queryset shaped for output (joins, row JSON): the exact count
-        needs none of that. With a `keyset` (the list in its default order) a `cursor`
-        parameter pages by key (`page` is then ignored), and every page names the next
-        one's (`next_cursor`). The view passes no keyset when `ordering` is given: a
-        cursor is then ignored and pages go by number.
+        With a `keyset` (the list in its default order) a `cursor` parameter pages by key (`page`
+        is then ignored), and every page names the next one's (`next_cursor`). The view passes
+        no keyset when `ordering` is given: a cursor is then ignored and pages go by number.
         """
         cursor = request.query_params.get(self.cursor_query_param)
         if cursor is None or keyset is None:
-            self.django_paginator_class = functools.partial(_RowsPaginator, rows=rows)  # this instance only
+            self.django_paginator_class = functools.partial(_RowsPaginator, shape=shape)  # this instance only
             page = self.paginate_queryset(queryset, request, view)
             if keyset is not None:
                 self.keyset = keyset
@@ -119,7 +123,7 @@ class ApiPagination(PageNumberPagination):
         position = keyset.decode(cursor)
         size = self.get_page_size(request)
         self.request, self.keyset, self.count_queryset, self.page = request, keyset, queryset, None
-        page = list(rows.filter(keyset.after(position))[: size + 1])  # one more: is there a next page?
+        page = _page_rows(queryset.filter(keyset.after(position))[: size + 1], shape)  # one more: a next page?
         self.next_key = keyset.key_of(page[size - 1]) if len(page) > size else None
         return page[:size]
 

@@ -325,7 +325,6 @@ CLAIM_KEYSET = Keyset(Claim._meta.db_table, selectors.CLAIM_DEFAULT_ORDER, names
 @list_query_errors
 class ClaimListApi(RowListApi):
     filterset_class = selectors.ClaimFilter
-    row_fields = selectors.CLAIM_ROW_FIELDS
     renderer_classes = [PassThroughJSONRenderer]
 
     def get_queryset(self):
@@ -339,22 +338,18 @@ class ClaimListApi(RowListApi):
         request = getattr(self, "request", None)
         return None if request is not None and request.query_params.get("ordering") else self.KEYSET
 
-    def rows(self, page):
-        return selectors.claim_rows(page)
-
     @extend_schema(operation_id="claims_list", responses=ClaimOutput(many=True),
                    description="Claims with their attribution, status and assignee, filtered and ordered as the "
                    "parameters say (one row per copy group with `is_copy=false`).")
     def get(self, request):
         queryset = self.filter_queryset(self.get_queryset())
-        if connection.vendor != "postgresql":  # SQLite (make run): rows shaped in Python
-            page = self.paginator.paginate_rows(queryset, queryset.values(*self.row_fields), request, view=self,
-                                                keyset=self.keyset)
-            return self.get_paginated_response(self.rows(page))
         # PostgreSQL writes each row's JSON (selectors.ClaimRowJSON): no per-row parsing here.
-        page = self.paginator.paginate_rows(queryset, selectors.claim_json_rows(queryset), request, view=self,
-                                            keyset=self.keyset)
-        return self.get_paginated_response(PageJSON(page))
+        as_json = connection.vendor == "postgresql"
+        page = self.paginator.paginate_rows(
+            queryset, functools.partial(selectors.claim_page_rows, as_json=as_json), request, view=self,
+            keyset=self.keyset,
+        )
+        return self.get_paginated_response(PageJSON(page) if as_json else page)
 
 
 class ClaimDetailApi(APIView):

@@ -10,11 +10,13 @@ What is counted, a row per (grain, period, publisher, dimension, level, value):
   in the period of that outlet's story (its published_at, else when it reached us);
 - ("anonymous_share", "", "anonymous" or "other") for each of those: an outlet's ranking reads two
   rows a period, not one a level and status;
-- the same without a publisher for each copy group once (its lead, in its own article's period);
+- ("desk_claims", level, status) without a publisher for each copy group once (its lead, in its
+  own article's period): a dimension of its own, so the planner's statistics on dimension tell
+  these few rows from the outlets' many;
 - ("speaker", level, speaker id) without a publisher, for each attributed lead;
 - ("time_to_verdict", "", hours) for each lead with a verdict, in the period of its verdict, for
-  its outlets and once without a publisher: hours from intake to verdict, to the hour below 48,
-  to the day below 60 days, then to 30 days;
+  its outlets, and ("desk_time_to_verdict", "", hours) once without a publisher: hours from intake
+  to verdict, to the hour below 48, to the day below 60 days, then to 30 days;
 - ("reviewer", "", user id) without a publisher: the verdict's assignee, in its verdict's period.
 """
 
@@ -27,6 +29,8 @@ from ..models import VERDICTS
 ANONYMOUS = AttributionLevel.ANONYMOUS.value
 
 GRAINS = ("week", "month")
+# The dimensions counted for each outlet and, under names of their own, once for the whole desk.
+DESK_DIMENSIONS = {"claims": "desk_claims", "time_to_verdict": "desk_time_to_verdict"}
 VERDICT_VALUES = tuple(sorted(str(v) for v in VERDICTS))
 # Hours below which time to verdict is kept to the hour, then to the day (a bucket is its lower bound).
 HOURLY_BELOW, DAILY_BELOW = 48, 24 * 60
@@ -91,14 +95,14 @@ def facts_sql(claims: str, *, vendor: str, sign: int = 1, appearances: str | Non
     decided = f"{lead} AND r.status IN ({verdicts}) AND r.verdict_at IS NOT NULL"
     rows = [
         (story, "r.pub", "'claims'", "r.level", "r.status", "1 = 1"),
-        (story, "NULL", "'claims'", "r.level", "r.status", group_once),
+        (story, "NULL", f"'{DESK_DIMENSIONS['claims']}'", "r.level", "r.status", group_once),
         # each outlet's anonymous and other claims: two rows an outlet and period for its ranking
         (story, "r.pub", "'anonymous_share'", "''",
          f"CASE WHEN r.level = '{ANONYMOUS}' THEN 'anonymous' ELSE 'other' END", "1 = 1"),
         (story, "NULL", "'speaker'", "r.level", d["text"].format(x="r.speaker_id"),
          f"{group_once} AND r.speaker_id IS NOT NULL"),
         (verdict, "r.pub", "'time_to_verdict'", "''", d["text"].format(x=bucket), decided),
-        (verdict, "NULL", "'time_to_verdict'", "''", d["text"].format(x=bucket), f"r.own = 1 AND {decided}"),
+        (verdict, "NULL", f"'{DESK_DIMENSIONS['time_to_verdict']}'", "''", d["text"].format(x=bucket), f"r.own = 1 AND {decided}"),
         (verdict, "NULL", "'reviewer'", "''", d["text"].format(x="r.assignee_id"),
          f"r.own = 1 AND {decided} AND r.assignee_id IS NOT NULL"),
     ]

@@ -25,7 +25,7 @@ from sources.levels import AttributionLevel
 from sources.models import Source
 
 from ..models import Claim, ClaimStatus
-from .facts import DAILY_BELOW, HOURLY_BELOW, VERDICT_VALUES, facts_sql
+from .facts import DAILY_BELOW, DESK_DIMENSIONS, HOURLY_BELOW, VERDICT_VALUES, facts_sql
 
 INTERVALS = ("week", "month")
 LEVELS = tuple(AttributionLevel.values)
@@ -159,6 +159,7 @@ def _tally(query: SourcingQuery, dimension: str, scope: str, *, by_period: bool 
         where = "publisher_id IS NOT NULL"
     else:
         where = "publisher_id IS NULL"
+        params[1] = DESK_DIMENSIONS.get(dimension, dimension)
     if connection.vendor == "postgresql":
         source, n = "claims_sourcingtally", "claims"
     else:  # the facts of every claim, computed for this read (SQLite serves small archives)

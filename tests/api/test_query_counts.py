@@ -9,8 +9,9 @@ from tests.factories import ArticleFactory, SourceFactory
 
 pytestmark = pytest.mark.django_db
 
-# token with its user and the user's groups (role check) in one, COUNT(*), the page.
-CLAIM_LIST_QUERIES = 3
+# token with its user and the user's groups (role check) in one, COUNT(*), the page's ids (the
+# list's filters and order, no joins), the page's rows by id.
+CLAIM_LIST_QUERIES = 4
 
 
 def make_claims(n: int, reviewer) -> list[Claim]:
@@ -64,8 +65,10 @@ def test_claim_list_queries_are_lean(api_as, reviewer, django_assert_num_queries
     api = api_as(reviewer)
     with django_assert_num_queries(CLAIM_LIST_QUERIES) as captured:
         assert api.get("/api/claims/?page_size=100").status_code == 200
-    auth, count, page = (q["sql"] for q in captured.captured_queries)
+    auth, count, ids, page = (q["sql"] for q in captured.captured_queries)
     assert "auth_group" in auth
-    # The exact count reads the claims alone: no joins, no row JSON.
+    # The exact count and the page's ids read the claims alone: no joins, no row JSON; only the
+    # page's rows are built.
     assert "COUNT(*)" in count and "JOIN" not in count and "to_json" not in count
-    assert "LIMIT" in page and "to_json" in page
+    assert "LIMIT" in ids and "JOIN" not in ids and "to_json" not in ids
+    assert "LIMIT" not in page and "to_json" in page and "IN (" in page

@@ -95,3 +95,31 @@ def test_changelist_filters_and_search(client, editor):
     assert "9 million containers" in client.get(url, {"q": "containers"}).content.decode()
     assert "9 million containers" not in client.get(url, {"status__exact": "refuted"}).content.decode()
     assert client.get(url, {"attribution_level__exact": "official"}).status_code == 200
+
+
+@pytest.mark.django_db
+def test_fact_check_search_finds_words_of_the_claim_its_headline_and_author_or_its_address(client, editor):
+    from claims.models import FactCheck
+
+    def make(i, claim, headline="", author=""):
+        return FactCheck.objects.create(url=f"https://checks.example/{i}", claim_reviewed=claim, headline=headline,
+                                        item_author=author, author_name="Partner Checks")
+
+    harbour = make(1, "The harbour moved 9 million containers last year.", headline="Port figures")
+    senator = make(2, "Unemployment doubled in a year.", author="Senator Jane Roe")
+    make(3, "Crime fell by half.", headline="Crime statistics")
+    client.force_login(editor)
+    changelist = reverse("admin:claims_factcheck_changelist")
+
+    def found(q):
+        response = client.get(changelist, {"q": q})
+        assert response.status_code == 200
+        return {fc.pk for fc in response.context["cl"].result_list}
+
+    assert found("containers") == {harbour.pk}
+    assert found("port figures") == {harbour.pk}  # headline words, any case
+    assert found("Roe") == {senator.pk}  # who made the claim
+    assert found("contain") == {harbour.pk}  # the start of a word
+    assert found('"million containers"') == {harbour.pk}
+    assert found("containers crime") == set()  # every term
+    assert found("https://checks.example/2") == {senator.pk}

@@ -62,6 +62,12 @@ def test_no_scan_reads_the_articles_table_whole(report):
     assert {key: rows for key, rows in plans(report, "claims_article").items() if rows > limit} == {}
 
 
+def test_the_fact_check_search_reads_its_matches_not_the_fact_checks(report):
+    # 1,000 fact-checks here, 100,000 at 10M claims: the admin's ILIKE over four columns read them all
+    assert report["claims_factcheck_rows"] >= 1000
+    assert report["plan_admin_factchecks_search_claims_factcheck_rows"] <= report["claims_factcheck_rows"] // 20
+
+
 def test_lists_count_up_to_the_cap_and_no_further(report):
     # the claim list's default count reads at most cap + 1 claims
     assert report["plan_admin_claims_claims_claim_rows"] <= CAP + 1
