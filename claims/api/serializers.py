@@ -769,7 +769,11 @@ class SourcingReportOutput(serializers.Serializer):
     counting = serializers.CharField(help_text="What a figure counts (copy groups, outlets).")
     series = SourcingSeriesOutput(many=True, help_text="One row a period, publisher and level: claims.")
     anonymous_share = SourcingShareOutput(many=True)
-    top_speakers = SourcingSpeakerOutput(many=True)
+    top_speakers = SourcingSpeakerOutput(
+        many=True, help_text="Each attributed level's ten speakers or outlets cited most, from `speakers_from` to "
+        "`speakers_to`: whole months (by week, the months the weeks touch).")
+    speakers_from = serializers.DateField(allow_null=True, help_text="The first day of the speakers' first month.")
+    speakers_to = serializers.DateField(allow_null=True, help_text="The last day of the speakers' last month.")
     verdicts_by_level = SourcingVerdictsOutput(many=True)
     time_to_verdict = SourcingTimeOutput(many=True)
     reviewers = SourcingReviewerOutput(many=True)

@@ -99,6 +99,15 @@ class SourcingQuery:
             at = next_period(at, self.interval)
         return out
 
+    @cached_property
+    def months(self) -> SourcingQuery:
+        """The months its periods touch (itself, by month): the speakers' ranking is kept by month."""
+        if self.interval == "month" or not self.periods:
+            return self
+        last_day = next_period(self.periods[-1], self.interval) - timedelta(days=1)
+        return SourcingQuery(start=self.periods[0], end=last_day, interval="month", publishers=self.publishers,
+                             unknown=self.unknown)
+
     @property
     def chosen(self) -> bool:
         return bool(self.publishers or self.unknown)
@@ -253,22 +262,24 @@ def _anonymous_share(query: SourcingQuery) -> list[dict]:
 
 
 def _top_speakers(query: SourcingQuery) -> list[dict]:
-    """The speakers and outlets cited most at each attributed level.
+    """The speakers and outlets cited most at each attributed level, over the months the query's
+    periods touch (a ranking over weeks would sum a row a speaker and week: millions at 10M).
 
     Every publisher: the ledger's rows (each copy group once). Chosen outlets: their own articles'
-    claims in the periods, counted from the claims (an outlet's claims, not the archive's)."""
+    claims in those months, counted from the claims (an outlet's claims, not the archive's)."""
+    months = query.months
     if query.chosen:
-        periods = query.periods
+        start, end = _midnight(months.periods[0]), _midnight(next_period(months.periods[-1], "month"))
         rows = (
             Claim.objects.filter(article__publisher__in=query.publishers, speaker__isnull=False)
             .annotate(story_at=Coalesce("article__published_at", "article__created_at"))
-            .filter(story_at__gte=_midnight(periods[0]), story_at__lt=_midnight(next_period(periods[-1], query.interval)))
+            .filter(story_at__gte=start, story_at__lt=end)
             .values_list("attribution_level", "speaker_id").annotate(n=Count("pk")).order_by()
         )
         counts = [(level, speaker, n) for level, speaker, n in rows]
     else:
         counts = [(level, int(speaker), n) for _p, _pub, level, speaker, n in
-                  _tally(query, "speaker", "all", by_period=False, top_per_level=TOP_SPEAKERS)]
+                  _tally(months, "speaker", "all", by_period=False, top_per_level=TOP_SPEAKERS)]
     by_level: dict[str, list[tuple[int, int]]] = defaultdict(list)
     for level, speaker, n in counts:
         by_level[level].append((n, speaker))
@@ -363,6 +374,9 @@ def report_document(report: SourcingReport) -> dict:
     return {
         "interval": query.interval, "from": query.periods[0] if query.periods else query.start, "to": query.end,
         "range_shortened": query.shortened,
+        # the speakers' ranking covers whole months: by week, the months the weeks touch
+        "speakers_from": query.months.periods[0] if query.periods else None,
+        "speakers_to": next_period(query.months.periods[-1], "month") - timedelta(days=1) if query.periods else None,
         "publishers": sorted([p.name for p in query.publishers] + list(query.unknown)), "counting": report.counting,
         "series": report.series, "anonymous_share": report.anonymous_share, "top_speakers": report.top_speakers,
         "verdicts_by_level": report.verdicts_by_level, "time_to_verdict": report.time_to_verdict,

@@ -109,6 +109,14 @@ def test_figures_by_hand_outlets_count_their_copies_and_the_desk_counts_a_group_
     assert levels(weeks, "Herald", "2026-W41") == {L.ANONYMOUS: 1, L.OFFICIAL: 1, L.NAMED_PERSON: 1}  # Oct 5 is W41
     assert weeks.series[0]["period"] == "2026-W40"  # the week of Oct 1 (Monday Sep 28)
 
+    # The speakers' ranking is kept by month: by week it covers the months the weeks touch.
+    late_october = sourcing.sourcing_report(sourcing.SourcingQuery(start=date(2026, 10, 26), end=date(2026, 11, 8),
+                                                                   interval="week"))
+    assert not any(row["claims"] for row in late_october.series)  # October's claims fall in W41 and W43
+    assert {row["speaker"] for row in late_october.top_speakers} == {"Ministry of Roads", "Ana Ruiz"}
+    document = sourcing.report_document(late_october)
+    assert (document["speakers_from"], document["speakers_to"]) == (date(2026, 10, 1), date(2026, 11, 30))
+
 
 @pytest.mark.skipif("connection.vendor != 'postgresql'")
 def test_the_ledger_equals_a_recount_of_the_claims_after_writes_and_folding(desk):
