@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.admin.views.main import ChangeList
+from django.db import connection
 from django.utils.text import smart_split, unescape_string_literal
 
 from ..paging import CappedCountPaginator, count_cap
@@ -30,6 +31,30 @@ def search_terms(search_term: str) -> list[str]:
         if bit.strip():
             terms.append(bit)
     return terms
+
+
+# A sidebar filter lists at most this many values (the search box finds the others).
+FILTER_VALUES_SHOWN = 100
+
+
+def distinct_values(model, column: str, *, limit: int = FILTER_VALUES_SHOWN) -> list:
+    """The first `limit` distinct values of an indexed `column`, one index probe each (a recursive
+    query that skips from each value to the next), where SELECT DISTINCT reads every row."""
+    table, quoted = connection.ops.quote_name(model._meta.db_table), connection.ops.quote_name(column)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH RECURSIVE v (value) AS (SELECT min({quoted}) FROM {table} UNION ALL "
+            f"SELECT (SELECT min({quoted}) FROM {table} WHERE {quoted} > v.value) FROM v WHERE v.value IS NOT NULL) "
+            f"SELECT value FROM v WHERE value IS NOT NULL LIMIT %s", [limit])
+        return [row[0] for row in cursor.fetchall()]
+
+
+class IndexedValuesFilter(admin.AllValuesFieldListFilter):
+    """The admin's "by value" filter over an indexed column, its choices read from the index."""
+
+    def __init__(self, field, request, params, model, model_admin, field_path):
+        super().__init__(field, request, params, model, model_admin, field_path)
+        self.lookup_choices = distinct_values(model, field.column)
 
 
 class LargeTableAdmin(admin.ModelAdmin):

@@ -16,7 +16,7 @@ from sources.models import Source
 
 from .. import services, workflow
 from . import dashboard, views
-from .large import LargeTableAdmin
+from .large import IndexedValuesFilter, LargeTableAdmin
 from ..corroboration.track_record import track_record
 from ..delivery import webhooks
 from ..models import (
@@ -849,7 +849,7 @@ class FactCheckAdmin(LargeTableAdmin):
     """Imported fact-checks: what other organisations found. Read-only (re-import to change)."""
 
     list_display = ("claim_short", "rating_name", "author_name", "date_published", "review_link", "withdrawn_at")
-    list_filter = ("author_name", "rating_name")
+    list_filter = (("author_name", IndexedValuesFilter), ("rating_name", IndexedValuesFilter))
     search_fields = ("claim_reviewed", "headline", "url", "item_author")
     date_hierarchy = "date_published"
     search_help_text = "Words of the claim reviewed, its headline or who made the claim; or the review's address."

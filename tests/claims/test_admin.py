@@ -123,3 +123,21 @@ def test_fact_check_search_finds_words_of_the_claim_its_headline_and_author_or_i
     assert found('"million containers"') == {harbour.pk}
     assert found("containers crime") == set()  # every term
     assert found("https://checks.example/2") == {senator.pk}
+
+
+@pytest.mark.django_db
+def test_fact_check_filters_list_each_organisation_and_rating_once_from_their_indexes(client, editor):
+    from claims.admin.large import distinct_values
+    from claims.models import FactCheck
+
+    for i, (author, rating) in enumerate([("PolitiFact", "False"), ("Full Fact", "Correct"), ("PolitiFact", "False"),
+                                          ("AFP", "Misleading")]):
+        FactCheck.objects.create(url=f"https://checks.example/{i}", claim_reviewed=f"claim {i}", author_name=author,
+                                 rating_name=rating)
+    assert distinct_values(FactCheck, "author_name") == ["AFP", "Full Fact", "PolitiFact"]
+    assert distinct_values(FactCheck, "rating_name", limit=2) == ["Correct", "False"]
+    client.force_login(editor)
+    page = client.get(reverse("admin:claims_factcheck_changelist")).content.decode()
+    assert page.count("?author_name=PolitiFact") == 1 and "?rating_name=Misleading" in page
+    filtered = client.get(reverse("admin:claims_factcheck_changelist"), {"author_name": "PolitiFact"})
+    assert {fc.author_name for fc in filtered.context["cl"].result_list} == {"PolitiFact"}
