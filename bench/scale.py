@@ -231,7 +231,7 @@ def deep_cursor_url(client, claims: int) -> str:
     return f"/api/claims/?page_size=100&cursor={CLAIM_KEYSET.encode(row)}"
 
 
-def measure_pages(repeat: int, claims: int) -> dict:
+def measure_pages(repeat: int, claims: int, only: set[str] | None = None) -> dict:
     from django.contrib.auth import get_user_model
     from django.db import connection
     from django.test import Client
@@ -245,11 +245,14 @@ def measure_pages(repeat: int, claims: int) -> dict:
         pages, calls = page_urls(cursor, claims), api_urls(cursor, claims)
         cursor.execute("SELECT id FROM claims_claim WHERE copy_of_id IS NULL ORDER BY id DESC LIMIT 50")
         ids = [r[0] for r in cursor.fetchall()]
+    calls["claims_deep"] = deep_cursor_url(editor, claims)
+    if only:  # --only: these pages and calls alone (their output names, e.g. admin_report_sourcing)
+        pages = {name: url for name, url in pages.items() if f"admin_{name}" in only}
+        calls = {name: url for name, url in calls.items() if f"api_{name}" in only}
     for name, url in pages.items():
         client = reviewer if name == "queue" else editor
         check(client, url)
         out[f"admin_{name}_p50_ms"], out[f"admin_{name}_p99_ms"] = timed(lambda: client.get(url), repeat)
-    calls["claims_deep"] = deep_cursor_url(editor, claims)
     for name, url in calls.items():
         check(editor, url)
         out[f"api_{name}_p50_ms"], out[f"api_{name}_p99_ms"] = timed(lambda: editor.get(url), repeat)
@@ -550,6 +553,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--reuse", action="store_true", help="keep a database that already holds --claims claims")
     ap.add_argument("--no-vector-index", action="store_true", help="skip the HNSW build (hours at 10M on 2 cores)")
     ap.add_argument("--skip-jobs", action="store_true")
+    ap.add_argument("--only", help="time only these pages and calls, comma-separated output names "
+                    "(admin_report_sourcing,api_claims_search); the jobs run unless --skip-jobs")
     ap.add_argument("--plans", action="store_true",
                     help="also the rows each page's and call's queries read of the large tables (plan_*_rows)")
     ap.add_argument("--base", choices=["shared", "seed"], default="shared",
@@ -600,7 +605,7 @@ def main(argv: list[str] | None = None) -> int:
                 cursor.execute(f"SELECT count(*) FROM {table}")
                 report[f"{table}_rows"] = cursor.fetchone()[0]
     log("pages")
-    report.update(measure_pages(args.repeat, args.claims))
+    report.update(measure_pages(args.repeat, args.claims, set(args.only.split(",")) if args.only else None))
     report.update(measure_take_next(args.repeat))
     if not args.skip_jobs:
         log("jobs")

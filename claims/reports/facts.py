@@ -13,7 +13,8 @@ What is counted, a row per (grain, period, publisher, dimension, level, value):
 - ("desk_claims", level, status) without a publisher for each copy group once (its lead, in its
   own article's period): a dimension of its own, so the planner's statistics on dimension tell
   these few rows from the outlets' many;
-- ("speaker", level, speaker id) without a publisher, for each attributed lead;
+- ("speaker", level, speaker id) without a publisher, for each attributed lead, by month only (the
+  report ranks speakers over whole months);
 - ("time_to_verdict", "", hours) for each lead with a verdict, in the period of its verdict, for
   its outlets, and ("desk_time_to_verdict", "", hours) once without a publisher: hours from intake
   to verdict, to the hour below 48, to the day below 60 days, then to 30 days;
@@ -100,7 +101,7 @@ def facts_sql(claims: str, *, vendor: str, sign: int = 1, appearances: str | Non
         (story, "r.pub", "'anonymous_share'", "''",
          f"CASE WHEN r.level = '{ANONYMOUS}' THEN 'anonymous' ELSE 'other' END", "1 = 1"),
         (story, "NULL", "'speaker'", "r.level", d["text"].format(x="r.speaker_id"),
-         f"{group_once} AND r.speaker_id IS NOT NULL"),
+         f"{group_once} AND r.speaker_id IS NOT NULL AND g.grain = 'month'"),
         (verdict, "r.pub", "'time_to_verdict'", "''", d["text"].format(x=bucket), decided),
         (verdict, "NULL", f"'{DESK_DIMENSIONS['time_to_verdict']}'", "''", d["text"].format(x=bucket), f"r.own = 1 AND {decided}"),
         (verdict, "NULL", "'reviewer'", "''", d["text"].format(x="r.assignee_id"),
