@@ -37,6 +37,7 @@ sys.path.insert(0, str(ROOT))
 import argparse  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
+import re  # noqa: E402
 import resource  # noqa: E402
 import statistics  # noqa: E402
 import subprocess  # noqa: E402
@@ -278,15 +279,18 @@ def _scans(plan: dict):
         yield from _scans(child_plan)
 
 
-def rows_read(cursor, sql: str) -> dict[str, int]:
+def rows_read(cursor, sql: str, settings: dict[str, str] | None = None) -> dict[str, int]:
     """Per large table, the most rows one scan of it read running `sql` (EXPLAIN ANALYZE, rolled back):
     rows a scan returned or filtered out, over all its loops. Sequential scans, hash and merge joins
     off: the plan of a table too big to read whole (an index path, nested loops), so what is left is
-    what the query cannot do without, not what the planner chose for a small table's sake."""
+    what the query cannot do without, not what the planner chose for a small table's sake. Then
+    `settings` ({name: value}), those the page itself had SET LOCAL when it sent `sql`."""
     cursor.execute("SAVEPOINT plan")
     try:
         for method in ("seqscan", "hashjoin", "mergejoin"):
             cursor.execute(f"SET LOCAL enable_{method} = off")
+        for name, value in (settings or {}).items():
+            cursor.execute(f"SET LOCAL {name} = {value}")
         cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}")
         plan = cursor.fetchone()[0]
     finally:
@@ -324,12 +328,17 @@ def measure_plans(claims: int) -> dict:
         with CaptureQueriesContext(connection) as sent:
             check(client, url)
         worst: dict[str, int] = {}
+        settings: dict[str, str] = {}  # what the page had SET LOCAL (and not RESET) when it sent a query
         with transaction.atomic(), connection.cursor() as cursor:
             for query in sent.captured_queries:
                 sql = query["sql"]
+                if setting := re.match(r"\s*SET LOCAL (\w+) = (.+)$", sql, re.IGNORECASE):
+                    settings[setting[1].lower()] = setting[2]
+                elif reset := re.match(r"\s*RESET (\w+)", sql, re.IGNORECASE):
+                    settings.pop(reset[1].lower(), None)
                 if not sql.lstrip().upper().startswith(("SELECT", "WITH")) or not any(t in sql for t in PLANNED_TABLES):
                     continue
-                for table, read in rows_read(cursor, sql).items():
+                for table, read in rows_read(cursor, sql, settings).items():
                     worst[table] = max(worst.get(table, 0), read)
         for table in PLANNED_TABLES:
             out[f"plan_{name}_{table}_rows"] = worst.get(table, 0)

@@ -43,6 +43,26 @@ def with_known_count(queryset: QuerySet, rows: int) -> QuerySet:
     return queryset
 
 
+# Set with the rows' ids in the query's order, when a search has just read them in that order.
+KNOWN_ORDER = "ids_in_order"
+
+
+def with_known_order(queryset: QuerySet, ids: list[int]) -> QuerySet:
+    """`queryset`, whose rows are `ids` in its present order: a page is then a slice of the list,
+    not a second sort of every row (known_page_ids). Filter nothing after this."""
+    queryset = queryset.all()
+    setattr(queryset.query, KNOWN_ORDER, (tuple(queryset.query.order_by), ids))
+    return queryset
+
+
+def known_page_ids(page: QuerySet) -> list[int] | None:
+    """The ids of `page` (a slice of a with_known_order() queryset, still in that order), or None."""
+    known = getattr(page.query, KNOWN_ORDER, None)
+    if known is None or known[0] != tuple(page.query.order_by) or not known[0]:
+        return None
+    return known[1][page.query.low_mark:page.query.high_mark]
+
+
 def capped_count(queryset: QuerySet) -> int:
     """The exact count up to the cap; cap + 1 means "more than the cap"."""
     cap = count_cap()

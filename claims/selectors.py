@@ -34,7 +34,7 @@ from .corroboration.track_record import track_records
 from .delivery import publishing
 from .delivery.publishing import relaying_outlet_name
 from .matching import alerts, retrieval
-from .paging import PAST_CAP, count_cap, estimated_count, with_known_count
+from .paging import PAST_CAP, count_cap, estimated_count, with_known_count, with_known_order
 from .models import (
     Alert, AlertStatus, Feed, PriorKind,
     VERDICTS, Article, ArticleAppearance, Claim, ClaimMatch, ClaimStatus, ClaimTally, DeliveryStatus, Evidence, ExtractionStatus,
@@ -203,7 +203,7 @@ def claims_containing(queryset: QuerySet[Claim], terms: Iterable[str], *, speake
     PostgreSQL reads them from the claim_words_idx full-text index; SQLite compares the texts.
     `speaker_names`: or whose speaker's canonical name contains the term (looked up first: an OR
     across a join could use no index)."""
-    unsearched = queryset
+    matches = []
     for term in terms:
         if connection.vendor == "postgresql":
             query = words_query(term)
@@ -217,13 +217,13 @@ def claims_containing(queryset: QuerySet[Claim], terms: Iterable[str], *, speake
                             [:SPEAKERS_SEARCHED])
             if speakers:
                 match |= Q(speaker_id__in=speakers)
-        queryset = queryset.filter(match)
-    return queryset if queryset is unsearched else _read_through_word_index(queryset, unsearched)
+        matches.append(match)
+    return _read_through_word_index(queryset, matches)
 
 
 def articles_containing(queryset: QuerySet[Article], terms: Iterable[str]) -> QuerySet[Article]:
     """Articles holding every term in their title or text (full-text index on PostgreSQL), or at that address."""
-    return _texts_containing(queryset, terms, ARTICLE_WORDS, ("title", "body"))
+    return _texts_containing(queryset, terms, ARTICLE_WORDS, ("title", "body"), sorted_at_least=ARTICLE_MATCHES_SORTED)
 
 
 def fact_checks_containing(queryset: QuerySet[FactCheck], terms: Iterable[str]) -> QuerySet[FactCheck]:
@@ -232,10 +232,11 @@ def fact_checks_containing(queryset: QuerySet[FactCheck], terms: Iterable[str]) 
     return _texts_containing(queryset, terms, FACT_CHECK_WORDS, ("claim_reviewed", "headline", "item_author"))
 
 
-def _texts_containing(queryset: QuerySet, terms: Iterable[str], words: str, fields: tuple[str, ...]) -> QuerySet:
+def _texts_containing(queryset: QuerySet, terms: Iterable[str], words: str, fields: tuple[str, ...], *,
+                      sorted_at_least: int = 0) -> QuerySet:
     """`queryset`'s rows whose `fields` hold every term: through the GIN index on `words` on
     PostgreSQL, comparing the texts on SQLite; a term that is an address also finds the row's url."""
-    unsearched, table = queryset, queryset.model._meta.db_table
+    table, matches = queryset.model._meta.db_table, []
     for term in terms:
         if connection.vendor == "postgresql":
             query = words_query(term)
@@ -246,57 +247,85 @@ def _texts_containing(queryset: QuerySet, terms: Iterable[str], words: str, fiel
                 match |= Q(**{f"{name}__icontains": term})
         if term.startswith(("http://", "https://")):
             match |= Q(url=term)
-        queryset = queryset.filter(match)
-    return _read_through_word_index(queryset, unsearched) if queryset is not unsearched else queryset
+        matches.append(match)
+    return _read_through_word_index(queryset, matches, sorted_at_least=sorted_at_least)
 
 
 # Past one row in this many a search's words are common: the list's own order meets a screen of
 # them within a few thousand rows. Below it the matches are few enough to sort (40,000 at 10M).
 COMMON_WORDS_SHARE = 250
 MIN_MATCHES_SORTED = 200
+# An article's words are its whole text: testing them row by row along the list costs a few
+# hundred milliseconds a screen at 250,000 articles, so its matches are sorted up to this many
+# (or a tenth of the articles).
+ARTICLE_MATCHES_SORTED = 40_000
+# Reading this many ids from the word index costs a few milliseconds: tables under 1.25M rows
+# (articles and fact-checks at 10M claims) probe whatever the planner guesses.
+PROBE_ALWAYS_UP_TO = 5000
 
 
-def _matches_sorted_at_most(table: str) -> int:
+def _matches_sorted_at_most(table: str, *, at_least: int = 0) -> int:
     with connection.cursor() as cursor:  # the planner's row count: no row read
         cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [table])
         row = cursor.fetchone()
-    return max(MIN_MATCHES_SORTED, int(max(row[0] if row else 0, 0)) // COMMON_WORDS_SHARE)
+    rows = int(max(row[0] if row else 0, 0))
+    # `at_least`, up to a tenth of the table: past that the walk meets a screen of matches at once
+    return max(MIN_MATCHES_SORTED, min(at_least, rows // 10), rows // COMMON_WORDS_SHARE)
 
 
-def _read_through_word_index(matched: QuerySet, unsearched: QuerySet) -> QuerySet:
-    """PostgreSQL: `matched` (`unsearched` filtered by words) as the ids the full-text index holds, when few.
+def _read_through_word_index(unsearched: QuerySet, matches: list[Q], *, sorted_at_least: int = 0) -> QuerySet:
+    """`unsearched` filtered by `matches` (each term's words); on PostgreSQL, as the ids the
+    full-text index holds when they are few.
 
     Ordered by its list's index, a search walks that index testing each row's words, and a rare
     word's matches may lie at its far end: 70 s for one page at 10M claims. The planner cannot tell
     a rare word from a middling one (it guesses the same for both), so unless it expects the words
-    to be common, the matches are read from the word index alone (bitmap scans, exact, at most one
-    row in COMMON_WORDS_SHARE) and the list sorts those ids. Common words (more than that)
-    keep the walk, which meets a screen of them within a few thousand rows; their count is known
-    to pass the list's cap without counting them (paging.capped_count). Search last: a filter after
-    it would leave the count it knows behind."""
+    to be common, the words' rows are read from the word index alone (bitmap scans, exact, at most
+    one row in COMMON_WORDS_SHARE), the list's other filters are tested on those rows by id (not
+    by intersecting with an index of a status's millions of rows), and the list sorts the ids.
+    Common words (more than that) keep the walk, which meets a screen of them within a few
+    thousand rows; their count is known to pass the list's cap without counting them
+    (paging.capped_count). Search last: a filter after it would leave the count it knows behind."""
+    if not matches:
+        return unsearched
+    matched = unsearched.filter(*matches)
     if connection.vendor != "postgresql":
         return matched
-    at_most = _matches_sorted_at_most(matched.model._meta.db_table)
+    at_most = _matches_sorted_at_most(matched.model._meta.db_table, at_least=sorted_at_least)
     # More than at_most matches pass the list's cap only in a large table; a small one counts them.
     common = with_known_count(matched, PAST_CAP) if at_most >= count_cap() else matched
-    if (estimated_count(matched) or 0) > at_most:
+    # The planner's guess decides only where the probe is dear: a word's prefix gets a default
+    # guess (2,000 of 100,000 fact-checks for 257 matches), and a wrong "common" walks the list.
+    if at_most > PROBE_ALWAYS_UP_TO and (estimated_count(matched) or 0) > at_most:
         return common
+    table = unsearched.model._meta.db_table
+
+    def by_ids(ids: list[int]) -> QuerySet:
+        # One array parameter: a list of 40,000 placeholders costs the planner more than the read
+        return unsearched.filter(Q(RawSQL(f'"{table}"."id" = ANY(%s)', [ids], output_field=BooleanField())))
+
+    # The list's own order, when set: the ids are read in it, and a page is then a slice of them.
+    ordering, filtered = unsearched.query.order_by, bool(unsearched.query.where)
     with transaction.atomic(), connection.cursor() as cursor:
         # Planner settings for this read alone (RESET: also inside a request's own transaction).
         settings_for_probe = (("enable_seqscan", "off"), ("enable_indexscan", "off"), ("work_mem", "'64MB'"))
         for name, value in settings_for_probe:
             cursor.execute(f"SET LOCAL {name} = {value}")
         try:
-            ids = list(matched.order_by().values_list("pk", flat=True)[: at_most + 1])
+            words = unsearched.model._base_manager.filter(*matches)
+            # Unordered first: the read stops at at_most + 1 however common the words are.
+            ids = list(words.order_by().values_list("pk", flat=True)[: at_most + 1])
+            if len(ids) <= at_most and ordering and not filtered:  # the same rows again, sorted
+                ids = list(words.order_by(*ordering).values_list("pk", flat=True))
         finally:
             for name, _ in settings_for_probe:
                 cursor.execute(f"RESET {name}")
     if len(ids) > at_most:
         return common
-    # One array parameter: a list of 40,000 placeholders costs the planner more than the read
-    table = unsearched.model._meta.db_table
-    ids_only = RawSQL(f'"{table}"."id" = ANY(%s)', [ids], output_field=BooleanField())
-    return with_known_count(unsearched.filter(Q(ids_only)), len(ids))
+    if filtered:  # the list's own filters, tested on the words' rows by id
+        ids = list(by_ids(ids).order_by(*ordering).values_list("pk", flat=True))
+    found = with_known_count(by_ids(ids), len(ids))
+    return with_known_order(found, ids) if ordering else found
 
 
 class ClaimFilter(FilterSet):

@@ -19,7 +19,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
-from ..paging import CappedCountPaginator, count_cap, estimated_count, rows_after
+from ..paging import CappedCountPaginator, count_cap, estimated_count, known_page_ids, rows_after
 
 
 class _RowsPaginator(CappedCountPaginator):
@@ -30,14 +30,16 @@ class _RowsPaginator(CappedCountPaginator):
         self.shape = shape
 
     def _get_page(self, object_list, *args, **kwargs):
-        # object_list is self.object_list[bottom:top]
-        return super()._get_page(_page_rows(object_list, self.shape), *args, **kwargs)
+        # object_list is self.object_list[bottom:top]: a search may know its ids in order already
+        ids = known_page_ids(object_list)
+        return super()._get_page(_page_rows(object_list, self.shape, ids=ids), *args, **kwargs)
 
 
-def _page_rows(ids_slice, shape) -> list:
+def _page_rows(ids_slice, shape, *, ids: list[int] | None = None) -> list:
     """`shape` of a page's ids, in the page's order: the list's order and filters pick the ids alone,
     and only the page's rows are joined and built (a search's 25,000 matches are sorted as ids)."""
-    ids = list(ids_slice.values_list("pk", flat=True))
+    if ids is None:
+        ids = list(ids_slice.values_list("pk", flat=True))
     return shape(ids) if ids else []
 
 
