@@ -296,7 +296,8 @@ def _read_through_word_index(unsearched: QuerySet, matches: list[Q], *, sorted_a
     common = with_known_count(matched, PAST_CAP) if at_most >= count_cap() else matched
     # The planner's guess decides only where the probe is dear: a word's prefix gets a default
     # guess (2,000 of 100,000 fact-checks for 257 matches), and a wrong "common" walks the list.
-    if at_most > PROBE_ALWAYS_UP_TO and (estimated_count(matched) or 0) > at_most:
+    guess = estimated_count(matched) or 0
+    if at_most > PROBE_ALWAYS_UP_TO and guess > at_most:
         return common
     table = unsearched.model._meta.db_table
 
@@ -313,10 +314,13 @@ def _read_through_word_index(unsearched: QuerySet, matches: list[Q], *, sorted_a
             cursor.execute(f"SET LOCAL {name} = {value}")
         try:
             words = unsearched.model._base_manager.filter(*matches)
-            # Unordered first: the read stops at at_most + 1 however common the words are.
-            ids = list(words.order_by().values_list("pk", flat=True)[: at_most + 1])
-            if len(ids) <= at_most and ordering and not filtered:  # the same rows again, sorted
-                ids = list(words.order_by(*ordering).values_list("pk", flat=True))
+            sorted_read = bool(ordering) and not filtered
+            if sorted_read and guess <= at_most // 2:  # well below: read once, in the list's order
+                ids = list(words.order_by(*ordering).values_list("pk", flat=True)[: at_most + 1])
+            else:  # unordered first, so the read stops at at_most + 1 however common the words are
+                ids = list(words.order_by().values_list("pk", flat=True)[: at_most + 1])
+                if len(ids) <= at_most and sorted_read:  # the same rows again, sorted
+                    ids = list(words.order_by(*ordering).values_list("pk", flat=True))
         finally:
             for name, _ in settings_for_probe:
                 cursor.execute(f"RESET {name}")
