@@ -301,3 +301,27 @@ def test_no_writable_field_can_set_status_version_assignee_or_priority(api_as, e
     assert api.put(f"/api/claims/{queued_claim.pk}/", {"status": "refuted"}, format="json").status_code == 405
     assert Claim.objects.get(pk=queued_claim.pk).status == "queued"
 
+
+
+@pytest.mark.parametrize("ordering", ["", "&ordering=-priority", "&ordering=created"])
+def test_a_search_pages_through_every_match_once_in_the_lists_order(api_as, reviewer, ordering):
+    # On PostgreSQL a search reads its matches' ids once in the list's order and pages slice them:
+    # the pages must be the list's own order, each match once, with filters still applied.
+    article = ArticleFactory()
+    for i in range(14):
+        ClaimFactory(article=article, start=i * 10, end=i * 10 + 5, priority=i % 3,
+                     text=f"The harbour moved {i} million containers." if i % 2 else f"Unrelated sentence {i}.")
+    api = api_as(reviewer)
+    seen = []
+    url = f"/api/claims/?search=containers&page_size=3{ordering}"
+    while url:
+        body = api.get(url).json()
+        assert body["count"] == 7
+        seen += [row["id"] for row in body["results"]]
+        url = body["next"]
+    order = {"": ("article_id", "start", "end"), "&ordering=-priority": ("-priority", "created_at", "-id"),
+             "&ordering=created": ("created_at", "id")}[ordering]
+    expected = list(Claim.objects.filter(text__contains="containers").order_by(*order).values_list("pk", flat=True))
+    assert seen == expected
+    status_filtered = api.get("/api/claims/?search=containers&status=queued").json()
+    assert status_filtered["count"] == 0 and status_filtered["results"] == []
