@@ -9,10 +9,11 @@ planner's estimate (EXPLAIN's row count: no rows read) and says it is one.
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.db import connections
+from django.db import connection, connections, transaction
 from django.db.models import BooleanField, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils.functional import cached_property
@@ -61,6 +62,20 @@ def known_page_ids(page: QuerySet) -> list[int] | None:
     if known is None or known[0] != tuple(page.query.order_by) or not known[0]:
         return None
     return known[1][page.query.low_mark:page.query.high_mark]
+
+
+@contextmanager
+def planner_settings(**values: str):
+    """PostgreSQL: these planner settings (SET LOCAL) for the reads inside the block alone, then
+    RESET (a request may run inside its own transaction, which SET LOCAL alone would outlive)."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        for name, value in values.items():
+            cursor.execute(f"SET LOCAL {name} = {value}")
+        try:
+            yield
+        finally:
+            for name in values:
+                cursor.execute(f"RESET {name}")
 
 
 def capped_count(queryset: QuerySet) -> int:

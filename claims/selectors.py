@@ -20,7 +20,7 @@ from django import forms
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.contrib.auth import get_user_model
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import BooleanField, Count, F, Func, Prefetch, Q, QuerySet, Sum, TextField
 from django.db.models.expressions import RawSQL
 from drf_spectacular.utils import extend_schema_field
@@ -34,7 +34,7 @@ from .corroboration.track_record import track_records
 from .delivery import publishing
 from .delivery.publishing import relaying_outlet_name
 from .matching import alerts, retrieval
-from .paging import PAST_CAP, count_cap, estimated_count, with_known_count, with_known_order
+from .paging import PAST_CAP, count_cap, estimated_count, planner_settings, with_known_count, with_known_order
 from .models import (
     Alert, AlertStatus, Feed, PriorKind,
     VERDICTS, Article, ArticleAppearance, Claim, ClaimMatch, ClaimStatus, ClaimTally, DeliveryStatus, Evidence, ExtractionStatus,
@@ -307,23 +307,16 @@ def _read_through_word_index(unsearched: QuerySet, matches: list[Q], *, sorted_a
 
     # The list's own order, when set: the ids are read in it, and a page is then a slice of them.
     ordering, filtered = unsearched.query.order_by, bool(unsearched.query.where)
-    with transaction.atomic(), connection.cursor() as cursor:
-        # Planner settings for this read alone (RESET: also inside a request's own transaction).
-        settings_for_probe = (("enable_seqscan", "off"), ("enable_indexscan", "off"), ("work_mem", "'64MB'"))
-        for name, value in settings_for_probe:
-            cursor.execute(f"SET LOCAL {name} = {value}")
-        try:
-            words = unsearched.model._base_manager.filter(*matches)
-            sorted_read = bool(ordering) and not filtered
-            if sorted_read and guess <= at_most // 2:  # well below: read once, in the list's order
-                ids = list(words.order_by(*ordering).values_list("pk", flat=True)[: at_most + 1])
-            else:  # unordered first, so the read stops at at_most + 1 however common the words are
-                ids = list(words.order_by().values_list("pk", flat=True)[: at_most + 1])
-                if len(ids) <= at_most and sorted_read:  # the same rows again, sorted
-                    ids = list(words.order_by(*ordering).values_list("pk", flat=True))
-        finally:
-            for name, _ in settings_for_probe:
-                cursor.execute(f"RESET {name}")
+    # The word index alone: bitmap scans, in memory.
+    with planner_settings(enable_seqscan="off", enable_indexscan="off", work_mem="'64MB'"):
+        words = unsearched.model._base_manager.filter(*matches)
+        sorted_read = bool(ordering) and not filtered
+        if sorted_read and guess <= at_most // 2:  # well below: read once, in the list's order
+            ids = list(words.order_by(*ordering).values_list("pk", flat=True)[: at_most + 1])
+        else:  # unordered first, so the read stops at at_most + 1 however common the words are
+            ids = list(words.order_by().values_list("pk", flat=True)[: at_most + 1])
+            if len(ids) <= at_most and sorted_read:  # the same rows again, sorted
+                ids = list(words.order_by(*ordering).values_list("pk", flat=True))
     if len(ids) > at_most:
         return common
     if filtered:  # the list's own filters, tested on the words' rows by id
@@ -670,11 +663,6 @@ class ClaimRowJSON(Func):
                 raise ValueError(kind)
         # '%' would be read as a parameter marker by the database adapter.
         return _json_object(pairs).replace("%", "%%"), []
-
-
-def claim_json_rows(queryset: QuerySet[Claim]) -> QuerySet:
-    """The claims (filtered, ordered; slice it) as JSON text per row, in claim_rows()' shape."""
-    return queryset.annotate(row_json=ClaimRowJSON()).values_list("row_json", flat=True)
 
 
 def claim_page_rows(ids: list[int], *, as_json: bool) -> list:

@@ -10,6 +10,7 @@ each copy group once.
 from __future__ import annotations
 
 import math
+from contextlib import nullcontext
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -17,7 +18,7 @@ from datetime import date, datetime, timedelta
 from datetime import timezone as dt_timezone
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Count
 from django.db.models.functions import Coalesce
 
@@ -25,6 +26,7 @@ from sources.levels import AttributionLevel
 from sources.models import Source
 
 from ..models import Claim, ClaimStatus
+from ..paging import planner_settings
 from .facts import DAILY_BELOW, DESK_DIMENSIONS, HOURLY_BELOW, VERDICT_VALUES, facts_sql
 
 INTERVALS = ("week", "month")
@@ -172,6 +174,11 @@ def _facts() -> tuple[str, str]:
     return f"({facts_sql('claims_claim', vendor='sqlite')})", "n"
 
 
+def _sum(n: str) -> str:
+    # A row's count fits an integer: sum(integer) adds in bigint, sum(bigint) in numeric (slower by half).
+    return f"sum(CAST({n} AS integer))"
+
+
 def _tally(query: SourcingQuery, dimension: str, scope: str, *, by_period: bool = True,
            top_per_level: int | None = None) -> list[tuple]:
     """(period, publisher id, level, value, claims) of `dimension` in the query's periods for
@@ -185,8 +192,7 @@ def _tally(query: SourcingQuery, dimension: str, scope: str, *, by_period: bool 
     period = "period" if by_period else "NULL"
     publisher = "NULL" if where == "publisher_id IS NULL" else "publisher_id"
     keys = ", ".join(key for key in (period, publisher, "level", "value") if key != "NULL")
-    # A row's count fits an integer: sum(integer) adds in bigint, sum(bigint) in numeric (slower by half).
-    total = f"sum(CAST({n} AS integer))"
+    total = _sum(n)
     sql = (f"SELECT {period} AS period, {publisher} AS publisher_id, level, value, {total} AS total FROM {source} AS t "
            f"WHERE grain = %s AND dimension = %s AND period >= %s AND period <= %s AND {where} "
            f"GROUP BY {keys} HAVING {total} <> 0")
@@ -194,18 +200,12 @@ def _tally(query: SourcingQuery, dimension: str, scope: str, *, by_period: bool 
         sql = (f"SELECT period, publisher_id, level, value, total FROM (SELECT *, row_number() OVER "
                f"(PARTITION BY level ORDER BY total DESC, value) AS rank FROM ({sql}) AS summed) AS ranked "
                f"WHERE rank <= {int(top_per_level)}")
+    # A year of the speakers' rows is half a million at 10M claims: summed in memory, not in
+    # batches on disk.
     roomy = top_per_level and connection.vendor == "postgresql"
-    with transaction.atomic(), connection.cursor() as cursor:
-        if roomy:
-            # A year of the speakers' rows is half a million at 10M claims: summed in memory, not
-            # in batches on disk (this read alone; RESET also inside a request's own transaction).
-            cursor.execute(f"SET LOCAL work_mem = '{RANKING_WORK_MEM}'")
-        try:
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
-        finally:
-            if roomy:
-                cursor.execute("RESET work_mem")
+    with planner_settings(work_mem=f"'{RANKING_WORK_MEM}'") if roomy else nullcontext(), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
     return [(p if p is None or isinstance(p, date) else date.fromisoformat(str(p)), pub, level, value, int(total))
             for p, pub, level, value, total in rows]
 
@@ -269,8 +269,9 @@ def _anonymous_share(query: SourcingQuery) -> list[dict]:
     first = query.previous.periods[0] if query.previous.periods else query.periods[0]
     source, n = _facts()
     now, anonymous = "period >= %s", "value = 'anonymous'"
-    sql = (f"SELECT publisher_id, sum({n}) FILTER (WHERE {now}), sum({n}) FILTER (WHERE {now} AND {anonymous}), "
-           f"sum({n}) FILTER (WHERE NOT {now}), sum({n}) FILTER (WHERE NOT {now} AND {anonymous}) "
+    total = _sum(n)
+    sql = (f"SELECT publisher_id, {total} FILTER (WHERE {now}), {total} FILTER (WHERE {now} AND {anonymous}), "
+           f"{total} FILTER (WHERE NOT {now}), {total} FILTER (WHERE NOT {now} AND {anonymous}) "
            f"FROM {source} AS t WHERE grain = %s AND dimension = %s AND period >= %s AND period <= %s AND {where} "
            f"GROUP BY publisher_id")
     with connection.cursor() as cursor:
