@@ -37,8 +37,8 @@ from .matching import alerts, retrieval
 from .paging import PAST_CAP, count_cap, estimated_count, planner_settings, with_known_count, with_known_order
 from .models import (
     Alert, AlertStatus, Feed, PriorKind,
-    VERDICTS, Article, ArticleAppearance, Claim, ClaimMatch, ClaimStatus, ClaimTally, DeliveryStatus, Evidence, ExtractionStatus,
-    FactCheck, HistoryKind, PublishedVerdict, StatusChange, WebhookDelivery,
+    VERDICTS, Article, ArticleAppearance, Claim, ClaimMatch, ClaimStatus, ClaimTally, DeliveryStatus, Evidence,
+    EvidenceStance, ExtractionStatus, FactCheck, HistoryKind, PublishedVerdict, StatusChange, WebhookDelivery,
 )
 from .roles import ROLE_GROUPS
 from .triage import checkworthiness
@@ -687,7 +687,9 @@ def claim_detail(*, claim_id: int) -> dict | None:
     row["history"] = history_rows(claim_id=claim_id)
     claim = claim_with_chain(claim_id=claim_id)
     row["provenance"] = [link.as_dict() for link in provenance(claim)]
-    row["corroboration"] = independence_report(claim).as_dict()
+    # Most claims have no accepted supporting evidence: the evidence just read says so, without a query.
+    counts_as_support = any(e["stance"] == EvidenceStance.SUPPORTS and not e["is_suggestion"] for e in row["evidence"])
+    row["corroboration"] = independence_report(claim, None if counts_as_support else []).as_dict()
     row["matches"] = match_rows(claim_id=claim_id)
     row["copy_group"] = copy_group(group_id=row["copy_of"] or claim_id)
     return row
@@ -706,13 +708,18 @@ def copy_group_first_id(*, claim_id: int) -> int | None:
 def copy_group(*, group_id: int, limit: int = COPY_GROUP_LISTED) -> dict:
     """A copy group as reviewers see it (API and admin): its first claim, how many appearances (first
     included) in how many articles, how many differ in attribution, and the first `limit` appearances,
-    the first claim first. Two queries."""
+    the first claim first. One query, or two for a group longer than `limit`."""
     members = Claim.objects.filter(Q(pk=group_id) | Q(copy_of_id=group_id))
-    counts = members.aggregate(size=Count("pk"), articles=Count("article_id", distinct=True),
-                               differing=Count("pk", filter=Q(attribution_differs=True)))
     fields = ("id", "article_id", "article__title", "article__publisher__name", "attribution_level", "speaker_text",
               "attribution_differs", "copy_method", "copy_score")
-    appearances = members.order_by(F("copy_of_id").asc(nulls_first=True), "pk").values(*fields)[:limit]
+    appearances = list(members.order_by(F("copy_of_id").asc(nulls_first=True), "pk").values(*fields)[:limit + 1])
+    if len(appearances) > limit:  # a long group: count it in the database
+        appearances = appearances[:limit]
+        counts = members.aggregate(size=Count("pk"), articles=Count("article_id", distinct=True),
+                                   differing=Count("pk", filter=Q(attribution_differs=True)))
+    else:  # the whole group is in hand (most claims have no copy)
+        counts = {"size": len(appearances), "articles": len({r["article_id"] for r in appearances}),
+                  "differing": sum(1 for r in appearances if r["attribution_differs"])}
     return {
         "first": group_id,
         "size": counts["size"],
