@@ -155,6 +155,7 @@ def page_urls(cursor, claims: int) -> dict[str, str]:
     lead = cursor.fetchone()[0]
     cursor.execute("SELECT article_id FROM claims_claim WHERE id = %s", [lead])
     article = cursor.fetchone()[0]
+    checked = claim_with_support(cursor)
     cursor.execute("SELECT a.publisher_id, s.name FROM claims_article a JOIN sources_source s ON s.id = a.publisher_id "
                    "WHERE a.id = %s", [article])
     publisher, publisher_name = cursor.fetchone()
@@ -181,6 +182,8 @@ def page_urls(cursor, claims: int) -> dict[str, str]:
         "claims_search_speaker": f"{claims_list}?q={speaker}",
         "claims_search_status": f"{claims_list}?q={words['word']}&status=refuted",
         "claim": f"{claims_list}{lead}/change/",
+        # a verdict with supporting evidence: its independence report looks up each source's story
+        "claim_evidence": f"{claims_list}{checked}/change/",
         "article": f"/admin/claims/article/{article}/change/",
         "articles": "/admin/claims/article/",
         "articles_search": f"/admin/claims/article/?q={words['word']}",
@@ -194,9 +197,18 @@ def page_urls(cursor, claims: int) -> dict[str, str]:
     }
 
 
+def claim_with_support(cursor) -> int:
+    """The newest first claim with accepted supporting evidence."""
+    cursor.execute("SELECT max(claim_id) FROM claims_evidence WHERE stance = 'supports' AND NOT is_suggestion "
+                   "AND withdrawn_at IS NULL")
+    return cursor.fetchone()[0]
+
+
 def api_urls(cursor, claims: int) -> dict[str, str]:
     cursor.execute("SELECT publisher_id FROM claims_article ORDER BY id DESC LIMIT 1")
     publisher = cursor.fetchone()[0]
+    cursor.execute("SELECT max(id) FROM claims_claim WHERE copy_of_id IS NULL")
+    lead = cursor.fetchone()[0]
     words = pick_words(cursor, claims)
     since = (time_now() - timedelta(days=30)).isoformat().replace("+00:00", "Z")
     return {
@@ -207,6 +219,9 @@ def api_urls(cursor, claims: int) -> dict[str, str]:
         "claims_publisher": f"/api/claims/?page_size=100&publisher={publisher}",
         "claims_search": f"/api/claims/?page_size=100&search={words['word']}",
         "claims_search_common": f"/api/claims/?page_size=100&search={words['common']}",
+        # one claim, as a transition answers with it: a new claim, and a verdict with supporting evidence
+        "claim": f"/api/claims/{lead}/",
+        "claim_evidence": f"/api/claims/{claim_with_support(cursor)}/",
         "articles_first": "/api/articles/?page_size=100",
         "claimreviews_since": f"/api/claimreviews/?since={since}",
         "reports_sourcing": "/api/reports/sourcing/",

@@ -64,6 +64,9 @@ class Article(models.Model):
                 fields=["url"], condition=Q(is_current=True) & ~Q(url=""), name="article_unique_current_url"
             ),
         ]
+        # Evidence at an article's address is that story (claims.corroboration.independence.story_of_url),
+        # whichever version: the unique index above serves current versions only.
+        indexes = [models.Index(fields=["url"], condition=~Q(url=""), name="article_url_idx")]
 
     def __str__(self) -> str:
         return self.title or f"Article {self.pk}"
@@ -268,6 +271,7 @@ class ArticleAppearance(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["article", "publisher", "url"], name="appearance_once_per_place"),
         ]
+        indexes = [models.Index(fields=["url"], condition=~Q(url=""), name="appearance_url_idx")]  # as article_url_idx
 
     def __str__(self) -> str:
         return f"{self.title or self.article} in {self.publisher.name}"

@@ -41,8 +41,8 @@ def plans(report: dict, table: str) -> dict[str, int]:
 def test_every_page_and_call_was_planned(report):
     claim_plans = plans(report, "claims_claim")
     for name in ("admin_desk", "admin_claims", "admin_claims_search", "admin_claims_search_speaker", "admin_claim",
-                 "admin_article", "admin_factchecks", "api_claims_first", "api_claims_deep", "api_claims_search",
-                 "api_claimreviews_since"):
+                 "admin_claim_evidence", "admin_article", "admin_factchecks", "api_claims_first", "api_claims_deep",
+                 "api_claims_search", "api_claim_evidence", "api_claimreviews_since"):
         assert f"plan_{name}_claims_claim_rows" in claim_plans
     assert report["claims_claim_rows"] == CLAIMS
     # the lists did read claims (a check that saw no query would pass anything)
