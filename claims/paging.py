@@ -16,6 +16,7 @@ from django.core.paginator import Paginator
 from django.db import connection, connections, transaction
 from django.db.models import BooleanField, QuerySet
 from django.db.models.expressions import RawSQL
+from django.db.models.sql.datastructures import BaseTable
 from django.utils.functional import cached_property
 
 
@@ -28,6 +29,39 @@ def rows_after(table: str, columns: tuple[str, ...], values) -> RawSQL:
 
 def count_cap() -> int:
     return settings.LIST_COUNT_CAP
+
+
+class _DerivedBaseTable(BaseTable):
+    """The FROM clause's base table read as `(sql OFFSET 0) alias`: the same columns, fewer rows.
+    OFFSET 0 keeps the outer query's filters out of the derived table, so the planner cannot
+    join its index with another index of the table."""
+
+    def __init__(self, table_name: str, alias: str, sql: str, params: tuple):
+        super().__init__(table_name, alias)
+        self.sql, self.params = sql, tuple(params)
+
+    def as_sql(self, compiler, connection):
+        return f"({self.sql} OFFSET 0) {connection.ops.quote_name(self.table_alias)}", list(self.params)
+
+    def relabeled_clone(self, change_map):
+        return self.__class__(self.table_name, change_map.get(self.table_alias, self.table_alias), self.sql, self.params)
+
+    @property
+    def identity(self):
+        return self.__class__, self.table_name, self.table_alias, self.sql, self.params
+
+
+def over_rows(queryset: QuerySet, rows: QuerySet) -> QuerySet:
+    """`queryset` (its filters, joins and order) applied to `rows` alone, a queryset of the same
+    model read first (all its columns) in place of the whole table. Subqueries in `queryset`'s
+    filters still read the table."""
+    assert rows.model is queryset.model
+    queryset = queryset.all()
+    query = queryset.query
+    alias = query.get_initial_alias()
+    sql, params = rows.order_by().query.sql_with_params()
+    query.alias_map[alias] = _DerivedBaseTable(query.alias_map[alias].table_name, alias, sql, params)
+    return queryset
 
 
 # Set on a query whose row count is already known (it survives clones): an int, or PAST_CAP.

@@ -4,6 +4,7 @@ from claims import workflow
 from claims.models import Claim, ClaimStatus, Evidence, EvidenceStance, OutboxEvent, StatusChange
 from claims.api.serializers import ClaimDetailOutput, ClaimOutput
 from sources.models import Source, SourceKind
+from sources.levels import AttributionLevel
 from tests.factories import ArticleFactory, ClaimFactory, EvidenceFactory, OutletFactory, SourceFactory
 
 pytestmark = pytest.mark.django_db
@@ -325,3 +326,29 @@ def test_a_search_pages_through_every_match_once_in_the_lists_order(api_as, revi
     assert seen == expected
     status_filtered = api.get("/api/claims/?search=containers&status=queued").json()
     assert status_filtered["count"] == 0 and status_filtered["results"] == []
+
+
+def test_a_search_with_filters_keeps_every_filter_and_the_lists_order(api_as, reviewer):
+    # On PostgreSQL the list's filters run over the words' rows, read as a derived table in place of
+    # the claims table (paging.over_rows): a filter through a join (the publisher), a status, a level
+    # and "no copies" must select exactly what they select on the whole table, in the list's order.
+    outlets = [OutletFactory(name="Harbour Gazette"), OutletFactory(name="Inland Times")]
+    for n, outlet in enumerate(outlets * 2):
+        article = ArticleFactory(publisher=outlet)
+        for i in range(6):
+            ClaimFactory(article=article, start=i * 10, end=i * 10 + 5, priority=(n + i) % 4,
+                         status=ClaimStatus.QUEUED if i % 3 == 0 else ClaimStatus.UNVERIFIED,
+                         attribution_level=AttributionLevel.ANONYMOUS if i % 2 else AttributionLevel.OFFICIAL,
+                         text=f"The harbour moved {n}{i} million containers." if i != 5 else "Unrelated.")
+    api = api_as(reviewer)
+    publisher = outlets[0]
+    url = (f"/api/claims/?search=contain&publisher={publisher.pk}&status=unverified&attribution_level=anonymous"
+           "&is_copy=false&ordering=-priority&page_size=100")
+    body = api.get(url).json()
+    expected = list(
+        Claim.objects.filter(text__contains="containers", article__publisher=publisher, status=ClaimStatus.UNVERIFIED,
+                             attribution_level=AttributionLevel.ANONYMOUS, copy_of__isnull=True)
+        .order_by("-priority", "created_at", "-id").values_list("pk", flat=True)
+    )
+    assert len(expected) == 2 and body["count"] == 2
+    assert [row["id"] for row in body["results"]] == expected
