@@ -74,6 +74,16 @@ def _is_boilerplate(line: str) -> bool:
     return load().boilerplate.fullmatch(line) is not None
 
 
+# A machine line left in the body by a wire or a CMS: a reference tag ("Ref 1796391781."), or a
+# code of digits and punctuation alone. Whether a whole line or the last sentence of a paragraph,
+# it is no claim (issue 30).
+_MACHINE_LINE = re.compile(r"(?:ref(?:erence)?\.?\s*(?:no\.?|number|#|:)?\s*)?[\d\W_]*\d{4,}[\d\W_]*", re.IGNORECASE)
+
+
+def is_machine_line(sentence: str) -> bool:
+    return _MACHINE_LINE.fullmatch(sentence.strip()) is not None
+
+
 def _is_subhead(line: str) -> bool:
     """A mid-body subhead, credit or link line: short and unpunctuated ("The
     Road Ahead", "Jane Roe/Reuters", "Watch the full interview"). Edited copy ends
@@ -268,5 +278,5 @@ def clean_and_segment(text: str) -> CleanResult:
             segments.append(Segment(s, e, False, paragraph))
             continue
         for a, b, was_cut in _cap(split_sentences(text, s, e), text):
-            segments.append(Segment(a, b, True, paragraph, was_cut))
+            segments.append(Segment(a, b, not is_machine_line(text[a:b]), paragraph, was_cut))
     return CleanResult(segments, publisher_hint)

@@ -148,6 +148,9 @@ def test_short_and_long_names_of_one_person_are_one_source():
         "ALSO READ: Ferry fares to rise in spring",
         "Residents gather by the pier on Sunday. Photograph: Jane Roe/Reuters",
         "Residents gather by the pier on Sunday (Jane Roe/AP)",
+        "Ref 1796391781.",
+        "REF: 2024-118834",
+        "1796391781",
     ],
 )
 def test_body_cleaning_drops_page_furniture(line):
@@ -157,6 +160,13 @@ def test_body_cleaning_drops_page_furniture(line):
     assert kept == ["The ferry will run again in May, officials said.", "Fares will rise."]
 
 
+def test_a_reference_tag_ending_a_paragraph_is_no_claim():
+    text = "Headline For The Story\n\nThe ferry will run again in May, officials said. Ref 1796391781.\n\nFares will rise."
+    kept = [text[s.start : s.end] for s in clean_and_segment(text).segments if s.body]
+    assert kept == ["The ferry will run again in May, officials said.", "Fares will rise."]
+    assert [c.text for c in extract(text)] == [c.text for c in extract(text.replace(" Ref 1796391781.", ""))]
+
+
 @pytest.mark.parametrize(
     "sentence",
     [
@@ -164,6 +174,8 @@ def test_body_cleaning_drops_page_furniture(line):
         "He listed three demands:",
         "Next year the ferry will run daily.",
         "Three of the 12 councillors voted against it.",
+        "The 2024 budget rose by 1796391 euros.",
+        "Reference 1796391781 was cited in court, the judge said.",
     ],
 )
 def test_body_cleaning_keeps_real_sentences(sentence):
