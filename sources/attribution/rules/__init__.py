@@ -95,6 +95,7 @@ from .surface import surface_tag  # noqa: F401
 from .sentence import (  # noqa: F401
     _finding_from_np,
     attribute_sentence,
+    sentence_anonymity,
     _AUTHOR_VERBS,
     _remember_writer,
     _FINDING_FORMS,

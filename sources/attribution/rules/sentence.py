@@ -80,6 +80,18 @@ def _finding_from_np(gaz, ctx, head, v, cue, reason_fmt, anonymity, tag=False):
     return f
 
 
+_ANONYMITY_PHRASES = (
+    "anonymity", "not authorized", "not authorised", "declined to be named", "asked not to be",
+    "not to be named", "not to be identified", "speaking anonymously", "spoke anonymously",
+    "on background", "requested anonymity", "not permitted to")
+
+
+def sentence_anonymity(sent_tokens) -> bool:
+    """The sentence grants its source anonymity ("spoke on condition of anonymity")."""
+    lowered = " " + sent_tokens.text.lower() + " "
+    return any(p in lowered for p in _ANONYMITY_PHRASES)
+
+
 def attribute_sentence(
     sent_tokens, ctx: ArticleContext, gaz: Gazetteers | None = None, quoted: frozenset[int] | None = None
 ) -> Finding | None:
@@ -97,11 +109,7 @@ def attribute_sentence(
     if not roots:
         return None
     root = roots[0]
-    lowered = " " + sent_tokens.text.lower() + " "
-    anonymity = any(p in lowered for p in (
-        "anonymity", "not authorized", "not authorised", "declined to be named", "asked not to be",
-        "not to be named", "not to be identified", "speaking anonymously", "spoke anonymously",
-        "on background", "requested anonymity", "not permitted to"))
+    anonymity = sentence_anonymity(sent_tokens)
 
     mains = main_verbs(root)
     for r in roots[1:]:
@@ -819,6 +827,15 @@ def _verb_finding(gaz, ctx, v, start, end, anonymity, mains) -> Finding | None:
                     g.extra["not_source"] = True  # "Polls show": no pollster to look up
                 return g
         return None
+    return speaker_finding(gaz, ctx, v, subj, anonymity, tag, clausal)
+
+
+def speaker_finding(gaz, ctx, v, subj, anonymity, tag, clausal) -> Finding | None:
+    """The finding of a verb known to report speech, from its subject: the outlet that
+    relayed it, a record it was written in, "reportedly", "citing X" (also the learned
+    cue classifier's way to a finding, cue_model.py)."""
+    doc = v.doc
+    lemma = v.lemma_.lower()
     # an outlet cannot be "the housing minister": an outlet subject with a person
     # in apposition is a misparsed "Appearing on <outlet>, the minister, X, said"
     # -- the person speaks, the outlet relays
