@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export HOST PORT
 
-.PHONY: install run test bench check clean
+.PHONY: install install-train run test bench check clean
 
 $(STAMP): requirements.txt requirements-dev.txt requirements-model.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,6 +18,15 @@ $(STAMP): requirements.txt requirements-dev.txt requirements-model.txt
 	touch $@
 
 install: $(STAMP)
+
+# torch (CPU) for training the check-worthiness classifier; the suite trains a small one.
+TRAIN_STAMP := $(VENV)/.train-$(shell cat requirements-train.txt | sha1sum | cut -c1-12)
+$(TRAIN_STAMP): $(STAMP) requirements-train.txt
+	$(BIN)/python -m pip install --quiet -r requirements-train.txt
+	rm -f $(VENV)/.train-*
+	touch $@
+
+install-train: $(TRAIN_STAMP)
 
 # The service on its embedded defaults: SQLite + Celery's filesystem broker; web, worker and beat.
 run: install
@@ -32,7 +41,7 @@ run: install
 # skips their tests on purpose). A PostgreSQL without pgvector is replaced by PostgreSQL 18 with
 # pgvector, started by ensure_services.py, which records its URL in var/test-services.env.
 SKIP_TOOL_TESTS ?=
-test: install
+test: install $(TRAIN_STAMP)
 	$(BIN)/python scripts/ensure_services.py
 	SKIP_TOOL_TESTS=$(SKIP_TOOL_TESTS) $(BIN)/python scripts/ensure_test_tools.py
 	$(BIN)/python manage.py check

@@ -79,12 +79,20 @@ def read_safetensors(path: Path) -> dict[str, np.ndarray]:
     return tensors
 
 
-def build_onnx_model(model_dir: Path, int8_matmuls: Sequence[str] = ()) -> bytes:
+def build_onnx_model(
+    model_dir: Path, int8_matmuls: Sequence[str] = (), *, tuned: dict[str, np.ndarray] | None = None,
+    layers: int | None = None, classify: bool = False,
+) -> bytes:
     """Build the BERT encoder as an ONNX graph from the packaged weights.
 
     Inputs: ``input_ids`` and ``attention_mask`` (int64, batch x seq). Output: ``embeddings``
     (float32, batch x 384), already mean-pooled and L2-normalised. Token types are all zero for
     single sentences, so the token-type embedding row 0 is folded into the position table.
+
+    A classifier fine-tuned on top of the packaged encoder (claims/triage/checkworthiness.py)
+    is the same graph with ``tuned`` (its weights under the checkpoint's names, replacing the
+    packaged ones), the first ``layers`` layers only, and ``classify``: the mean-pooled state
+    goes through ``head.weight``/``head.bias`` and a sigmoid to the output ``scores`` (batch,).
     """
     import onnx
     from onnx import TensorProto, helper, numpy_helper
@@ -93,6 +101,8 @@ def build_onnx_model(model_dir: Path, int8_matmuls: Sequence[str] = ()) -> bytes
     hidden, heads = cfg["hidden_size"], cfg["num_attention_heads"]
     head_dim, eps = hidden // heads, float(cfg["layer_norm_eps"])
     w = read_safetensors(model_dir / "model.safetensors")
+    w.update({name: np.asarray(value, dtype=np.float32) for name, value in (tuned or {}).items()})
+    depth = cfg["num_hidden_layers"] if layers is None else layers
 
     inits: list[onnx.TensorProto] = []
     nodes: list[onnx.NodeProto] = []
@@ -145,7 +155,7 @@ def build_onnx_model(model_dir: Path, int8_matmuls: Sequence[str] = ()) -> bytes
     split_heads = const("shape.heads", np.array([0, 0, heads, head_dim], np.int64))
     merge_heads = const("shape.merge", np.array([0, 0, hidden], np.int64))
     inv_sqrt = const("inv_sqrt", np.array(1.0 / np.sqrt(head_dim), np.float32))
-    for i in range(cfg["num_hidden_layers"]):
+    for i in range(depth):
         p = f"encoder.layer.{i}"
         a = f"{p}.attention"
         # One fused QKV projection (384 -> 1152) instead of three: fewer, larger matmuls.
@@ -176,16 +186,21 @@ def build_onnx_model(model_dir: Path, int8_matmuls: Sequence[str] = ()) -> bytes
     count = node("Max", [node("ReduceSum", [mask3, const("ax1b", np.array([1], np.int64))], "pool.cnt0", keepdims=0),
                          const("tiny", np.array(1e-9, np.float32))], "pool.cnt")
     mean = node("Div", [summed, count], "pool.mean")
-    norm = node("Max", [node("ReduceL2", [mean, const("ax_1", np.array([-1], np.int64))], "pool.l2", keepdims=1),
-                        const("tiny2", np.array(1e-12, np.float32))], "pool.norm")
-    node("Div", [mean, norm], "embeddings")
+    if classify:
+        logit = linear(mean, w["head.weight"], w["head.bias"], "head", "head")
+        node("Reshape", [node("Sigmoid", [logit], "head.p"), const("shape.flat", np.array([-1], np.int64))], "scores")
+        output = helper.make_tensor_value_info("scores", TensorProto.FLOAT, ["batch"])
+    else:
+        norm = node("Max", [node("ReduceL2", [mean, const("ax_1", np.array([-1], np.int64))], "pool.l2", keepdims=1),
+                            const("tiny2", np.array(1e-12, np.float32))], "pool.norm")
+        node("Div", [mean, norm], "embeddings")
+        output = helper.make_tensor_value_info("embeddings", TensorProto.FLOAT, ["batch", hidden])
 
     graph = helper.make_graph(
         nodes, "minilm_l6_v2",
         [helper.make_tensor_value_info("input_ids", TensorProto.INT64, ["batch", "seq"]),
          helper.make_tensor_value_info("attention_mask", TensorProto.INT64, ["batch", "seq"])],
-        [helper.make_tensor_value_info("embeddings", TensorProto.FLOAT, ["batch", hidden])],
-        initializer=inits,
+        [output], initializer=inits,
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18),
                                                     helper.make_opsetid("com.microsoft", 1)])
@@ -203,6 +218,8 @@ class MiniLMEncoder:
     attention tensors' memory for long inputs; short sentences still batch ``batch_size`` at a time.
     ``cache_dir``: if given, the built graph is kept there (keyed by weights + options) so the
     next process skips the ~1 s build.
+    ``tuned``, ``layers``, ``classify``: a classifier fine-tuned on the encoder (``build_onnx_model``);
+    ``encode`` then gives one score a text instead of a vector.
     """
 
     def __init__(
@@ -215,6 +232,9 @@ class MiniLMEncoder:
         max_batch_tokens: int = 4096,
         max_length: int = MAX_LENGTH,
         cache_dir: Path | str | None = None,
+        tuned: dict[str, np.ndarray] | None = None,
+        layers: int | None = None,
+        classify: bool = False,
     ) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
@@ -224,6 +244,8 @@ class MiniLMEncoder:
         self.max_batch_tokens = max_batch_tokens
         self.max_length = max_length
         self.int8 = tuple(sorted(int8))
+        self.tuned, self.layers, self.classify = tuned, layers, classify
+        self.output = "scores" if classify else "embeddings"
 
         self.tokenizer = Tokenizer.from_file(str(self.model_dir / "tokenizer.json"))
         # The packaged tokenizer.json pads/truncates to a fixed 128; sentence-transformers uses
@@ -249,10 +271,14 @@ class MiniLMEncoder:
         weights = self.model_dir / "model.safetensors"
         st = weights.stat()
         key = hashlib.sha256(f"{GRAPH_VERSION}|{weights}|{st.st_size}|{st.st_mtime_ns}|{self.int8}".encode())
+        key.update(f"|{self.layers}|{self.classify}".encode())
+        for name in sorted(self.tuned or {}):
+            key.update(name.encode() + np.ascontiguousarray(self.tuned[name]).tobytes())
         path = Path(cache_dir) / f"minilm-{key.hexdigest()[:16]}.onnx" if cache_dir else None
         if path is not None and path.is_file():
             return str(path)
-        data = build_onnx_model(self.model_dir, self.int8)
+        data = build_onnx_model(self.model_dir, self.int8, tuned=self.tuned, layers=self.layers,
+                                classify=self.classify)
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_suffix(f".tmp{os.getpid()}")
@@ -264,9 +290,9 @@ class MiniLMEncoder:
         return [e.ids for e in self.tokenizer.encode_batch(list(texts), add_special_tokens=True)]
 
     def encode(self, texts: Iterable[str], batch_size: int | None = None) -> np.ndarray:
-        """Embed texts: float32 (n, 384), unit rows, in the input order."""
+        """Embed texts: float32 (n, 384), unit rows, in the input order (a classifier: (n,) scores)."""
         texts = [t if isinstance(t, str) else str(t) for t in texts]
-        out = np.zeros((len(texts), DIM), dtype=np.float32)
+        out = np.zeros((len(texts),) if self.classify else (len(texts), DIM), dtype=np.float32)
         if not texts:
             return out
         ids = self.tokenize(texts)
@@ -294,6 +320,6 @@ class MiniLMEncoder:
             for row, i in enumerate(idx):
                 input_ids[row, :len(ids[i])] = ids[i]
                 mask[row, :len(ids[i])] = 1
-            (emb,) = self.session.run(["embeddings"], {"input_ids": input_ids, "attention_mask": mask})
+            (emb,) = self.session.run([self.output], {"input_ids": input_ids, "attention_mask": mask})
             out[idx] = emb
         return out

@@ -1,4 +1,4 @@
-"""Check-worthiness on stored claims: scored in batches from their stored embeddings, never re-encoded.
+"""Check-worthiness on stored claims: scored in batches by the fine-tuned classifier, from their text.
 
 The pipeline scores an article's claims right after retrieval embeds them (the match_article
 task); `claims_rescore_outdated` (the re-extraction beat job) re-scores claims whose score is of
@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numpy as np
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, OuterRef, Q, Subquery
@@ -46,24 +45,27 @@ def claims_score(*, claim_ids: Sequence[int], batch_size: int = BATCH) -> int:
 
 
 def _score_batch(ids: list[int], version: str) -> int:
+    """Score outside any transaction (the model's time holds no lock), then write under a row lock,
+    taking each claim's score as it stands then: a claim another worker scored meanwhile is skipped."""
+    rows = list(
+        ClaimEmbedding.objects.filter(claim_id__in=ids, model=EMBEDDING_MODEL)
+        .exclude(claim__check_worthiness_version=version)
+        .order_by("claim_id").values_list("claim_id", "claim__text")
+    )
+    if not rows:
+        return 0
+    scores = dict(zip((pk for pk, _ in rows), checkworthiness.model().score([text for _, text in rows]).tolist()))
     with transaction.atomic():
-        rows = list(
-            ClaimEmbedding.objects.filter(claim_id__in=ids, model=EMBEDDING_MODEL)
-            .exclude(claim__check_worthiness_version=version)
-            .select_related(None).order_by("claim_id")
-            .values_list("claim_id", "vector", "claim__text", "claim__check_worthiness")
-        )
-        if not rows:
-            return 0
-        scores = checkworthiness.model().score(np.array([r[1] for r in rows]), [r[2] for r in rows])
+        current = (Claim.objects.select_for_update().filter(pk__in=scores).exclude(check_worthiness_version=version)
+                   .order_by("pk").values_list("pk", "check_worthiness"))
         claims = []
-        for (pk, _, _, old), score in zip(rows, scores.tolist()):
-            claim = Claim(pk=pk, check_worthiness=score, check_worthiness_version=version)
-            claim.priority = F("priority") + (priority_term(score) - priority_term(old))
+        for pk, old in current:
+            claim = Claim(pk=pk, check_worthiness=scores[pk], check_worthiness_version=version)
+            claim.priority = F("priority") + (priority_term(scores[pk]) - priority_term(old))
             claims.append(claim)
         Claim.objects.bulk_update(claims, ["check_worthiness", "check_worthiness_version", "priority"])
         _copies_take_scores([claim.pk for claim in claims])
-    return len(rows)
+    return len(claims)
 
 
 def _copies_take_scores(first_ids: list[int]) -> None:

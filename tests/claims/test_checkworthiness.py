@@ -1,10 +1,12 @@
-"""Check-worthiness: the command, scoring from stored embeddings, re-scoring, and the queue's threshold."""
+"""Check-worthiness: the fine-tuned classifier (its training, its ONNX graph against torch, its cross-validated
+figures), the command, scoring and re-scoring stored claims, and the queue's threshold."""
 
 import json
 import os
 from io import StringIO
 from pathlib import Path
 
+import numpy as np
 import pytest
 from django.core.management import call_command
 
@@ -29,9 +31,84 @@ def run(*args) -> str:
 
 @pytest.mark.skipif(not (DATA / "devtest.tsv").is_file(), reason=f"CheckThat! data not found at {DATA} (set CHECKWORTHINESS_DIR)")
 def test_devtest_floor():
+    # the shipped model saw dev-test in training: this checks the file and the command, not the model
     figures = json.loads(run(str(DATA / "devtest.tsv"), "--evaluate"))
     assert figures["f1"] >= 0.80 and figures["average_precision"] >= 0.88, figures
     assert set(figures) >= {"f1", "precision", "recall", "average_precision"}
+
+
+def test_shipped_model_carries_its_cross_validated_figures():
+    model = checkworthiness.model()
+    cv = model.meta["cross_validation"]
+    assert model.threshold == cv["threshold"] == model.meta["threshold"]
+    assert len(cv["per_fold"]) == cv["folds"] >= 5 and cv["pooled"]["n"] == sum(f["n"] for f in cv["per_fold"])
+    # out of fold, at the pooled threshold: every row, and dev-test's (the era of the held-out test)
+    assert cv["pooled"]["f1"] >= 0.74 and cv["pooled"]["average_precision"] >= 0.82, cv
+    assert cv["devtest"]["f1"] >= 0.80 and cv["devtest"]["average_precision"] >= 0.90, cv
+    assert cv["fold_f1"]["min"] >= 0.70, cv  # no fold far below the others
+    # the service's int8 graph against the trained torch model
+    assert model.meta["runtime_check"]["same_side_of_threshold"] >= 0.97, model.meta["runtime_check"]
+    assert model.version.startswith("ft-") and model.trunk_layers + model.tuned_layers <= 6
+
+
+SYNTHETIC = [
+    (f"Unemployment fell to {n} percent last year, the lowest in {n + 10} years.", 1) for n in range(3, 23)
+] + [
+    (f"The deficit grew by {n} billion dollars under this administration.", 1) for n in range(10, 30)
+] + [
+    (f"Thank you, {name}, it is a pleasure to be here tonight.", 0)
+    for name in ("Bob", "Jim", "Martha", "Chris", "Lester", "Anderson", "Megyn", "Savannah", "Kristen", "Norah")
+] + [
+    (f"I think we should talk about {topic} with respect and hope.", 0)
+    for topic in ("families", "our future", "the children", "the country", "faith", "values", "hope", "courage",
+                  "patriotism", "the economy", "the people", "our veterans", "the world", "this race", "America",
+                  "democracy", "freedom", "leadership", "service", "trust", "our towns", "the flag", "unity",
+                  "the dream", "fairness", "respect", "community", "the plan", "work", "life")
+]
+
+
+def write_synthetic(folder: Path) -> Path:
+    folder.mkdir()
+    lines = ["id\ttext\tlabel"] + [f"{1000 * (k % 4) + k}\t{text}\t{label}" for k, (text, label) in enumerate(SYNTHETIC)]
+    (folder / "train.tsv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return folder
+
+
+def test_training_is_reproducible_and_learns(tmp_path):
+    pytest.importorskip("torch", reason="training needs torch: pip install -r requirements-train.txt")
+    data = write_synthetic(tmp_path / "data")
+    outputs = []
+    for name in ("a", "b"):
+        out = StringIO()
+        call_command("train_checkworthiness", str(data), "--out", str(tmp_path / name / "m.json"), "--folds", "2",
+                     "--epochs", "3", "--rate", "3e-4", stdout=out, stderr=StringIO())
+        outputs.append(json.loads(out.getvalue()))
+    assert outputs[0]["version"] == outputs[1]["version"]  # the same data and seed give the same file
+    assert (tmp_path / "a" / "m.npz").read_bytes() == (tmp_path / "b" / "m.npz").read_bytes()
+    model = checkworthiness.Model.load(tmp_path / "a" / "m.json")
+    scores = model.score(["Inflation rose to 9 percent, the highest in 40 years.", "Thank you, Dana, it is great to be here."])
+    assert scores[0] > scores[1], scores
+    assert outputs[0]["cross_validation"]["folds"] == 2 and outputs[0]["rows"]["train"] == len(SYNTHETIC)
+
+
+def test_onnx_graph_scores_as_the_torch_model_does():
+    pytest.importorskip("torch", reason="the comparison needs torch: pip install -r requirements-train.txt")
+    from claims.triage import finetune
+
+    texts = [text for text, _ in SYNTHETIC]
+    labels = np.array([label for _, label in SYNTHETIC])
+    packaged = finetune.Packaged()
+    config = finetune.Config(trunk=3, tuned=2, epochs=1)
+    states = finetune.trunk_states(packaged, texts, config.trunk)
+    trained = finetune.fit(packaged, states, labels, np.arange(len(texts)), config)
+    expected = finetune.predict(trained, states, np.arange(len(texts)))
+    exact = checkworthiness.Model(tuned=trained.state(), trunk_layers=3, tuned_layers=2, int8=())
+    assert np.abs(exact.score(texts) - expected).max() < 2e-3  # float16 trunk states in training, float32 here
+    # as shipped: int8 rows with a scale on disk, int8 matmuls at run time
+    shipped = checkworthiness.Model(tuned=checkworthiness.dequantize(finetune.quantize(trained.state())),
+                                    trunk_layers=3, tuned_layers=2)
+    assert shipped.int8 == checkworthiness.INT8_MATMULS
+    assert np.abs(shipped.score(texts) - expected).max() < 0.03
 
 
 def test_command_prints_one_line_per_row(tmp_path):
@@ -45,10 +122,11 @@ def test_command_prints_one_line_per_row(tmp_path):
 
 
 @pytest.mark.django_db
-def test_scored_from_stored_embeddings_and_rescored_without_touching_status(monkeypatch, reviewer):
+def test_scored_from_text_and_rescored_without_touching_status(monkeypatch, reviewer):
     article, claims = article_with([WORTHY, NOT_WORTHY], "Yahoo News")
     retrieval.claims_embed(claim_ids=[c.pk for c in claims])
-    monkeypatch.setattr(retrieval, "embed", lambda texts: pytest.fail("scoring must not re-encode"))
+    # the classifier reads the claim's text; the retrieval embedding is not computed again
+    monkeypatch.setattr(retrieval, "embed", lambda texts: pytest.fail("scoring must not re-embed"))
     before = {c.pk: c.priority for c in claims}
     assert scoring.claims_score(claim_ids=[c.pk for c in claims]) == 2
     assert scoring.claims_score(claim_ids=[c.pk for c in claims]) == 0  # idempotent
