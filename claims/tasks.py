@@ -110,8 +110,9 @@ def reextract_outdated(self) -> dict:
         if not lease:
             return {"skipped": "another run holds the lease"}
         queued = sweeper.articles_reextract_outdated()
-        # A new check-worthiness model: re-score from the stored embeddings (statuses untouched).
-        return {"queued": len(queued), "rescored": scoring.claims_rescore_outdated()}
+        # A new check-worthiness model: re-score from the claims' text, a bounded share a run (statuses untouched).
+        rescored = scoring.claims_rescore_outdated(limit=settings.CHECK_WORTHINESS_RESCORE_PER_RUN)
+        return {"queued": len(queued), "rescored": rescored}
 
 
 @shared_task(bind=True, max_retries=3, **RETRY)

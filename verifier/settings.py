@@ -513,7 +513,10 @@ X_FRAME_OPTIONS = "DENY"
 # --- end of access ----------------------------------------------------------------------
 
 # Check-worthiness (claims/triage/checkworthiness.py, README "Check-worthiness"). Empty: the model's
-# own threshold, the F1-best cut on CheckThat! 2024 dev-test. Below it a claim is not auto-assigned.
+# own threshold, the F1-best cut on the cross-validation's pooled scores. Below it a claim is not auto-assigned.
 CHECK_WORTHY_THRESHOLD = env.float("CHECK_WORTHY_THRESHOLD", default=None)
+# Claims a reextract_outdated run re-scores after a new model (about a minute of one core at 20,000);
+# the rest wait for the next runs, so a 10M archive moves over in hours without one endless task.
+CHECK_WORTHINESS_RESCORE_PER_RUN = env.int("CHECK_WORTHINESS_RESCORE_PER_RUN", default=20_000)
 # Priority points a claim gains for its check-worthiness: round(weight * score), added to its sourcing risk.
 CHECK_WORTHINESS_PRIORITY_WEIGHT = env.int("CHECK_WORTHINESS_PRIORITY_WEIGHT", default=40)

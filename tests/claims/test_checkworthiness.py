@@ -172,3 +172,15 @@ def test_api_fields_filter_and_ordering(reviewer):
     assert isinstance(rows[0]["check_worthiness"], float)
     assert [r["id"] for r in api.get("/api/claims/?check_worthy=false").json()["results"]] == [claims[1].pk]
     assert [r["id"] for r in api.get("/api/claims/?check_worthy=true").json()["results"]] == [claims[0].pk]
+
+
+@pytest.mark.django_db
+def test_a_new_model_is_rolled_over_in_bounded_runs():
+    article, claims = article_with([WORTHY, NOT_WORTHY, "Crime fell by 12 percent in the city last year."], "Yahoo News")
+    retrieval.claims_embed(claim_ids=[c.pk for c in claims])
+    scoring.claims_score(claim_ids=[c.pk for c in claims])
+    Claim.objects.update(check_worthiness_version="lr-old")
+    assert scoring.claims_rescore_outdated(limit=2, batch_size=1) == 2  # one run's share
+    assert Claim.objects.filter(check_worthiness_version="lr-old").count() == 1
+    assert scoring.claims_rescore_outdated(limit=2, batch_size=1) == 1  # the next run takes the rest
+    assert set(Claim.objects.values_list("check_worthiness_version", flat=True)) == {checkworthiness.version()}
