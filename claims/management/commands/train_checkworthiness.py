@@ -25,9 +25,11 @@ class Command(BaseCommand):
         parser.add_argument("--epochs", type=int, default=2)
         parser.add_argument("--rate", type=float, default=1e-4, help="learning rate of the tuned layers")
         parser.add_argument("--limit", type=int, help="every n-th row up to this many (a quick run)")
+        parser.add_argument("--devtest-held-out", action="store_true",
+                            help="only print dev-test's figures under a model fine-tuned on train and dev alone (writes nothing)")
 
     def handle(self, *args, data: Path, out: Path, folds: int, trunk_layers: int, tuned_layers: int, epochs: int,
-               rate: float, limit: int | None, **options):
+               rate: float, limit: int | None, devtest_held_out: bool, **options):
         try:
             from claims.triage import finetune
         except ImportError as exc:
@@ -39,6 +41,14 @@ class Command(BaseCommand):
         if folds < 2:
             raise CommandError("--folds must be at least 2")
         config = finetune.Config(trunk=trunk_layers, tuned=tuned_layers, epochs=epochs, rate=rate)
+        if devtest_held_out:
+            try:
+                figures = finetune.devtest_held_out(data, config=config, cut=Model.load().threshold,
+                                                    progress=lambda m: self.stderr.write(m))
+            except ValueError as exc:
+                raise CommandError(str(exc)) from exc
+            self.stdout.write(json.dumps(figures))
+            return
         arrays, meta = finetune.train(data, config=config, folds=folds, limit=limit,
                                       progress=lambda m: self.stderr.write(m))
         Model.write(arrays, meta, out)
