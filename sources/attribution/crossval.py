@@ -19,7 +19,6 @@ Per fold and as mean, standard deviation, min and max:
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import statistics
 import sys
@@ -29,22 +28,14 @@ from pathlib import Path
 
 import numpy
 
-from .polnear import PolnearTally, Relation, articles as polnear_articles
-from .score import Tally, gold_pairs
+from .articles import Article, fold_of, load
+from .polnear import PolnearTally
+from .score import Tally
 
 POLNEAR_FIGURES = ("speech_cue_recall", "speaker_accuracy", "attributed_precision")
 CORPUS_FIGURES = ("macro_f1", "accuracy", "speaker_token_f1", "spurious")
 
 ExtractMany = Callable[[Iterable[tuple[str, str | None]]], Iterator[list]]
-
-
-@dataclass(frozen=True)
-class Article:
-    name: str
-    text: str
-    publisher: str | None
-    relations: list[Relation] | None = None  # PolNeAR's attributions
-    sentences: list[dict] | None = None  # a gold article's labelled sentences
 
 
 @dataclass
@@ -53,23 +44,6 @@ class FoldReport:
     polnear_articles: int = 0
     corpus_articles: int = 0
     figures: dict = field(default_factory=dict)
-
-
-def fold_of(name: str, folds: int) -> int:
-    """The article's fold: a stable hash of its name (not Python's hash(), which is salted per process)."""
-    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big") % folds
-
-
-def load(polnear_dirs: list[Path], corpus_dir: Path | None, limit: int | None = None) -> list[Article]:
-    out = []
-    for folder in polnear_dirs:
-        for name, text, publisher, relations in polnear_articles(folder)[:limit]:
-            out.append(Article(f"polnear/{name}", text, publisher, relations=relations))
-    if corpus_dir is not None:
-        for name, txt, gold in gold_pairs(corpus_dir)[:limit]:
-            out.append(Article(f"corpus/{name}", txt.read_text(encoding="utf-8", errors="replace"),
-                               gold.get("publisher"), sentences=gold["sentences"]))
-    return out
 
 
 def score_fold(fold: int, held_out: list[Article], extract_many: ExtractMany) -> FoldReport:
@@ -137,17 +111,18 @@ def learned_cue_fit(items: list[Article], *, folds: int, min_precision: float):
     """``fit`` for :func:`cross_validate` with the learned cue classifier: each fold's model is
     trained on the other folds' PolNeAR articles, its threshold chosen by an inner
     cross-validation over those same articles (never the held-out fold)."""
-    from . import cue_model
+    from . import cue_training
+    from .cue_model import CueModel
     from .extractor import extract_many
 
     polnear = [a for a in items if a.relations is not None]
-    examples = cue_model.collect(polnear, extract_many)
+    examples = cue_training.collect(polnear, extract_many)
 
     def fit(training: list[Article]) -> ExtractMany:
         sub = examples.subset({a.name for a in training})
-        probs = cue_model.out_of_fold(sub, folds)
-        threshold = cue_model.choose_threshold(probs, numpy.asarray(sub.labels), min_precision)
-        model = cue_model.CueModel(cue_model.fit(sub), threshold)
+        probs = cue_training.out_of_fold(sub, folds)
+        threshold = cue_training.choose_threshold(probs, numpy.asarray(sub.labels), min_precision)
+        model = CueModel(cue_training.fit(sub), threshold)
         return lambda texts: extract_many(texts, cue_model=model)
 
     return fit

@@ -591,7 +591,7 @@ def extract_many(
     learned cue classifier (the shipped file by default; None for the rules alone)."""
     nlp = get_nlp(model_name)
     if cue_model is SHIPPED:
-        from .cue_model import shipped  # here, so `python -m sources.attribution.cue_model` runs it once
+        from .cue_model import shipped  # here: a process that never extracts never reads the file
 
         cue_model = shipped()
 

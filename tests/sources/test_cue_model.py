@@ -12,7 +12,9 @@ import numpy
 import pytest
 
 from sources.attribution import cue_model
-from sources.attribution.cue_model import CueModel, Examples, choose_threshold, fit, predict
+from sources.attribution import cue_training
+from sources.attribution.cue_model import CueModel
+from sources.attribution.cue_training import Examples, choose_threshold, fit, predict
 from sources.attribution.extractor import extract, get_nlp
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -26,7 +28,7 @@ def levels(text: str, **kw) -> list[tuple[str, str | None]]:
 
 def test_the_shipped_model_loads_and_records_how_it_was_trained():
     model = cue_model.shipped()
-    assert model is not None, f"{cue_model.MODEL_PATH} is missing: python -m sources.attribution.cue_model train"
+    assert model is not None, f"{cue_model.MODEL_PATH} is missing: python -m sources.attribution.cue_training train"
     assert model.weights.shape == (cue_model.BUCKETS,) and numpy.isfinite(model.weights).all()
     assert numpy.count_nonzero(model.weights) > 1000  # trained, not a file of zeros
     assert 0.5 < model.threshold < 1.0
@@ -95,8 +97,8 @@ def test_a_saved_model_reads_back_with_the_same_decisions(tmp_path):
 @pytest.mark.skipif(not TRAIN.is_dir() or not any(TRAIN.glob("*.ann")),
                     reason=f"PolNeAR train split not found at {TRAIN} (set POLNEAR_DIR to the folder holding train/)")
 def test_training_on_polnear_is_reproducible_and_learns_cues(tmp_path):
-    first, report = cue_model.train([TRAIN], folds=3, limit=40)
-    second, _ = cue_model.train([TRAIN], folds=3, limit=40)
+    first, report = cue_training.train([TRAIN], folds=3, limit=40)
+    second, _ = cue_training.train([TRAIN], folds=3, limit=40)
     assert numpy.array_equal(first.weights, second.weights) and first.threshold == second.threshold
     assert report["articles"] == 40 and report["positives"] > 50 and report["candidates"] > report["positives"]
     # the learned weights rank a reporting verb with a ccomp above an ordinary verb
