@@ -19,10 +19,14 @@ $(STAMP): requirements.txt requirements-dev.txt requirements-model.txt
 
 install: $(STAMP)
 
-# torch (CPU) for training the check-worthiness classifier; the suite trains a small one.
-TRAIN_STAMP := $(VENV)/.train-$(shell cat requirements-train.txt | sha1sum | cut -c1-12)
+# torch (CPU) for training the check-worthiness classifier (the suite trains a small one), in a folder
+# of its own that only the training command puts on its path: installed into the venv, every process
+# importing spaCy would import torch too (thinc looks for it), seconds and memory each.
+TRAIN_SITE := $(VENV)/train-site
+TRAIN_STAMP := $(VENV)/.train-$(shell (cat requirements-train.txt; echo $(TRAIN_SITE)) | sha1sum | cut -c1-12)
 $(TRAIN_STAMP): $(STAMP) requirements-train.txt
-	$(BIN)/python -m pip install --quiet -r requirements-train.txt
+	rm -rf $(TRAIN_SITE)
+	$(BIN)/python -m pip install --quiet --target $(TRAIN_SITE) -r requirements-train.txt
 	rm -f $(VENV)/.train-*
 	touch $@
 

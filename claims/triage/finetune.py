@@ -339,9 +339,14 @@ def runtime_check(final: Classifier, shipped: cw.Model, rows: Rows, states: list
     """How far the service's scores (the shipped file on onnxruntime, int8 matmuls) stray from the trained
     torch model's, on every n-th row: the largest and mean gap, and the share of rows on the same side of the cut."""
     idx = np.linspace(0, len(rows) - 1, min(sample, len(rows))).astype(int)
+    texts = [rows.texts[k] for k in idx]
     trained = predict(final, states, idx)
-    served = shipped.score([rows.texts[k] for k in idx])
-    return {"rows": len(idx), "max_gap": round(float(np.abs(served - trained).max()), 4),
+    served = shipped.score(texts)
+    # the graph itself, float32 with the trained weights, against torch (float16 trunk states in training)
+    graph = cw.Model(tuned=final.state(), trunk_layers=shipped.trunk_layers, tuned_layers=shipped.tuned_layers,
+                     int8=()).score(texts)
+    return {"rows": len(idx), "graph_max_gap": round(float(np.abs(graph - trained).max()), 4),
+            "max_gap": round(float(np.abs(served - trained).max()), 4),
             "mean_gap": round(float(np.abs(served - trained).mean()), 4),
             "same_side_of_threshold": round(float(((served >= cut) == (trained >= cut)).mean()), 4)}
 

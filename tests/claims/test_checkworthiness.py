@@ -1,12 +1,14 @@
 """Check-worthiness: the fine-tuned classifier (its training, its ONNX graph against torch, its cross-validated
 figures), the command, scoring and re-scoring stored claims, and the queue's threshold."""
 
+import importlib.util
 import json
 import os
+import subprocess
+import sys
 from io import StringIO
 from pathlib import Path
 
-import numpy as np
 import pytest
 from django.core.management import call_command
 
@@ -74,41 +76,30 @@ def write_synthetic(folder: Path) -> Path:
     return folder
 
 
-def test_training_is_reproducible_and_learns(tmp_path):
-    pytest.importorskip("torch", reason="training needs torch: pip install -r requirements-train.txt")
+ROOT = Path(__file__).parents[2]
+HAS_TORCH = (ROOT / ".venv" / "train-site" / "torch").is_dir() or importlib.util.find_spec("torch") is not None
+
+
+@pytest.mark.skipif(not HAS_TORCH, reason="training needs torch: make install-train (make test does)")
+def test_training_is_reproducible_and_served_as_trained(tmp_path):
     data = write_synthetic(tmp_path / "data")
     outputs = []
     for name in ("a", "b"):
-        out = StringIO()
-        call_command("train_checkworthiness", str(data), "--out", str(tmp_path / name / "m.json"), "--folds", "2",
-                     "--epochs", "3", "--rate", "3e-4", stdout=out, stderr=StringIO())
-        outputs.append(json.loads(out.getvalue()))
+        # a process of its own: only the training command puts torch on its path
+        done = subprocess.run(
+            [sys.executable, "manage.py", "train_checkworthiness", str(data), "--out", str(tmp_path / name / "m.json"),
+             "--folds", "2", "--epochs", "3", "--rate", "3e-4"], cwd=ROOT, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr[-2000:]
+        outputs.append(json.loads(done.stdout))
     assert outputs[0]["version"] == outputs[1]["version"]  # the same data and seed give the same file
     assert (tmp_path / "a" / "m.npz").read_bytes() == (tmp_path / "b" / "m.npz").read_bytes()
+    check = outputs[0]["runtime_check"]
+    assert check["rows"] == len(SYNTHETIC) and check["graph_max_gap"] < 2e-3, check  # the ONNX graph = torch
+    assert check["max_gap"] < 0.05 and check["same_side_of_threshold"] >= 0.9, check  # int8, as shipped
     model = checkworthiness.Model.load(tmp_path / "a" / "m.json")
     scores = model.score(["Inflation rose to 9 percent, the highest in 40 years.", "Thank you, Dana, it is great to be here."])
     assert scores[0] > scores[1], scores
     assert outputs[0]["cross_validation"]["folds"] == 2 and outputs[0]["rows"]["train"] == len(SYNTHETIC)
-
-
-def test_onnx_graph_scores_as_the_torch_model_does():
-    pytest.importorskip("torch", reason="the comparison needs torch: pip install -r requirements-train.txt")
-    from claims.triage import finetune
-
-    texts = [text for text, _ in SYNTHETIC]
-    labels = np.array([label for _, label in SYNTHETIC])
-    packaged = finetune.Packaged()
-    config = finetune.Config(trunk=3, tuned=2, epochs=1)
-    states = finetune.trunk_states(packaged, texts, config.trunk)
-    trained = finetune.fit(packaged, states, labels, np.arange(len(texts)), config)
-    expected = finetune.predict(trained, states, np.arange(len(texts)))
-    exact = checkworthiness.Model(tuned=trained.state(), trunk_layers=3, tuned_layers=2, int8=())
-    assert np.abs(exact.score(texts) - expected).max() < 2e-3  # float16 trunk states in training, float32 here
-    # as shipped: int8 rows with a scale on disk, int8 matmuls at run time
-    shipped = checkworthiness.Model(tuned=checkworthiness.dequantize(finetune.quantize(trained.state())),
-                                    trunk_layers=3, tuned_layers=2)
-    assert shipped.int8 == checkworthiness.INT8_MATMULS
-    assert np.abs(shipped.score(texts) - expected).max() < 0.03
 
 
 def test_command_prints_one_line_per_row(tmp_path):

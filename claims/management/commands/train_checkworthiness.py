@@ -1,8 +1,13 @@
 """Fine-tune the check-worthiness classifier on CheckThat! 2024 Task 1 English and write
-claims/triage/data/checkworthiness.{npz,json}. Needs torch (pip install -r requirements-train.txt)."""
+claims/triage/data/checkworthiness.{npz,json}. Needs torch: `make install-train` puts it in
+.venv/train-site, which this command alone adds to its path (`pip install -r requirements-train.txt`
+into the environment works too)."""
 
 import json
+import sys
 from pathlib import Path
+
+from django.conf import settings
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -30,10 +35,13 @@ class Command(BaseCommand):
 
     def handle(self, *args, data: Path, out: Path, folds: int, trunk_layers: int, tuned_layers: int, epochs: int,
                rate: float, limit: int | None, devtest_held_out: bool, **options):
+        site = Path(settings.BASE_DIR) / ".venv" / "train-site"
+        if site.is_dir() and str(site) not in sys.path:
+            sys.path.append(str(site))  # after the environment's own packages, which win
         try:
             from claims.triage import finetune
         except ImportError as exc:
-            raise CommandError(f"training needs torch: pip install -r requirements-train.txt ({exc})") from exc
+            raise CommandError(f"training needs torch: make install-train, or pip install -r requirements-train.txt ({exc})") from exc
         if not (data / "train.tsv").is_file():
             raise CommandError(f"{data} has no train.tsv (CheckThat! 2024 Task 1 English)")
         if trunk_layers < 0 or tuned_layers < 1 or trunk_layers + tuned_layers > 6:
