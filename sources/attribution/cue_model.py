@@ -8,7 +8,7 @@ decides that from the parse: for each verb of the sentence that has a subject (n
 the verb, its dependents, its subject and its place in the sentence gives the chance that
 the verb is an attribution cue. The most likely verb at or above the model's threshold
 makes the finding; its subject is classified by the rules' own speaker classification
-(:func:`rules._finding_from_np`), so the level, speaker and pronoun resolution stay theirs.
+(``rules.sentence.speaker_finding``), so the level, speaker and pronoun resolution stay theirs.
 
 Trained on PolNeAR (``python -m sources.attribution.cue_training train``, cue_training.py): a verb is a
 positive example when it lies in the Cue span of an attribution in ATTRIBUTION.md's scope

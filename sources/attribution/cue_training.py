@@ -2,7 +2,7 @@
 cross-validation (issue 30). Apart from the model so that the extractor, which runs the model,
 never depends on what trains it (PolNeAR's reader and the cross-validation run the extractor).
 
-    python -m sources.attribution.cue_training train ../shared/polnear/train ../shared/polnear/dev
+    python -m sources.attribution.cue_training train POLNEAR_DIR [POLNEAR_DIR ...]   (PolNeAR train and dev folders)
 """
 
 from __future__ import annotations
