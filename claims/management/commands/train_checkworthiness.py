@@ -25,8 +25,9 @@ class Command(BaseCommand):
         parser.add_argument("data", type=Path, help="folder with train.tsv (dev.tsv and devtest.tsv optional)")
         parser.add_argument("--out", type=Path, default=MODEL_PATH, help=f"metadata path, weights beside it (default: {MODEL_PATH})")
         parser.add_argument("--folds", type=int, default=5)
-        parser.add_argument("--trunk-layers", type=int, default=3, help="layers kept as packaged (3 and 3 beat 4 and 2 in cross-validation)")
-        parser.add_argument("--tuned-layers", type=int, default=3, help="layers fine-tuned above them")
+        parser.add_argument("--trunk-layers", type=int, default=0,
+                            help="layers kept as packaged (0 and 6 beat 3 and 3, which beat 4 and 2, in cross-validation)")
+        parser.add_argument("--tuned-layers", type=int, default=6, help="layers fine-tuned above them")
         parser.add_argument("--epochs", type=int, default=2)
         parser.add_argument("--rate", type=float, default=1e-4, help="learning rate of the tuned layers")
         parser.add_argument("--limit", type=int, help="every n-th row up to this many (a quick run)")
