@@ -11,7 +11,7 @@ from django.conf import settings
 
 from django.core.management.base import BaseCommand, CommandError
 
-from claims.triage.checkworthiness import MODEL_PATH, Model, weights_path
+from claims.triage.checkworthiness import MODEL_PATH, SEED, Model, weights_path
 
 
 class Command(BaseCommand):
@@ -30,12 +30,13 @@ class Command(BaseCommand):
         parser.add_argument("--tuned-layers", type=int, default=6, help="layers fine-tuned above them")
         parser.add_argument("--epochs", type=int, default=2)
         parser.add_argument("--rate", type=float, default=1e-4, help="learning rate of the tuned layers")
+        parser.add_argument("--seed", type=int, default=SEED, help="initialisation, dropout and batch order (another seed: the spread)")
         parser.add_argument("--limit", type=int, help="every n-th row up to this many (a quick run)")
         parser.add_argument("--devtest-held-out", action="store_true",
                             help="only print dev-test's figures under a model fine-tuned on train and dev alone (writes nothing)")
 
     def handle(self, *args, data: Path, out: Path, folds: int, trunk_layers: int, tuned_layers: int, epochs: int,
-               rate: float, limit: int | None, devtest_held_out: bool, **options):
+               rate: float, seed: int, limit: int | None, devtest_held_out: bool, **options):
         site = Path(settings.BASE_DIR) / ".venv" / "train-site"
         if site.is_dir() and str(site) not in sys.path:
             sys.path.append(str(site))  # after the environment's own packages, which win
@@ -49,7 +50,7 @@ class Command(BaseCommand):
             raise CommandError("the encoder has 6 layers: --trunk-layers + --tuned-layers <= 6, --tuned-layers >= 1")
         if folds < 2:
             raise CommandError("--folds must be at least 2")
-        config = finetune.Config(trunk=trunk_layers, tuned=tuned_layers, epochs=epochs, rate=rate)
+        config = finetune.Config(trunk=trunk_layers, tuned=tuned_layers, epochs=epochs, rate=rate, seed=seed)
         if devtest_held_out:
             try:
                 figures = finetune.devtest_held_out(data, config=config, cut=Model.load().threshold,
